@@ -1,0 +1,6 @@
+"""santegraph: who does what, for whom, where.
+
+A knowledge graph of territorial health coordination.
+"""
+
+__version__ = "0.1.0"

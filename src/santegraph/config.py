@@ -1,0 +1,222 @@
+"""Settings: one dataclass, filled from defaults < config file < environment < CLI flags.
+
+Every setting is a field of :class:`Settings`; its ``help`` metadata is the single
+documentation source (``santegraph config --doc`` prints it and ``docs/configuration.md``
+is checked against it by the tests).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+ENV_PREFIX = "SANTEGRAPH_"
+DEFAULT_BASE_IRI = "https://w3id.org/santegraph/id/"
+VOCAB_NAMESPACE = "https://w3id.org/santegraph/def#"
+
+
+def _project_root() -> Path:
+    """The checkout this package was installed from (editable install), else the cwd."""
+    here = Path(__file__).resolve().parents[2]
+    return here if (here / "ontology").is_dir() else Path.cwd()
+
+
+def _setting(default: Any, help: str, *, secret: bool = False) -> Any:
+    return field(default=default, metadata={"help": help, "secret": secret})
+
+
+@dataclass(frozen=True)
+class Settings:
+    backend: str = _setting(
+        "embedded",
+        "Store backend: `embedded` (pyoxigraph on disk) or `remote` (SPARQL 1.1 endpoint).",
+    )
+    store_path: str = _setting(
+        "",
+        "Embedded store directory; empty means `<content_dir>/var/store`; `:memory:` keeps "
+        "the store in memory (tests).",
+    )
+    remote_query_url: str = _setting("", "Remote backend: SPARQL 1.1 query endpoint URL.")
+    remote_update_url: str = _setting(
+        "", "Remote backend: SPARQL 1.1 update endpoint URL (empty: read-only remote)."
+    )
+    remote_store_url: str = _setting(
+        "", "Remote backend: Graph Store HTTP Protocol endpoint URL (optional)."
+    )
+    remote_user: str = _setting("", "Remote backend: user name for HTTP authentication.")
+    remote_password: str = _setting(
+        "", "Remote backend: password for HTTP authentication.", secret=True
+    )
+    remote_auth: str = _setting(
+        "basic", "Remote backend: HTTP authentication scheme, `basic` or `digest` (Virtuoso)."
+    )
+    remote_timeout: float = _setting(
+        60.0, "Remote backend: seconds to wait for the endpoint before giving up."
+    )
+    base_iri: str = _setting(
+        DEFAULT_BASE_IRI,
+        "Public base IRI of every resource the data mints; relative IRIs of `data/` resolve "
+        "against it at load time (changing it requires `santegraph load --replace`).",
+    )
+    content_dir: str = _setting(
+        "",
+        "Directory holding `ontology/`, `shapes/`, `data/` and `queries/`; empty means the "
+        "checkout santegraph runs from.",
+    )
+    host: str = _setting("127.0.0.1", "Address `santegraph serve` listens on.")
+    port: int = _setting(8000, "Port `santegraph serve` listens on.")
+    threads: int = _setting(8, "Worker threads of the WSGI server (one process, see README).")
+    query_timeout: float = _setting(
+        30.0,
+        "Seconds a public SPARQL query may run before it is stopped (reserved: enforced "
+        "by the SPARQL service work of issue #5, not yet by /sparql).",
+    )
+    result_limit: int = _setting(
+        10000,
+        "Maximum number of result rows the public SPARQL endpoint returns (reserved: "
+        "enforced by the SPARQL service work of issue #5, not yet by /sparql).",
+    )
+    max_upload_bytes: int = _setting(
+        10 * 1024 * 1024, "Largest request body (uploads, SPARQL POST) accepted, in bytes."
+    )
+    steward_tokens: str = _setting(
+        "",
+        "Steward credentials: comma-separated `name:sha256-of-token` pairs. Empty disables "
+        "every write over HTTP (there is no default credential).",
+        secret=True,
+    )
+    secret_key: str = _setting(
+        "",
+        "Flask session signing key; required for steward web sessions. Empty disables them.",
+        secret=True,
+    )
+
+    # ------------------------------------------------------------------ derived values
+    @property
+    def content_path(self) -> Path:
+        return Path(self.content_dir).resolve() if self.content_dir else _project_root()
+
+    @property
+    def store_location(self) -> str:
+        if self.store_path:
+            return self.store_path
+        return str(self.content_path / "var" / "store")
+
+    @property
+    def writes_enabled(self) -> bool:
+        return bool(self.steward_tokens.strip())
+
+    def steward_token_hashes(self) -> dict[str, str]:
+        """name -> hex sha256 of the token, parsed from ``steward_tokens``."""
+        pairs: dict[str, str] = {}
+        for item in filter(None, (p.strip() for p in self.steward_tokens.split(","))):
+            name, sep, digest = item.partition(":")
+            if not sep or len(digest) != 64:
+                raise ConfigError(
+                    f"steward_tokens: expected `name:<64 hex sha256>`, got {item[:20]!r}..."
+                )
+            pairs[name] = digest.lower()
+        return pairs
+
+    def masked(self) -> dict[str, Any]:
+        """The settings as a dict, secrets replaced by a marker (for display)."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = "***" if f.metadata.get("secret") and value else value
+        return out
+
+
+FIELD_NAMES = {f.name for f in fields(Settings)}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    target = {f.name: f.type for f in fields(Settings)}[name]
+    try:
+        if target in ("int", int):
+            return int(value)
+        if target in ("float", float):
+            return float(value)
+        return str(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {name}: {value!r} is not a valid {target}") from exc
+
+
+def _validate(settings: Settings) -> Settings:
+    if settings.backend not in ("embedded", "remote"):
+        raise ConfigError(f"backend must be `embedded` or `remote`, not {settings.backend!r}")
+    if settings.backend == "remote" and not settings.remote_query_url:
+        raise ConfigError("backend `remote` needs remote_query_url (SANTEGRAPH_REMOTE_QUERY_URL)")
+    if settings.remote_auth not in ("basic", "digest"):
+        raise ConfigError("remote_auth must be `basic` or `digest`")
+    if not settings.base_iri.endswith(("/", "#")):
+        raise ConfigError("base_iri must end with `/` or `#`")
+    settings.steward_token_hashes()  # fails early on a malformed credential list
+    return settings
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path}: {exc}") from exc
+    section = data.get("santegraph", data)
+    unknown = set(section) - FIELD_NAMES
+    if unknown:
+        raise ConfigError(f"config file {path}: unknown settings {sorted(unknown)}")
+    return dict(section)
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    config_file: str | Path | None = None,
+) -> Settings:
+    """Build settings with precedence CLI/overrides > environment > config file > defaults.
+
+    The config file is ``config_file`` if given, else ``$SANTEGRAPH_CONFIG``, else
+    ``./santegraph.toml`` when it exists. Keys may sit at top level or under ``[santegraph]``.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+
+    path = config_file or environ.get(ENV_PREFIX + "CONFIG")
+    if path:
+        values.update(read_config_file(Path(path)))
+    elif Path("santegraph.toml").is_file():
+        values.update(read_config_file(Path("santegraph.toml")))
+
+    for name in FIELD_NAMES:
+        env_value = environ.get(ENV_PREFIX + name.upper())
+        if env_value is not None:
+            values[name] = env_value
+
+    for name, value in (overrides or {}).items():
+        if name not in FIELD_NAMES:
+            raise ConfigError(f"unknown setting {name!r}")
+        if value is not None:
+            values[name] = value
+
+    coerced = {name: _coerce(name, value) for name, value in values.items()}
+    return _validate(dataclasses.replace(Settings(), **coerced))
+
+
+def settings_doc() -> str:
+    """Markdown table of every setting: the text of docs/configuration.md's table."""
+    lines = ["| setting | environment variable | default | meaning |", "| --- | --- | --- | --- |"]
+    for f in fields(Settings):
+        default = "" if f.metadata.get("secret") else f.default
+        lines.append(
+            f"| `{f.name}` | `{ENV_PREFIX}{f.name.upper()}` | `{default}` | {f.metadata['help']} |"
+        )
+    return "\n".join(lines) + "\n"

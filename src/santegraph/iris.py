@@ -1,0 +1,40 @@
+"""The one IRI minting rule (see docs/modeling.md) and the named graph of a content file."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path, PurePosixPath
+
+
+def slugify(text: str) -> str:
+    """Lower-case ASCII, accents removed, runs of other characters turned into one '-'.
+
+    >>> slugify("CPTS Sud Métropole Lilloise")
+    'cpts-sud-metropole-lilloise'
+    >>> slugify("  L'Œuvre d'Auteuil ")
+    'l-oeuvre-d-auteuil'
+    """
+    text = text.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae").replace("Æ", "Ae")
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def graph_for_file(path: Path, content_root: Path, base_iri: str) -> str:
+    """Named graph of a content file: ``graph/`` + its first two path components.
+
+    ``ontology/santegraph.ttl`` -> ``graph/ontology/santegraph``;
+    ``data/vocabulaires/publics.ttl`` -> ``graph/vocabulaires/publics``;
+    every file under ``data/sources/002_x/`` -> ``graph/sources/002_x``.
+    A file outside the content tree gets ``graph/local/<stem>``.
+    """
+    try:
+        relative = PurePosixPath(path.resolve().relative_to(content_root.resolve()).as_posix())
+    except ValueError:
+        return f"{base_iri}graph/local/{slugify(path.name.split('.')[0])}"
+    parts = list(relative.parts)
+    if parts and parts[0] == "data":
+        parts = parts[1:]
+    parts = parts[:2]
+    parts[-1] = parts[-1].split(".")[0]
+    return base_iri + "graph/" + "/".join(parts)

@@ -1,0 +1,127 @@
+"""Reading and writing RDF files: format by extension, errors with file, line and column."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import InputError
+
+FORMATS_BY_SUFFIX = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".turtle": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+}
+
+DUMP_FORMATS = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
+
+
+def format_for(path: Path) -> ox.RdfFormat:
+    suffixes = path.suffixes
+    suffix = suffixes[-2] if suffixes[-1:] == [".gz"] and len(suffixes) > 1 else path.suffix
+    try:
+        return FORMATS_BY_SUFFIX[suffix.lower()]
+    except KeyError:
+        known = ", ".join(sorted(FORMATS_BY_SUFFIX))
+        raise InputError(
+            f"unknown RDF file type {suffix!r} (known: {known})", source=str(path)
+        ) from None
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(exc.strerror or "cannot read file", source=str(path)) from exc
+    if path.suffix == ".gz":
+        import gzip
+
+        try:
+            data = gzip.decompress(data)
+        except OSError as exc:
+            raise InputError(f"not a valid gzip file: {exc}", source=str(path)) from exc
+    return data
+
+
+def parse_bytes(
+    data: bytes,
+    rdf_format: ox.RdfFormat,
+    *,
+    source: str,
+    base_iri: str | None = None,
+    graph: ox.NamedNode | None = None,
+) -> list[ox.Quad]:
+    """Parse everything or raise InputError with the parser's line and column.
+
+    Triples go to ``graph`` when given (quads formats keep their own graphs unless
+    ``graph`` is given, in which case a quad in another named graph is an error).
+    """
+    if not data.strip():
+        raise InputError("the file is empty", source=source)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"not UTF-8 text (invalid byte at offset {exc.start})", source=source
+        ) from exc
+    try:
+        quads = list(
+            ox.parse(data, format=rdf_format, base_iri=base_iri, without_named_graphs=False)
+        )
+    except SyntaxError as exc:
+        line, column = _position(exc)
+        message = str(exc.args[0]) if exc.args else str(exc)
+        raise InputError(message, source=source, line=line, column=column) from exc
+    if graph is None:
+        return quads
+    out = []
+    for quad in quads:
+        if not isinstance(quad.graph_name, ox.DefaultGraph) and quad.graph_name != graph:
+            raise InputError(
+                f"the file holds a named graph {quad.graph_name} but the load targets {graph}",
+                source=source,
+            )
+        out.append(ox.Quad(quad.subject, quad.predicate, quad.object, graph))
+    return out
+
+
+def _position(exc: SyntaxError) -> tuple[int | None, int | None]:
+    if exc.lineno is not None:
+        return exc.lineno, exc.offset
+    if len(exc.args) > 1 and isinstance(exc.args[1], tuple) and len(exc.args[1]) >= 3:
+        return exc.args[1][1], exc.args[1][2]
+    return None, None
+
+
+def parse_file(
+    path: Path, *, base_iri: str | None = None, graph: ox.NamedNode | None = None
+) -> list[ox.Quad]:
+    return parse_bytes(
+        _read_bytes(path), format_for(path), source=str(path), base_iri=base_iri, graph=graph
+    )
+
+
+def serialize_quads(
+    quads: Iterable[ox.Quad], rdf_format: ox.RdfFormat, batch: int = 20000
+) -> Iterator[bytes]:
+    """Serialise in batches so a large export never sits whole in memory."""
+    chunk: list[ox.Quad] = []
+    for quad in quads:
+        chunk.append(quad)
+        if len(chunk) >= batch:
+            yield ox.serialize(chunk, format=rdf_format)
+            chunk = []
+    if chunk:
+        yield ox.serialize(chunk, format=rdf_format)
+
+
+def ntriples_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
+    """A term in N-Triples syntax (IRIs validated, literals escaped by pyoxigraph)."""
+    return str(term)

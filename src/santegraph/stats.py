@@ -1,0 +1,64 @@
+"""`santegraph stats`: what the store holds, from the internal queries of ``rq/``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .loading import INTERNAL_QUERIES
+from .queries import QueryCatalogue
+from .store.base import GraphStore
+
+
+@dataclass
+class Stats:
+    backend: str
+    triples: int
+    graphs: list[tuple[str, int]] = field(default_factory=list)
+    classes: list[tuple[str, int]] = field(default_factory=list)
+    sources: list[tuple[str, int]] = field(default_factory=list)
+    territories: list[tuple[str, str, int]] = field(default_factory=list)
+    notes: list[dict[str, str]] = field(default_factory=list)
+
+
+def _value(row, name: str) -> str:
+    term = row.get(name)
+    return "" if term is None else term.value
+
+
+def collect_stats(store: GraphStore) -> Stats:
+    queries = QueryCatalogue(INTERNAL_QUERIES)
+
+    def rows(name: str):
+        return store.select(queries[name].text)
+
+    return Stats(
+        backend=store.describe_backend(),
+        triples=store.count_triples(),
+        graphs=[(_value(r, "g"), int(_value(r, "n"))) for r in rows("stats_graphs")],
+        classes=[(_value(r, "class"), int(_value(r, "n"))) for r in rows("stats_classes")],
+        sources=[(_value(r, "file"), int(_value(r, "n"))) for r in rows("stats_sources")],
+        territories=[
+            (_value(r, "territory"), _value(r, "name"), int(_value(r, "n")))
+            for r in rows("stats_territories")
+        ],
+        notes=[
+            {k: _value(r, k) for k in ("note", "g", "type", "about", "comment")}
+            for r in rows("stats_notes")
+        ],
+    )
+
+
+def format_stats(stats: Stats) -> str:
+    out = [f"backend: {stats.backend}", f"triples: {stats.triples}", "", "graphs:"]
+    out += [f"  {n:>8}  {g}" for g, n in stats.graphs]
+    out += ["", "resources per class:"]
+    out += [f"  {n:>8}  {c}" for c, n in stats.classes]
+    out += ["", "resources per source document:"]
+    out += [f"  {n:>8}  {f}" for f, n in stats.sources] or ["  (none)"]
+    out += ["", "actors per territory (top 20):"]
+    out += [f"  {n:>8}  {name or t}" for t, name, n in stats.territories[:20]] or ["  (none)"]
+    out += ["", f"quality notes ({len(stats.notes)}):"]
+    for note in stats.notes:
+        kind = note["type"].rsplit("/", 1)[-1]
+        out.append(f"  - [{kind}] {note['about']}: {note['comment']}")
+    return "\n".join(out)

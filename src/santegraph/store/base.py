@@ -1,0 +1,211 @@
+"""The one store interface every other part of santegraph talks to.
+
+Two implementations: :class:`~santegraph.store.embedded.EmbeddedStore` (pyoxigraph, in
+process) and :class:`~santegraph.store.remote.RemoteStore` (any SPARQL 1.1 endpoint).
+
+Dataset conventions, the same on both backends:
+
+* all data lives in named graphs; the default graph seen by queries is the **union of
+  the named graphs** (embedded: ``use_default_graph_as_union``; remote: the endpoint must
+  be configured so, e.g. ``oxigraph serve --union-default-graph``; Virtuoso does it by
+  default). Union semantics keep duplicates across graphs (bag), so queries that must
+  not double count use DISTINCT.
+* every write is **one SPARQL Update request**, which both pyoxigraph and SPARQL 1.1
+  servers apply atomically: a reader sees the graph before or after, never half of it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from ..queries import BindingValue, bind, query_form
+from ..rdfio import DUMP_FORMATS, serialize_quads
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Row = dict[str, Term | None]
+
+# Media types of query results, per query form; the first is the default.
+RESULT_MEDIA_TYPES = {
+    "solutions": (
+        "application/sparql-results+json",
+        "application/sparql-results+xml",
+        "text/csv",
+        "text/tab-separated-values",
+    ),
+    "graph": (
+        "text/turtle",
+        "application/n-triples",
+        "application/rdf+xml",
+        "application/ld+json",
+    ),
+}
+
+
+def result_kind(form: str) -> str:
+    return "graph" if form in ("CONSTRUCT", "DESCRIBE") else "solutions"
+
+
+@dataclass
+class StreamedResult:
+    """A query answer being produced: its media type and an iterator of byte chunks."""
+
+    media_type: str
+    chunks: Iterator[bytes]
+
+    def read(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+class GraphStore(ABC):
+    backend: str = ""
+
+    # ------------------------------------------------------------------ reading
+    @abstractmethod
+    def _solutions(self, query: str) -> tuple[list[str], Iterator[Row]]:
+        """Run a SELECT; return variable names and rows of terms (None when unbound)."""
+
+    @abstractmethod
+    def _boolean(self, query: str) -> bool:
+        """Run an ASK."""
+
+    @abstractmethod
+    def _triples(self, query: str) -> Iterator[ox.Triple]:
+        """Run a CONSTRUCT or DESCRIBE."""
+
+    @abstractmethod
+    def query_stream(
+        self,
+        query: str,
+        media_type: str | None = None,
+        *,
+        default_graph_uris: Iterable[str] = (),
+        named_graph_uris: Iterable[str] = (),
+    ) -> StreamedResult:
+        """Run any query form and stream its answer serialised as ``media_type``.
+
+        ``media_type`` must be one of :data:`RESULT_MEDIA_TYPES` for the query's form
+        (None picks the form's default). Raises QueryError for a malformed query before
+        the first chunk is produced.
+        """
+
+    def select(self, query: str, bindings: Mapping[str, BindingValue] | None = None) -> list[Row]:
+        _, rows = self._solutions(bind(query, bindings))
+        return list(rows)
+
+    def select_with_vars(
+        self, query: str, bindings: Mapping[str, BindingValue] | None = None
+    ) -> tuple[list[str], list[Row]]:
+        variables, rows = self._solutions(bind(query, bindings))
+        return variables, list(rows)
+
+    def ask(self, query: str, bindings: Mapping[str, BindingValue] | None = None) -> bool:
+        return self._boolean(bind(query, bindings))
+
+    def construct(
+        self, query: str, bindings: Mapping[str, BindingValue] | None = None
+    ) -> list[ox.Triple]:
+        return list(self._triples(bind(query, bindings)))
+
+    # ------------------------------------------------------------------ writing
+    @abstractmethod
+    def update(self, update: str) -> None:
+        """Apply one SPARQL 1.1 Update request atomically."""
+
+    def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Quad | ox.Triple]]) -> None:
+        """Make each named graph hold exactly the given triples, all in one atomic update."""
+        self.update(_update_text(graphs, drop_first=True))
+
+    def add_to_graphs(self, graphs: Mapping[str, Iterable[ox.Quad | ox.Triple]]) -> None:
+        """Add triples to named graphs (creating them), in one atomic update."""
+        self.update(_update_text(graphs, drop_first=False))
+
+    def drop_graph(self, graph: str) -> None:
+        self.update(f"DROP SILENT GRAPH {ox.NamedNode(graph)}")
+
+    def restore(self, quads: Iterable[ox.Quad]) -> None:
+        """Replace the whole dataset by these quads, atomically (``import``)."""
+        by_graph: dict[str, list[ox.Quad]] = {}
+        for quad in quads:
+            if isinstance(quad.graph_name, ox.DefaultGraph):
+                raise ValueError("santegraph keeps every triple in a named graph")
+            by_graph.setdefault(quad.graph_name.value, []).append(quad)
+        self.update("DROP SILENT ALL ;\n" + _update_text(by_graph, drop_first=False))
+
+    # ------------------------------------------------------------------ whole dataset
+    @abstractmethod
+    def quads(self) -> Iterator[ox.Quad]:
+        """Every quad of every named graph."""
+
+    def export(self, fmt: str = "nquads") -> Iterator[bytes]:
+        """The whole dataset serialised (``nquads`` or ``trig``), streamed in chunks."""
+        return serialize_quads(self.quads(), DUMP_FORMATS[fmt])
+
+    def count_triples(self, graph: str | None = None) -> int:
+        if graph is None:
+            query = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+        else:
+            query = (
+                "SELECT (COUNT(*) AS ?n) WHERE { GRAPH "
+                + str(ox.NamedNode(graph))
+                + " { ?s ?p ?o } }"
+            )
+        rows = self.select(query)
+        return int(rows[0]["n"].value) if rows else 0
+
+    def list_graphs(self) -> list[str]:
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")
+        return [row["g"].value for row in rows]
+
+    def describe_backend(self) -> str:
+        return self.backend
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release resources (files, sessions)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _update_text(graphs: Mapping[str, Iterable[ox.Quad | ox.Triple]], *, drop_first: bool) -> str:
+    """One SPARQL Update: optionally DROP each graph, then INSERT DATA into all of them.
+
+    Terms are written with pyoxigraph's N-Triples serialisation, which escapes literals.
+    """
+    parts = []
+    if drop_first:
+        parts.extend(f"DROP SILENT GRAPH {ox.NamedNode(g)} ;" for g in graphs)
+    body = []
+    for graph, items in graphs.items():
+        lines = [f"{t.subject} {t.predicate} {t.object} ." for t in items]
+        if lines:
+            body.append(f"GRAPH {ox.NamedNode(graph)} {{\n" + "\n".join(lines) + "\n}")
+    parts.append("INSERT DATA {\n" + "\n".join(body) + "\n}")
+    return "\n".join(parts)
+
+
+def check_media_type(form: str, media_type: str | None) -> str:
+    """The media type to produce for a query form, or ValueError if it cannot be."""
+    allowed = RESULT_MEDIA_TYPES[result_kind(form)]
+    if media_type is None:
+        return allowed[0]
+    if media_type not in allowed:
+        raise ValueError(f"{form} results cannot be serialised as {media_type}")
+    return media_type
+
+
+__all__ = [
+    "GraphStore",
+    "RESULT_MEDIA_TYPES",
+    "Row",
+    "StreamedResult",
+    "check_media_type",
+    "query_form",
+    "result_kind",
+]

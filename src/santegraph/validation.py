@@ -1,0 +1,193 @@
+"""SHACL validation with pySHACL, returning data (not prints) that the CLI and web format.
+
+The data graph handed to pySHACL is the submission plus its *context*: what the store
+already says about the IRIs the submission points to (a commune's type, a porteur's
+type...), so a link to an existing resource is checked against reality. When context
+is present, only the submission's own subjects are focus nodes: the store's content
+was validated when it was loaded and is not validated again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+from pyshacl import validate as pyshacl_validate
+from rdflib.namespace import SH
+
+SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+
+
+def to_rdflib(triples: Iterable[ox.Quad | ox.Triple]) -> rdflib.Graph:
+    """pyoxigraph triples (graph names dropped) as an rdflib Graph, via N-Triples."""
+    plain = [ox.Triple(t.subject, t.predicate, t.object) for t in triples]
+    graph = rdflib.Graph()
+    if plain:
+        graph.parse(data=ox.serialize(plain, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    return graph
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    severity: str
+    focus_node: str
+    path: str | None
+    value: str | None
+    message: str
+    message_en: str
+    source_shape: str
+    constraint: str
+    location: str = ""  # "file:line" of the focus node in the submission, when found
+
+    def as_dict(self) -> dict[str, str | None]:
+        return self.__dict__.copy()
+
+
+@dataclass
+class ValidationReport:
+    results: list[ValidationResult] = field(default_factory=list)
+    graph: rdflib.Graph = field(default_factory=rdflib.Graph)
+    checked_triples: int = 0
+
+    @property
+    def violation_count(self) -> int:
+        return sum(r.severity == "Violation" for r in self.results)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(r.severity == "Warning" for r in self.results)
+
+    @property
+    def conforms(self) -> bool:
+        """Violations block; Warnings and Infos are reported but do not."""
+        return self.violation_count == 0
+
+    def by_focus_node(self) -> dict[str, list[ValidationResult]]:
+        grouped: dict[str, list[ValidationResult]] = {}
+        for result in sorted(
+            self.results, key=lambda r: (SEVERITY_ORDER.get(r.severity, 9), r.focus_node)
+        ):
+            grouped.setdefault(result.focus_node, []).append(result)
+        return grouped
+
+    def text(self) -> str:
+        """A report for people, grouped by entry, most severe first."""
+        if not self.results:
+            return f"Conforme : {self.checked_triples} triplets vérifiés, aucun problème."
+        lines = [
+            f"{self.violation_count} violation(s), {self.warning_count} avertissement(s) "
+            f"sur {self.checked_triples} triplets vérifiés."
+        ]
+        for focus, results in self.by_focus_node().items():
+            where = f"  ({results[0].location})" if results[0].location else ""
+            lines.append(f"\n{focus}{where}")
+            for r in results:
+                path = f" [{r.path}]" if r.path else ""
+                value = f" valeur : {r.value}" if r.value else ""
+                lines.append(f"  {r.severity}{path} {r.message}{value}")
+        return "\n".join(lines)
+
+
+def _message(report: rdflib.Graph, node, lang: str) -> str:
+    messages = list(report.objects(node, SH.resultMessage))
+    for m in messages:
+        if getattr(m, "language", None) == lang:
+            return str(m)
+    return str(messages[0]) if messages else ""
+
+
+def _short(term) -> str | None:
+    if term is None:
+        return None
+    if isinstance(term, rdflib.BNode):
+        return "(nœud anonyme)"
+    return str(term)
+
+
+class Validator:
+    """The shapes and ontology, parsed once, applied to submissions."""
+
+    def __init__(self, shapes: rdflib.Graph, ontology: rdflib.Graph):
+        self.shapes = shapes
+        self.ontology = ontology
+
+    @classmethod
+    def from_files(cls, shape_files: Sequence[Path], ontology_files: Sequence[Path]) -> Validator:
+        shapes, ontology = rdflib.Graph(), rdflib.Graph()
+        for path in shape_files:
+            shapes.parse(path, format="turtle")
+        for path in ontology_files:
+            ontology.parse(path, format="turtle")
+        return cls(shapes, ontology)
+
+    def validate(
+        self,
+        data: Sequence[ox.Quad | ox.Triple],
+        *,
+        context: Sequence[ox.Triple] = (),
+        sources: dict[str, str] | None = None,
+        base_iri: str = "",
+    ) -> ValidationReport:
+        data_graph = to_rdflib(data)
+        focus_nodes = None
+        if context:
+            focus_nodes = sorted({s for s in data_graph.subjects() if isinstance(s, rdflib.URIRef)})
+            for triple in to_rdflib(context):
+                data_graph.add(triple)
+        ontology = rdflib.Graph()
+        ontology += self.ontology
+        kwargs = {"focus_nodes": focus_nodes} if focus_nodes else {}
+        _, report_graph, _ = pyshacl_validate(
+            data_graph,
+            shacl_graph=self.shapes,
+            ont_graph=ontology,
+            inference="none",
+            allow_warnings=True,
+            allow_infos=True,
+            **kwargs,
+        )
+        results = []
+        for node in report_graph.subjects(rdflib.RDF.type, SH.ValidationResult):
+            severity = report_graph.value(node, SH.resultSeverity)
+            focus = _short(report_graph.value(node, SH.focusNode)) or ""
+            results.append(
+                ValidationResult(
+                    severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+                    focus_node=focus,
+                    path=_short(report_graph.value(node, SH.resultPath)),
+                    value=_short(report_graph.value(node, SH.value)),
+                    message=_message(report_graph, node, "fr"),
+                    message_en=_message(report_graph, node, "en"),
+                    source_shape=_short(report_graph.value(node, SH.sourceShape)) or "",
+                    constraint=_short(report_graph.value(node, SH.sourceConstraintComponent)) or "",
+                    location=locate(focus, sources or {}, base_iri),
+                )
+            )
+        return ValidationReport(results, report_graph, checked_triples=len(data))
+
+
+def locate(iri: str, sources: dict[str, str], base_iri: str) -> str:
+    """Best effort "file:line" where a resource is first written in the submission texts."""
+    if not iri or not sources:
+        return ""
+    candidates = [f"<{iri}>"]
+    if base_iri and iri.startswith(base_iri):
+        relative = iri[len(base_iri) :]
+        candidates.append(f"<{relative}>")
+        tail = relative.rsplit("/", 1)[-1]
+        if tail:
+            candidates.append(re.compile(r"(?<![\w/<])[\w-]*:" + re.escape(tail) + r"(?![\w-])"))
+    for name, text in sources.items():
+        for candidate in candidates:
+            if isinstance(candidate, str):
+                index = text.find(candidate)
+            else:
+                match = candidate.search(text)
+                index = match.start() if match else -1
+            if index >= 0:
+                return f"{name}:{text.count(chr(10), 0, index) + 1}"
+    return ""

@@ -1,0 +1,66 @@
+"""The Flask application factory. One blueprint per audience; the store hangs on the app.
+
+Views reach the store and settings through :func:`state`, never a module global, so tests
+hand ``create_app`` a prebuilt in-memory store.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..config import Settings, load_settings
+from ..store import GraphStore, open_store
+
+log = logging.getLogger(__name__)
+EXTENSION_KEY = "santegraph"
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    store: GraphStore
+
+
+def state() -> AppState:
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def create_app(
+    settings: Settings | Mapping[str, Any] | None = None, *, store: GraphStore | None = None
+) -> Flask:
+    if not isinstance(settings, Settings):
+        settings = load_settings(settings)
+    app = Flask(__name__)
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes,
+        SECRET_KEY=settings.secret_key or None,
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions[EXTENSION_KEY] = AppState(settings, store or open_store(settings))
+
+    from . import health, pages, sparql
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(pages.bp)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        wants_html = request.accept_mimetypes.best_match(["application/json", "text/html"])
+        if wants_html == "text/html":
+            return render_template("error.html", error=exc), exc.code
+        return jsonify(error=exc.name, message=exc.description), exc.code
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc: Exception):
+        # A bug: log it with its traceback, tell the client nothing internal.
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return jsonify(error="Internal Server Error", message="unexpected error, logged"), 500
+
+    return app

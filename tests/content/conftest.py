@@ -1,0 +1,72 @@
+"""Fixtures for the content tests: the whole of data/ loaded in an in-memory store.
+
+Each data file goes to its own named graph (graph/<path under data/ without
+extension>), exactly as santegraph's loader does; the default graph is the
+union of the named graphs, santegraph's documented default-graph semantics.
+"""
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = "https://w3id.org/santegraph/id/"
+SOURCES = ROOT.parent / "shared" / "sources"
+
+PREFIXES = """
+PREFIX sg: <https://w3id.org/santegraph/def#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX schema: <https://schema.org/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX cv: <http://data.europa.eu/m8g/>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+"""
+
+
+class ContentStore:
+    def __init__(self, store: ox.Store):
+        self.store = store
+
+    def select(self, query: str) -> list[dict[str, str]]:
+        """Run a SELECT (prefixes above pre-declared); values as plain strings."""
+        results = self.store.query(BASE_DECL + PREFIXES + query, use_default_graph_as_union=True)
+        names = [v.value for v in results.variables]
+        return [
+            {n: (row[n].value if row[n] is not None else None) for n in names} for row in results
+        ]
+
+    def ask(self, query: str) -> bool:
+        return bool(self.store.query(BASE_DECL + PREFIXES + query, use_default_graph_as_union=True))
+
+
+BASE_DECL = f"BASE <{BASE}>\n"
+
+
+def source_text(stem: str) -> str:
+    """The text of a source document, to check that a quoted passage is really there."""
+    return (SOURCES / f"{stem}.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def content():
+    store = ox.Store()
+    for path in sorted((ROOT / "ontology").glob("*.ttl")):
+        store.load(
+            path=str(path),
+            format=ox.RdfFormat.TURTLE,
+            to_graph=ox.NamedNode(BASE + "graph/ontology/" + path.stem),
+        )
+    for path in sorted((ROOT / "data").rglob("*.ttl")):
+        parts = path.relative_to(ROOT / "data").with_suffix("").parts[:2]
+        store.load(
+            path=str(path),
+            format=ox.RdfFormat.TURTLE,
+            base_iri=BASE,
+            to_graph=ox.NamedNode(BASE + "graph/" + "/".join(parts)),
+        )
+    return ContentStore(store)

@@ -1,0 +1,69 @@
+"""Docs kept honest: README commands, CI, Docker and the configuration reference agree."""
+
+import re
+import shlex
+
+from santegraph.config import settings_doc
+
+from .conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def readme_commands() -> list[str]:
+    """The README's first two shell blocks: install+serve, then install+test."""
+    blocks = re.findall(r"```sh\n(.*?)\n```", README, re.DOTALL)
+    assert len(blocks) >= 2, "the README must start with two ```sh blocks"
+    return [blocks[0].strip(), blocks[1].strip()]
+
+
+def test_readme_starts_with_the_two_commands():
+    serve, test = readme_commands()
+    assert serve.endswith("santegraph serve")
+    assert "pip install -e ." in serve
+    assert "pytest" in test and "'.[test]'" in test
+    assert README.index(serve) < README.index("## How it is built")
+
+
+def test_ci_runs_exactly_the_readme_test_command_then_lints():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    _, test = readme_commands()
+    lines = [line.strip() for line in ci.splitlines() if line.strip() and not line.startswith("#")]
+    assert test in lines
+    assert "set -euo pipefail" in ci
+    assert ".venv/bin/ruff check ." in lines
+    assert ".venv/bin/ruff format --check ." in lines
+
+
+def test_dockerfile_uses_the_readme_install_and_serve_commands():
+    serve, _ = readme_commands()
+    install, _, run = serve.rpartition(" && ")
+    dockerfile = (ROOT / "docker" / "Dockerfile").read_text(encoding="utf-8")
+    assert f"RUN {install}\n" in dockerfile
+    cmd = re.search(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE).group(1)
+    assert [part.strip(' "') for part in cmd.strip("[]").split(",")] == shlex.split(run)
+    assert re.search(r"^USER (?!root)\S+", dockerfile, re.MULTILINE), (
+        "the image must not run as root"
+    )
+
+
+def test_compose_runs_santegraph_against_an_oxigraph_server():
+    compose = (ROOT / "docker" / "compose.yaml").read_text(encoding="utf-8")
+    assert "--union-default-graph" in compose
+    assert "SANTEGRAPH_BACKEND: remote" in compose
+    for variable in ("QUERY_URL", "UPDATE_URL", "STORE_URL"):
+        assert f"SANTEGRAPH_REMOTE_{variable}" in compose
+
+
+def test_configuration_doc_contains_the_generated_settings_table():
+    doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert settings_doc() in doc, "regenerate with: santegraph config --doc"
+
+
+def test_every_cli_command_is_in_the_readme():
+    from santegraph.cli import build_parser
+
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    for name in commands:
+        assert f"`{name}" in README, f"command {name} missing from the README"

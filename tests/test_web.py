@@ -1,0 +1,207 @@
+"""The Flask app through its test client, on both backends, with the tiny content loaded."""
+
+import json
+import subprocess
+import sys
+
+import pyoxigraph as ox
+import pytest
+import requests
+from bs4 import BeautifulSoup
+
+from santegraph.config import load_settings
+from santegraph.loading import Loader
+from santegraph.web import create_app
+
+from .conftest import BASE, MINI, free_port, wait_for_http
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+COMMUNES = (
+    "PREFIX sg: <https://w3id.org/santegraph/def#> SELECT ?c WHERE { ?c a sg:Commune } ORDER BY ?c"
+)
+
+
+@pytest.fixture
+def settings():
+    return load_settings({"content_dir": str(MINI), "base_iri": BASE}, environ={})
+
+
+@pytest.fixture
+def client(store, settings):
+    Loader(store, settings, progress=False).ensure_content()
+    return create_app(settings, store=store).test_client()
+
+
+def bindings(response, var):
+    return [b[var]["value"] for b in json.loads(response.data)["results"]["bindings"]]
+
+
+def test_healthz_reports_backend_and_triple_count(client, store):
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok"
+    assert body["backend"] == store.backend
+    assert body["triples"] == store.count_triples() > 20
+    assert body["writes_enabled"] is False
+
+
+def test_sparql_get_answers_json(client):
+    response = client.get(
+        "/sparql",
+        query_string={"query": COMMUNES},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert response.status_code == 200
+    assert response.mimetype == "application/sparql-results+json"
+    assert bindings(response, "c") == [
+        BASE + "territoire/commune/59183",
+        BASE + "territoire/commune/59350",
+    ]
+
+
+def test_sparql_post_form_and_direct_body_give_the_same_answer(client):
+    direct = client.post(
+        "/sparql",
+        data=COMMUNES.encode(),
+        content_type="application/sparql-query",
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    form = client.post(
+        "/sparql", data={"query": COMMUNES}, headers={"Accept": "application/sparql-results+json"}
+    )
+    assert bindings(direct, "c") == bindings(form, "c")
+    assert len(bindings(form, "c")) == 2
+
+
+@pytest.mark.parametrize(
+    "accept,expected,marker",
+    [
+        ("text/csv", "text/csv", "c\r\n"),
+        ("text/tab-separated-values", "text/tab-separated-values", "?c\n"),
+        ("application/sparql-results+xml", "application/sparql-results+xml", "<sparql"),
+    ],
+)
+def test_select_content_negotiation(client, accept, expected, marker):
+    response = client.get("/sparql", query_string={"query": COMMUNES}, headers={"Accept": accept})
+    assert response.mimetype == expected
+    assert response.get_data(as_text=True).startswith(marker) or marker in response.get_data(
+        as_text=True
+    )
+    assert "territoire/commune/59350" in response.get_data(as_text=True)
+
+
+def test_format_parameter_is_a_fallback_for_accept(client):
+    response = client.get("/sparql", query_string={"query": COMMUNES, "format": "csv"})
+    assert response.mimetype == "text/csv"
+
+
+def test_construct_as_turtle_parses(client):
+    query = "PREFIX sg: <https://w3id.org/santegraph/def#> CONSTRUCT WHERE { ?c a sg:Commune }"
+    response = client.get(
+        "/sparql", query_string={"query": query}, headers={"Accept": "text/turtle"}
+    )
+    assert response.mimetype == "text/turtle"
+    assert len(list(ox.parse(response.data, format=ox.RdfFormat.TURTLE))) == 2
+
+
+def test_unacceptable_format_is_406(client):
+    response = client.get(
+        "/sparql", query_string={"query": COMMUNES}, headers={"Accept": "image/png"}
+    )
+    assert response.status_code == 406
+    assert "application/sparql-results+json" in response.get_data(as_text=True)
+
+
+def test_malformed_query_is_400_with_the_parser_message(client):
+    response = client.get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p }"})
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "Traceback" not in text
+    assert "error" in text.lower()
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"method": "GET", "query_string": {"update": "DROP ALL"}},
+        {"method": "POST", "data": {"update": "DROP ALL"}},
+        {"method": "POST", "data": b"DROP ALL", "content_type": "application/sparql-update"},
+        {"method": "GET", "query_string": {"query": "DROP ALL"}},
+    ],
+)
+def test_updates_are_refused_and_change_nothing(client, store, kwargs):
+    before = store.count_triples()
+    response = client.open("/sparql", **kwargs)
+    assert response.status_code == 403
+    assert "read-only" in response.get_data(as_text=True)
+    assert store.count_triples() == before
+
+
+def test_dataset_parameters_restrict_the_default_graph(client):
+    response = client.get(
+        "/sparql",
+        query_string={
+            "query": "SELECT ?c WHERE { ?c ?p ?o }",
+            "default-graph-uri": BASE + "graph/acteurs/cpts",
+        },
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert set(bindings(response, "c")) == {BASE + "acteur/cpts-sud-metropole-lilloise"}
+
+
+def test_home_page_is_in_french_and_shows_the_size(client, store):
+    page = BeautifulSoup(client.get("/").data, "html.parser")
+    assert page.html["lang"] == "fr"
+    assert "Qui fait quoi" in page.h1.text
+    assert str(store.count_triples()) in page.text
+
+
+def test_sparql_page_for_browsers(client):
+    response = client.get("/sparql", headers={"Accept": "text/html"})
+    page = BeautifulSoup(response.data, "html.parser")
+    assert page.find("textarea", attrs={"name": "query"}) is not None
+
+
+def test_unknown_page_is_a_404_without_internals(client):
+    response = client.get("/nope", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "Not Found"
+
+
+def test_santegraph_serve_answers_over_http(tmp_path):
+    """The real command: first run loads the content, then healthz and SPARQL answer."""
+    port = free_port()
+    log = (tmp_path / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "santegraph.cli",
+            "--store-path",
+            str(tmp_path / "store"),
+            "--content-dir",
+            str(MINI),
+            "serve",
+            "--port",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/healthz", timeout=60, process=process)
+        health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).json()
+        assert health["backend"] == "embedded"
+        assert health["triples"] > 20
+        answer = requests.get(
+            f"http://127.0.0.1:{port}/sparql",
+            params={"query": COUNT},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=10,
+        )
+        count = int(answer.json()["results"]["bindings"][0]["n"]["value"])
+        assert count == health["triples"]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+    assert "santegraph on http://127.0.0.1" in (tmp_path / "serve.log").read_text()
