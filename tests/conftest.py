@@ -7,6 +7,7 @@ pyoxigraph store and against a real `oxigraph serve` subprocess reached over HTT
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -105,9 +106,78 @@ def embedded_store():
     store.close()
 
 
-@pytest.fixture(params=["embedded", "remote"])
+VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+VIRTUOSO_SYSTEM_GRAPHS = (
+    "http://www.openlinksw.com/schemas/virtrdf#",
+    "http://www.w3.org/ns/ldp#",
+    "http://localhost:8890/",
+)
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory):
+    """Debian's Virtuoso 7 on loopback, an independent engine for the remote suite."""
+    binary = shutil.which("virtuoso-t")
+    if not binary or not VIRTUOSO_INI.exists():
+        pytest.skip(
+            "Debian's virtuoso-opensource-7 is not installed here "
+            "(apt-get install virtuoso-opensource-7); the Virtuoso runs are skipped"
+        )
+    folder = tmp_path_factory.mktemp("virtuoso")
+    sql_port, http_port = free_port(), free_port()
+    ini = VIRTUOSO_INI.read_text(encoding="utf-8")
+    ini = ini.replace("/var/lib/virtuoso-opensource-7/db/", f"{folder}/")
+    ini = re.sub(r"(?m)^ServerPort(\s*)=\s*1111", rf"ServerPort\g<1>= {sql_port}", ini)
+    ini = re.sub(r"(?m)^ServerPort(\s*)=\s*8890", rf"ServerPort\g<1>= {http_port}", ini)
+    # Virtuoso silently truncates results at ResultSetMaxRows (docs/backends.md).
+    ini = re.sub(r"(?m)^ResultSetMaxRows\s*=.*$", "ResultSetMaxRows = 1000000", ini)
+    (folder / "virtuoso.ini").write_text(ini, encoding="utf-8")
+    log = (folder / "server.log").open("wb")
+    process = subprocess.Popen(
+        [binary, "+foreground", "+configfile", str(folder / "virtuoso.ini")],
+        cwd=folder,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{http_port}"
+    try:
+        wait_for_http(base + "/sparql", timeout=60, process=process)
+        yield {
+            "query": base + "/sparql",
+            "update": base + "/sparql-auth",
+            "store": base + "/sparql-graph-crud-auth",
+        }
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture
+def virtuoso_store(virtuoso_server):
+    store = RemoteStore(
+        virtuoso_server["query"],
+        virtuoso_server["update"],
+        virtuoso_server["store"],
+        user="dba",
+        password="dba",
+        auth="digest",
+        timeout=30,
+        hidden_graphs=VIRTUOSO_SYSTEM_GRAPHS,
+    )
+    for graph in store.list_graphs():
+        store.drop_graph(graph)
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["embedded", "remote", pytest.param("virtuoso", marks=pytest.mark.virtuoso)])
 def store(request):
-    """The same behavioural tests on both backends."""
+    """The same behavioural tests on every backend: embedded, oxigraph serve, Virtuoso."""
     return request.getfixturevalue(f"{request.param}_store")
 
 
@@ -132,3 +202,19 @@ def canonical_quads(store) -> list[str]:
     dataset = ox.Dataset(store.quads())
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     return sorted(str(q) for q in dataset)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "virtuoso_difference(reason): a documented difference of Virtuoso (docs/backends.md); "
+        "the test is expected to fail on Virtuoso only (strict: a fix there is noticed)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        marker = item.get_closest_marker("virtuoso_difference")
+        callspec = getattr(item, "callspec", None)
+        if marker and callspec and callspec.params.get("store") == "virtuoso":
+            item.add_marker(pytest.mark.xfail(reason=marker.args[0], strict=True))

@@ -60,6 +60,11 @@ class Settings:
     remote_timeout: float = _setting(
         60.0, "Remote backend: seconds to wait for the endpoint before giving up."
     )
+    remote_hidden_graphs: str = _setting(
+        "",
+        "Remote backend: comma-separated IRI prefixes of the server's own graphs, left out "
+        "of counts, listings, exports and restores (Virtuoso: see docs/backends.md).",
+    )
     base_iri: str = _setting(
         DEFAULT_BASE_IRI,
         "Public base IRI of every resource the data mints; relative IRIs of `data/` resolve "
@@ -108,6 +113,10 @@ class Settings:
         if self.store_path:
             return self.store_path
         return str(self.content_path / "var" / "store")
+
+    @property
+    def remote_hidden_graph_list(self) -> tuple[str, ...]:
+        return tuple(p.strip() for p in self.remote_hidden_graphs.split(",") if p.strip())
 
     @property
     def writes_enabled(self) -> bool:

@@ -111,12 +111,12 @@ class Loader:
         if not referenced:
             return []
         query = self.queries["submission_context"].text
+        excluded = set(replaced)
         triples: list[ox.Triple] = []
-        excluded = [ox.NamedNode(g) for g in replaced]
         for start in range(0, len(referenced), 500):
-            triples += self.store.construct(
-                query, {"node": referenced[start : start + 500], "excluded": excluded}
-            )
+            for row in self.store.select(query, {"node": referenced[start : start + 500]}):
+                if row["g"].value not in excluded:
+                    triples.append(ox.Triple(row["node"], row["p"], row["o"]))
         return triples
 
     # ------------------------------------------------------------------ writing

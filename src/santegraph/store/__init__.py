@@ -18,6 +18,7 @@ def open_store(settings: Settings) -> GraphStore:
             password=settings.remote_password,
             auth=settings.remote_auth,
             timeout=settings.remote_timeout,
+            hidden_graphs=settings.remote_hidden_graph_list,
         )
     return EmbeddedStore(settings.store_location)
 

@@ -62,6 +62,14 @@ class StreamedResult:
 
 class GraphStore(ABC):
     backend: str = ""
+    # IRI prefixes of graphs that belong to the server, not to santegraph (Virtuoso's
+    # system graphs): left out of counts, listings, exports and restores.
+    hidden_graph_prefixes: tuple[str, ...] = ()
+
+    def _visible(self, graph: str) -> bool:
+        return (
+            not graph.startswith(self.hidden_graph_prefixes) if self.hidden_graph_prefixes else True
+        )
 
     # ------------------------------------------------------------------ reading
     @abstractmethod
@@ -127,13 +135,18 @@ class GraphStore(ABC):
         self.update(f"DROP SILENT GRAPH {ox.NamedNode(graph)}")
 
     def restore(self, quads: Iterable[ox.Quad]) -> None:
-        """Replace the whole dataset by these quads, atomically (``import``)."""
+        """Replace the whole dataset by these quads, atomically (``import``).
+
+        Drops the graphs santegraph sees (not ``DROP ALL``: a server's own system graphs,
+        e.g. Virtuoso's, are not santegraph's to delete), in the same update as the insert.
+        """
         by_graph: dict[str, list[ox.Quad]] = {}
         for quad in quads:
             if isinstance(quad.graph_name, ox.DefaultGraph):
                 raise ValueError("santegraph keeps every triple in a named graph")
             by_graph.setdefault(quad.graph_name.value, []).append(quad)
-        self.update("DROP SILENT ALL ;\n" + _update_text(by_graph, drop_first=False))
+        drops = "".join(f"DROP SILENT GRAPH {ox.NamedNode(g)} ;\n" for g in self.list_graphs())
+        self.update(drops + _update_text(by_graph, drop_first=False))
 
     # ------------------------------------------------------------------ whole dataset
     @abstractmethod
@@ -145,20 +158,29 @@ class GraphStore(ABC):
         return serialize_quads(self.quads(), DUMP_FORMATS[fmt])
 
     def count_triples(self, graph: str | None = None) -> int:
-        if graph is None:
-            query = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-        else:
+        if graph is not None:
             query = (
                 "SELECT (COUNT(*) AS ?n) WHERE { GRAPH "
                 + str(ox.NamedNode(graph))
                 + " { ?s ?p ?o } }"
             )
-        rows = self.select(query)
-        return int(rows[0]["n"].value) if rows else 0
+            rows = self.select(query)
+            return int(rows[0]["n"].value) if rows else 0
+        return sum(n for _, n in self.graph_sizes())
+
+    def graph_sizes(self) -> list[tuple[str, int]]:
+        """(graph IRI, triple count) of every named graph santegraph sees, sorted."""
+        rows = self.select(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+        )
+        return [
+            (row["g"].value, int(row["n"].value))
+            for row in rows
+            if isinstance(row["g"], ox.NamedNode) and self._visible(row["g"].value)
+        ]
 
     def list_graphs(self) -> list[str]:
-        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")
-        return [row["g"].value for row in rows]
+        return [g for g, _ in self.graph_sizes()]
 
     def describe_backend(self) -> str:
         return self.backend
@@ -174,19 +196,36 @@ class GraphStore(ABC):
 
 
 def _update_text(graphs: Mapping[str, Iterable[ox.Quad | ox.Triple]], *, drop_first: bool) -> str:
-    """One SPARQL Update: optionally DROP each graph, then INSERT DATA into all of them.
+    """One SPARQL Update: optionally DROP each graph, then insert into all of them.
 
     Terms are written with pyoxigraph's N-Triples serialisation, which escapes literals.
+    Data with blank nodes uses ``INSERT {...} WHERE {}`` (same meaning as ``INSERT
+    DATA``: fresh blank nodes) because Virtuoso 7 rejects blank nodes in ``INSERT DATA``.
     """
     parts = []
     if drop_first:
         parts.extend(f"DROP SILENT GRAPH {ox.NamedNode(g)} ;" for g in graphs)
     body = []
+    has_blank_nodes = False
     for graph, items in graphs.items():
-        lines = [f"{t.subject} {t.predicate} {t.object} ." for t in items]
+        lines = []
+        for t in items:
+            has_blank_nodes = (
+                has_blank_nodes
+                or isinstance(t.subject, ox.BlankNode)
+                or isinstance(t.object, ox.BlankNode)
+            )
+            lines.append(f"{t.subject} {t.predicate} {t.object} .")
         if lines:
             body.append(f"GRAPH {ox.NamedNode(graph)} {{\n" + "\n".join(lines) + "\n}")
-    parts.append("INSERT DATA {\n" + "\n".join(body) + "\n}")
+    if not body:
+        if not parts:
+            return "INSERT DATA {}"
+        return "\n".join(parts).rstrip(" ;")
+    if has_blank_nodes:
+        parts.append("INSERT {\n" + "\n".join(body) + "\n} WHERE {}")
+    else:
+        parts.append("INSERT DATA {\n" + "\n".join(body) + "\n}")
     return "\n".join(parts)
 
 

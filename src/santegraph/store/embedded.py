@@ -163,14 +163,6 @@ class EmbeddedStore(GraphStore):
             if not isinstance(quad.graph_name, ox.DefaultGraph):
                 yield quad
 
-    def list_graphs(self) -> list[str]:
-        return sorted(
-            g.value
-            for g in self._store.named_graphs()
-            if isinstance(g, ox.NamedNode)
-            and next(iter(self._store.quads_for_pattern(None, None, None, g)), None) is not None
-        )
-
     def close(self) -> None:
         self._store.flush() if self.location != ":memory:" else None
         del self._store

@@ -9,6 +9,7 @@ its named graphs as the default graph (see ``store/base.py``).
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Iterator, Mapping
 
 import pyoxigraph as ox
@@ -19,7 +20,6 @@ from ..queries import query_form
 from .base import GraphStore, Row, StreamedResult, check_media_type
 
 JSON_RESULTS = "application/sparql-results+json"
-TSV_RESULTS = "text/tab-separated-values"
 
 
 class RemoteStore(GraphStore):
@@ -35,8 +35,10 @@ class RemoteStore(GraphStore):
         password: str = "",
         auth: str = "basic",
         timeout: float = 60.0,
+        hidden_graphs: tuple[str, ...] = (),
     ):
         self.query_url, self.update_url, self.store_url = query_url, update_url, store_url
+        self.hidden_graph_prefixes = tuple(hidden_graphs)
         self.timeout = timeout
         self.session = requests.Session()
         self.session.headers["User-Agent"] = "santegraph"
@@ -91,7 +93,7 @@ class RemoteStore(GraphStore):
     # ------------------------------------------------------------------ reading
     def _solutions(self, query: str) -> tuple[list[str], Iterator[Row]]:
         response = self._query(query, JSON_RESULTS)
-        result = _parse_results(response.content, ox.QueryResultsFormat.JSON)
+        result = _parse_results(_fix_bnodes(response.content), ox.QueryResultsFormat.JSON)
         if not isinstance(result, ox.QuerySolutions):
             raise QueryError("expected a SELECT query")
         names = [v.value for v in result.variables]
@@ -178,15 +180,58 @@ class RemoteStore(GraphStore):
     # ------------------------------------------------------------------ whole dataset
     def quads(self) -> Iterator[ox.Quad]:
         response = self._query(
-            "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", TSV_RESULTS, stream=True
+            "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", JSON_RESULTS, stream=True
         )
+        # JSON, not TSV: Virtuoso 7 writes TSV headers as "s" instead of ?s.
         with response:
-            response.raw.decode_content = True
-            for solution in _parse_results(response.raw, ox.QueryResultsFormat.TSV):
-                yield ox.Quad(solution["s"], solution["p"], solution["o"], solution["g"])
+            stream = _BnodeFixingReader(response.iter_content(65536))
+            for solution in _parse_results(stream, ox.QueryResultsFormat.JSON):
+                if self._visible(solution["g"].value):
+                    yield ox.Quad(solution["s"], solution["p"], solution["o"], solution["g"])
 
     def close(self) -> None:
         self.session.close()
+
+
+# Virtuoso writes blank nodes as {"type": "bnode", "value": "nodeID://b10006"}, which is
+# not a valid blank node label; dropping the "nodeID://" scheme makes it one. Inside a
+# JSON string a quote is escaped, so this byte pattern can only be a bnode value.
+_VIRTUOSO_BNODE = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
+
+
+def _fix_bnodes(data: bytes) -> bytes:
+    return _VIRTUOSO_BNODE.sub(rb"\1", data)
+
+
+class _BnodeFixingReader(io.RawIOBase):
+    """A readable stream over response chunks, with :func:`_fix_bnodes` applied."""
+
+    KEEP = 64  # longer than any match, so a match split across chunks is seen whole
+
+    def __init__(self, chunks: Iterator[bytes]):
+        self.chunks, self.pending, self.done = chunks, b"", False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self.done and len(self.pending) < len(buffer) + self.KEEP:
+            chunk = next(self.chunks, None)
+            if chunk is None:
+                self.done = True
+            else:
+                self.pending += chunk
+        if self.done:
+            fixed, self.pending = _fix_bnodes(self.pending), b""
+        else:
+            fixed = _fix_bnodes(self.pending[: -self.KEEP])
+            self.pending = self.pending[-self.KEEP :]
+        # what was fixed but does not fit waits at the front of pending (already fixed,
+        # and fixing is idempotent)
+        size = min(len(buffer), len(fixed))
+        buffer[:size] = fixed[:size]
+        self.pending = fixed[size:] + self.pending
+        return size
 
 
 def _parse_results(data: bytes | io.IOBase, fmt: ox.QueryResultsFormat):
