@@ -35,6 +35,7 @@ class Payload:
     graph: str
     quads: list[ox.Quad] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # file name -> text (for locating)
+    subject_files: dict[str, str] = field(default_factory=dict)  # subject IRI -> file name
     validated: bool = True  # ontology and shapes are loaded as data but not validated
 
 
@@ -67,6 +68,7 @@ class Loader:
         return Validator.from_files(
             sorted((self.root / "shapes").glob("*.ttl")),
             sorted((self.root / "ontology").glob("*.ttl")),
+            self.settings.base_iri,
         )
 
     def _bar(self, items: Sequence, desc: str):
@@ -83,6 +85,9 @@ class Loader:
             payload = payloads.setdefault(target, Payload(target))
             payload.quads += quads
             payload.sources[str(path)] = path.read_text(encoding="utf-8", errors="replace")
+            for quad in quads:
+                if isinstance(quad.subject, ox.NamedNode):
+                    payload.subject_files.setdefault(quad.subject.value, str(path))
             top = _top_folder(path, self.root)
             payload.validated = top not in ("ontology", "shapes")
         return list(payloads.values())
@@ -97,8 +102,13 @@ class Loader:
         if in_context:
             context = self._context(data, [p.graph for p in payloads])
         sources = {name: text for p in payloads for name, text in p.sources.items()}
+        subject_files = {iri: name for p in payloads for iri, name in p.subject_files.items()}
         return self.validator.validate(
-            data, context=context, sources=sources, base_iri=self.settings.base_iri
+            data,
+            context=context,
+            sources=sources,
+            subject_files=subject_files,
+            base_iri=self.settings.base_iri,
         )
 
     def _context(self, data: Sequence[ox.Quad], replaced: Sequence[str]) -> list[ox.Triple]:

@@ -9,7 +9,6 @@ was validated when it was loaded and is not validated again.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,12 +115,15 @@ class Validator:
         self.ontology = ontology
 
     @classmethod
-    def from_files(cls, shape_files: Sequence[Path], ontology_files: Sequence[Path]) -> Validator:
+    def from_files(
+        cls, shape_files: Sequence[Path], ontology_files: Sequence[Path], base_iri: str
+    ) -> Validator:
+        """Shapes may name data resources (concept schemes) relative to the base, like data."""
         shapes, ontology = rdflib.Graph(), rdflib.Graph()
         for path in shape_files:
-            shapes.parse(path, format="turtle")
+            shapes.parse(path, format="turtle", publicID=base_iri)
         for path in ontology_files:
-            ontology.parse(path, format="turtle")
+            ontology.parse(path, format="turtle", publicID=base_iri)
         return cls(shapes, ontology)
 
     def validate(
@@ -130,6 +132,7 @@ class Validator:
         *,
         context: Sequence[ox.Triple] = (),
         sources: dict[str, str] | None = None,
+        subject_files: dict[str, str] | None = None,
         base_iri: str = "",
     ) -> ValidationReport:
         data_graph = to_rdflib(data)
@@ -164,30 +167,52 @@ class Validator:
                     message_en=_message(report_graph, node, "en"),
                     source_shape=_short(report_graph.value(node, SH.sourceShape)) or "",
                     constraint=_short(report_graph.value(node, SH.sourceConstraintComponent)) or "",
-                    location=locate(focus, sources or {}, base_iri),
+                    location=locate(focus, sources or {}, base_iri, subject_files or {}),
                 )
             )
         return ValidationReport(results, report_graph, checked_triples=len(data))
 
 
-def locate(iri: str, sources: dict[str, str], base_iri: str) -> str:
-    """Best effort "file:line" where a resource is first written in the submission texts."""
+def locate(
+    iri: str, sources: dict[str, str], base_iri: str, subject_files: dict[str, str] | None = None
+) -> str:
+    """Best effort "file:line" where a resource is first written in the submission texts.
+
+    Searches the file where the resource is a subject first (``subject_files``), looking
+    for the full IRI, its form relative to the base, then a prefixed name ending with its
+    last path segment (``act:cpam-des-flandres``).
+    """
     if not iri or not sources:
         return ""
-    candidates = [f"<{iri}>"]
+    home = (subject_files or {}).get(iri)
+    if home in sources:
+        sources = {home: sources[home], **sources}
+    exact = [f"<{iri}>"]
+    tail = ""
     if base_iri and iri.startswith(base_iri):
         relative = iri[len(base_iri) :]
-        candidates.append(f"<{relative}>")
+        exact.append(f"<{relative}>")
         tail = relative.rsplit("/", 1)[-1]
-        if tail:
-            candidates.append(re.compile(r"(?<![\w/<])[\w-]*:" + re.escape(tail) + r"(?![\w-])"))
     for name, text in sources.items():
-        for candidate in candidates:
-            if isinstance(candidate, str):
-                index = text.find(candidate)
-            else:
-                match = candidate.search(text)
-                index = match.start() if match else -1
+        for candidate in exact:
+            index = text.find(candidate)
+            if index >= 0:
+                return f"{name}:{text.count(chr(10), 0, index) + 1}"
+        if tail:
+            index = _find_prefixed(text, tail)
             if index >= 0:
                 return f"{name}:{text.count(chr(10), 0, index) + 1}"
     return ""
+
+
+def _find_prefixed(text: str, local: str) -> int:
+    """Index of ``prefix:local`` as a whole token in Turtle text, or -1."""
+    needle = ":" + local
+    start = text.find(needle)
+    while start >= 0:
+        end = start + len(needle)
+        after_ok = end == len(text) or not (text[end].isalnum() or text[end] in "-_")
+        if after_ok:
+            return start
+        start = text.find(needle, end)
+    return -1

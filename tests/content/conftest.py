@@ -1,14 +1,18 @@
-"""Fixtures for the content tests: the whole of data/ loaded in an in-memory store.
+"""Fixtures for the content tests: ontology/, shapes/ and data/ loaded in an in-memory store.
 
-Each data file goes to its own named graph (graph/<path under data/ without
-extension>), exactly as santegraph's loader does; the default graph is the
-union of the named graphs, santegraph's documented default-graph semantics.
+The loader puts each file in its named graph (docs/modeling.md) and validates everything
+against the shapes; the default graph is the union of the named graphs, santegraph's
+documented default-graph semantics.
 """
 
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+
+from santegraph.config import load_settings
+from santegraph.loading import Loader
+from santegraph.store import EmbeddedStore
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "https://w3id.org/santegraph/id/"
@@ -53,20 +57,18 @@ def source_text(stem: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def content():
-    store = ox.Store()
-    for path in sorted((ROOT / "ontology").glob("*.ttl")):
-        store.load(
-            path=str(path),
-            format=ox.RdfFormat.TURTLE,
-            to_graph=ox.NamedNode(BASE + "graph/ontology/" + path.stem),
-        )
-    for path in sorted((ROOT / "data").rglob("*.ttl")):
-        parts = path.relative_to(ROOT / "data").with_suffix("").parts[:2]
-        store.load(
-            path=str(path),
-            format=ox.RdfFormat.TURTLE,
-            base_iri=BASE,
-            to_graph=ox.NamedNode(BASE + "graph/" + "/".join(parts)),
-        )
-    return ContentStore(store)
+def loaded_content():
+    """The project content loaded by santegraph's own loader (parse, SHACL gate, write).
+
+    Loading it is itself the proof that data/ conforms to shapes/: a violation raises.
+    """
+    settings = load_settings({"content_dir": str(ROOT), "base_iri": BASE}, environ={})
+    store = EmbeddedStore(":memory:")
+    summary = Loader(store, settings, progress=False).load_content()
+    return store, summary
+
+
+@pytest.fixture(scope="session")
+def content(loaded_content):
+    store, _ = loaded_content
+    return ContentStore(store.pyoxigraph_store)

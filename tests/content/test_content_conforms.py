@@ -1,0 +1,49 @@
+"""The project content as a whole: it loads, it conforms, every document has its graph."""
+
+from pathlib import Path
+
+from .conftest import BASE, ROOT, SOURCES
+
+
+def test_the_whole_project_content_conforms_to_the_shapes(loaded_content):
+    _, summary = loaded_content
+    assert summary.report.conforms, summary.report.text()
+    assert summary.triples > 90_000
+
+
+def test_every_source_document_has_its_own_named_graph(loaded_content):
+    store, _ = loaded_content
+    graphs = set(store.list_graphs())
+    for source in sorted(Path(SOURCES).glob("*.txt")):
+        assert f"{BASE}graph/sources/{source.stem}" in graphs, source.name
+
+
+def test_every_source_document_is_described_with_its_file_name(content):
+    rows = content.select(
+        """SELECT ?file WHERE { GRAPH ?g { ?doc a sg:DocumentSource ; sg:nomFichier ?file ;
+                                            dct:title ?title } }"""
+    )
+    files = {r["file"] for r in rows}
+    assert files == {p.name for p in Path(SOURCES).glob("*.txt")}
+
+
+def test_the_remaining_warnings_are_known_gaps_of_the_sources(loaded_content):
+    """Warnings do not block; they are what stewards should fill (contacts, territories...)."""
+    _, summary = loaded_content
+    kinds = {r.source_shape.rsplit("#", 1)[-1] for r in summary.report.results}
+    assert kinds <= {
+        "Acteur-contact-warning",
+        "Acteur-territoire-warning",
+        "Service-derniereVerification-missing",
+        "Concept-definition-warning",
+        "DocumentSource-date-warning",
+    }, kinds
+
+
+def test_content_files_are_all_loaded(loaded_content):
+    _, summary = loaded_content
+    data_graphs = {g.removeprefix(BASE) for g in summary.graphs}
+    assert "graph/ontology/santegraph" in data_graphs
+    assert "graph/shapes/santegraph-shapes" in data_graphs
+    assert {"graph/territoires/cog-2022", "graph/territoires/cog-2026"} <= data_graphs
+    assert ROOT.joinpath("data", "vocabulaires").is_dir()
