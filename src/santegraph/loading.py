@@ -88,6 +88,9 @@ class Loader:
             for quad in quads:
                 if isinstance(quad.subject, ox.NamedNode):
                     payload.subject_files.setdefault(quad.subject.value, str(path))
+        for payload in payloads.values():
+            # RDF graphs are sets: two files of one graph may state the same triple
+            payload.quads = list(dict.fromkeys(payload.quads))
             top = _top_folder(path, self.root)
             payload.validated = top not in ("ontology", "shapes")
         return list(payloads.values())
