@@ -199,34 +199,62 @@ def _update_text(graphs: Mapping[str, Iterable[ox.Quad | ox.Triple]], *, drop_fi
     """One SPARQL Update: optionally DROP each graph, then insert into all of them.
 
     Terms are written with pyoxigraph's N-Triples serialisation, which escapes literals.
-    Data with blank nodes uses ``INSERT {...} WHERE {}`` (same meaning as ``INSERT
-    DATA``: fresh blank nodes) because Virtuoso 7 rejects blank nodes in ``INSERT DATA``.
+    Triples without blank nodes go into one ``INSERT DATA``. Triples with blank nodes go
+    into ``INSERT {...} WHERE {}`` operations (same meaning: fresh blank nodes), because
+    Virtuoso 7 rejects blank nodes in ``INSERT DATA``; each operation holds whole
+    blank-node-connected groups (a label never spans two operations) and few triples,
+    because Virtuoso also refuses large templates.
     """
-    parts = []
+    operations = []
     if drop_first:
-        parts.extend(f"DROP SILENT GRAPH {ox.NamedNode(g)} ;" for g in graphs)
-    body = []
-    has_blank_nodes = False
+        operations += [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in graphs]
+    ground: list[str] = []
+    templated: list[str] = []
     for graph, items in graphs.items():
-        lines = []
+        name = ox.NamedNode(graph)
+        plain, with_bnodes = [], []
         for t in items:
-            has_blank_nodes = (
-                has_blank_nodes
-                or isinstance(t.subject, ox.BlankNode)
-                or isinstance(t.object, ox.BlankNode)
-            )
-            lines.append(f"{t.subject} {t.predicate} {t.object} .")
-        if lines:
-            body.append(f"GRAPH {ox.NamedNode(graph)} {{\n" + "\n".join(lines) + "\n}")
-    if not body:
-        if not parts:
-            return "INSERT DATA {}"
-        return "\n".join(parts).rstrip(" ;")
-    if has_blank_nodes:
-        parts.append("INSERT {\n" + "\n".join(body) + "\n} WHERE {}")
-    else:
-        parts.append("INSERT DATA {\n" + "\n".join(body) + "\n}")
-    return "\n".join(parts)
+            if isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode):
+                with_bnodes.append(t)
+            else:
+                plain.append(f"{t.subject} {t.predicate} {t.object} .")
+        if plain:
+            ground.append(f"GRAPH {name} {{\n" + "\n".join(plain) + "\n}")
+        for chunk in _bnode_chunks(with_bnodes):
+            lines = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in chunk)
+            templated.append(f"INSERT {{ GRAPH {name} {{\n{lines}\n}} }} WHERE {{}}")
+    if ground:
+        operations.append("INSERT DATA {\n" + "\n".join(ground) + "\n}")
+    operations += templated
+    return " ;\n".join(operations) if operations else "INSERT DATA {}"
+
+
+def _bnode_chunks(triples: list, size: int = 200) -> Iterator[list]:
+    """Group triples so that all triples sharing a blank node are in the same chunk."""
+    parent: dict = {}
+
+    def find(node):
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for t in triples:
+        nodes = [n for n in (t.subject, t.object) if isinstance(n, ox.BlankNode)]
+        for other in nodes[1:]:
+            parent[find(other)] = find(nodes[0])
+    groups: dict = {}
+    for t in triples:
+        anchor = t.subject if isinstance(t.subject, ox.BlankNode) else t.object
+        groups.setdefault(find(anchor), []).append(t)
+    chunk: list = []
+    for group in groups.values():
+        if chunk and len(chunk) + len(group) > size:
+            yield chunk
+            chunk = []
+        chunk += group
+    if chunk:
+        yield chunk
 
 
 def check_media_type(form: str, media_type: str | None) -> str:
