@@ -44,11 +44,12 @@ def create_app(
     )
     app.extensions[EXTENSION_KEY] = AppState(settings, store or open_store(settings))
 
-    from . import health, pages, sparql
+    from . import health, ontology, pages, sparql
 
     app.register_blueprint(health.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(ontology.bp)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
