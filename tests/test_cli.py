@@ -49,6 +49,22 @@ def test_load_then_query_prints_the_count(run):
     assert count > 20
 
 
+def test_progress_stays_quiet_when_not_on_a_terminal(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code = main(["--store-path", str(tmp_path / "s"), "--content-dir", str(MINI), "load"])
+    out, err = capsys.readouterr()
+    assert code == EXIT_OK
+    assert err == ""  # no bar, no stage line: stderr is not a terminal here
+    assert out.startswith("loaded ")
+
+
+def test_progress_can_be_forced_for_logs(run):
+    code, _, err = run("--progress", "load")
+    assert code == EXIT_OK
+    assert "validation SHACL" in err
+    assert "écriture" in err
+
+
 def test_load_twice_does_not_duplicate(run):
     run("load")
     _, first, _ = run("query", "SELECT (COUNT(*) AS ?n) {?s ?p ?o}")

@@ -74,6 +74,11 @@ class Loader:
     def _bar(self, items: Sequence, desc: str):
         return tqdm(items, desc=desc, unit="file", disable=not self.progress, leave=False)
 
+    def _stage(self, message: str) -> None:
+        """One line per long stage, on a terminal only (piped output stays clean)."""
+        if self.progress:
+            print(message, file=sys.stderr, flush=True)
+
     # ------------------------------------------------------------------ parsing
     def read_files(self, paths: Iterable[Path], graph: str | None = None) -> list[Payload]:
         """Parse files into payloads, grouped by target graph. InputError on bad input."""
@@ -101,6 +106,7 @@ class Loader:
         data = [q for p in payloads if p.validated for q in p.quads]
         if not data:
             return ValidationReport()
+        self._stage(f"validation SHACL de {len(data)} triplets…")
         context: list[ox.Triple] = []
         if in_context:
             context = self._context(data, [p.graph for p in payloads])
@@ -161,6 +167,7 @@ class Loader:
         report = self.check(payloads, in_context=False)
         if not report.conforms:
             raise ValidationFailed(report)
+        self._stage(f"écriture de {len(payloads)} graphes nommés…")
         if replace_all:
             self.store.restore(q for p in payloads for q in p.quads)
         else:
