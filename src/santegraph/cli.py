@@ -131,17 +131,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command(
         "validate",
-        "Validate RDF files against the shapes, in the context of the store; write nothing. "
-        "Exit 0 conforms, 1 violations, 2 unreadable input.",
+        "Validate RDF files (Turtle, N-Triples, JSON-LD...) or steward CSV files "
+        "(docs/csv-templates.md) against the shapes, in the context of the store; write "
+        "nothing. Exit 0 conforms, 1 violations, 2 unreadable input.",
         """
         santegraph validate my-entry.ttl
-        santegraph validate data/                 # every RDF file under a folder
+        santegraph validate acteurs.csv           # steward CSV template, row/column in the report
+        santegraph validate data/                 # every RDF or CSV file under a folder
+        santegraph validate entry.jsonld --format json      # report as JSON
         santegraph validate entry.ttl --report report.ttl   # also write sh:ValidationReport
         """,
     )
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--graph", help="the named graph the files would be loaded into")
     p.add_argument("--report", type=Path, help="write the sh:ValidationReport (Turtle) here")
+    p.add_argument(
+        "--format",
+        choices=["text", "json", "turtle"],
+        default="text",
+        help="report on stdout: text for people (default), json, or the sh:ValidationReport "
+        "as Turtle",
+    )
 
     p = command(
         "query",
@@ -310,13 +320,14 @@ def cmd_load(args, settings: Settings, store: GraphStore) -> int:
     return EXIT_OK
 
 
-def _expand(paths: Sequence[Path]) -> list[Path]:
+def _expand(paths: Sequence[Path], suffixes: Sequence[str] | None = None) -> list[Path]:
     from .loading import RDF_SUFFIXES
 
+    suffixes = RDF_SUFFIXES if suffixes is None else suffixes
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.suffix in RDF_SUFFIXES)
+            files += sorted(p for p in path.rglob("*") if p.suffix in suffixes)
         elif not path.exists():
             raise InputError("no such file", source=str(path))
         else:
@@ -325,10 +336,27 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
 
 
 def cmd_validate(args, settings: Settings, store: GraphStore) -> int:
-    report = _loader(args, settings, store).validate_files(_expand(args.files), graph=args.graph)
+    from .loading import SUBMISSION_SUFFIXES
+
+    files = _expand(args.files, SUBMISSION_SUFFIXES)
+    for path in files:  # the same limit as a web upload
+        if path.stat().st_size > settings.max_upload_bytes:
+            raise InputError(
+                f"file too large ({path.stat().st_size} bytes, limit max_upload_bytes = "
+                f"{settings.max_upload_bytes})",
+                source=str(path),
+            )
+    report = _loader(args, settings, store).validate_files(files, graph=args.graph)
     if args.report:
         args.report.write_text(report.graph.serialize(format="turtle"), encoding="utf-8")
-    print(report.text())
+    if args.format == "json":
+        import json
+
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    elif args.format == "turtle":
+        print(report.graph.serialize(format="turtle"))
+    else:
+        print(report.text())
     return EXIT_OK if report.conforms else EXIT_INVALID
 
 

@@ -80,13 +80,19 @@ class Settings:
     threads: int = _setting(8, "Worker threads of the WSGI server (one process, see README).")
     query_timeout: float = _setting(
         30.0,
-        "Seconds a public SPARQL query may run before it is stopped (reserved: enforced "
-        "by the SPARQL service work of issue #5, not yet by /sparql).",
+        "Seconds a public /sparql query may run; beyond, it is stopped and answered `503` "
+        "(docs/decisions/0003-query-isolation.md). Waiting for a free query worker is "
+        "bounded by the same time. `0`: no limit.",
     )
     result_limit: int = _setting(
         10000,
-        "Maximum number of result rows the public SPARQL endpoint returns (reserved: "
-        "enforced by the SPARQL service work of issue #5, not yet by /sparql).",
+        "Most rows (SELECT) or triples (CONSTRUCT, DESCRIBE) a public /sparql answer holds; "
+        "a cut answer says so with `X-Santegraph-Truncated: true`. `0`: no cap.",
+    )
+    query_workers: int = _setting(
+        2,
+        "Embedded backend: worker processes evaluating public /sparql queries (each on a "
+        "snapshot of the store); a query waits for a free one within its time limit.",
     )
     max_upload_bytes: int = _setting(
         10 * 1024 * 1024, "Largest request body (uploads, SPARQL POST) accepted, in bytes."

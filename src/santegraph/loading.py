@@ -17,15 +17,22 @@ from tqdm import tqdm
 
 from .config import Settings
 from .errors import InputError, ValidationFailed
-from .iris import graph_for_file
+from .iris import graph_for_file, slugify
 from .queries import QueryCatalogue
 from .rdfio import DUMP_FORMATS, parse_bytes, parse_file
 from .store.base import GraphStore
-from .validation import ValidationReport, Validator
+from .validation import ValidationReport, ValidationResult, Validator
 
 INTERNAL_QUERIES = Path(__file__).parent / "rq"
 CONTENT_FOLDERS = ("ontology", "shapes", "data")
 RDF_SUFFIXES = (".ttl", ".nt", ".nq", ".trig", ".jsonld", ".rdf")
+SUBMISSION_SUFFIXES = (*RDF_SUFFIXES, ".csv")  # what `validate` accepts (CSV: csvtemplates)
+SUBMISSION_FORMATS = {  # formats of a pasted or uploaded submission (web form)
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+SG_NS = "https://w3id.org/santegraph/def#"
 
 
 @dataclass
@@ -37,6 +44,8 @@ class Payload:
     sources: dict[str, str] = field(default_factory=dict)  # file name -> text (for locating)
     subject_files: dict[str, str] = field(default_factory=dict)  # subject IRI -> file name
     validated: bool = True  # ontology and shapes are loaded as data but not validated
+    rows: dict[str, tuple[str, int]] = field(default_factory=dict)  # CSV: IRI -> (file, row)
+    problems: list[ValidationResult] = field(default_factory=list)  # CSV cells not mapped
 
 
 @dataclass
@@ -86,39 +95,101 @@ class Loader:
         paths = list(paths)
         for path in self._bar(paths, "lecture"):
             target = graph or graph_for_file(path, self.root, self.settings.base_iri)
-            quads = parse_file(path, base_iri=self.settings.base_iri, graph=ox.NamedNode(target))
             payload = payloads.setdefault(target, Payload(target))
-            payload.quads += quads
-            payload.sources[str(path)] = path.read_text(encoding="utf-8", errors="replace")
-            for quad in quads:
-                if isinstance(quad.subject, ox.NamedNode):
-                    payload.subject_files.setdefault(quad.subject.value, str(path))
+            if path.suffix.lower() == ".csv":
+                self._add_bytes(payload, _read(path), str(path), "csv")
+            else:
+                quads = parse_file(
+                    path, base_iri=self.settings.base_iri, graph=ox.NamedNode(target)
+                )
+                text = path.read_text(encoding="utf-8", errors="replace")
+                _add_quads(payload, quads, str(path), text)
+            payload.validated = _top_folder(path, self.root) not in ("ontology", "shapes")
         for payload in payloads.values():
             # RDF graphs are sets: two files of one graph may state the same triple
             payload.quads = list(dict.fromkeys(payload.quads))
-            top = _top_folder(path, self.root)
-            payload.validated = top not in ("ontology", "shapes")
         return list(payloads.values())
+
+    def read_bytes(self, data: bytes, name: str, fmt: str, graph: str | None = None) -> Payload:
+        """One submitted text (upload or paste); ``fmt``: csv, turtle, ntriples or jsonld."""
+        target = graph or f"{self.settings.base_iri}graph/local/{slugify(name.split('.')[0])}"
+        payload = Payload(target)
+        self._add_bytes(payload, data, name, fmt)
+        payload.quads = list(dict.fromkeys(payload.quads))
+        return payload
+
+    def _add_bytes(self, payload: Payload, data: bytes, name: str, fmt: str) -> None:
+        if fmt == "csv":
+            from .csvtemplates import parse_csv
+
+            mapping = parse_csv(
+                data,
+                source=name,
+                base_iri=self.settings.base_iri,
+                graph=ox.NamedNode(payload.graph),
+                classes=self.entry_classes,
+            )
+            payload.quads += mapping.quads
+            payload.problems += mapping.problems
+            payload.rows.update({iri: (name, row) for iri, row in mapping.rows.items()})
+            return
+        if fmt not in SUBMISSION_FORMATS:
+            raise InputError(
+                f"unknown format {fmt!r} (known: csv, {', '.join(SUBMISSION_FORMATS)})"
+            )
+        quads = parse_bytes(
+            data,
+            SUBMISSION_FORMATS[fmt],
+            source=name,
+            base_iri=self.settings.base_iri,
+            graph=ox.NamedNode(payload.graph),
+        )
+        _add_quads(payload, quads, name, data.decode("utf-8", errors="replace"))
+
+    @cached_property
+    def entry_classes(self) -> set[str]:
+        """Local names of the sg: classes a CSV ``type`` may name (kinds of acteur/dispositif)."""
+        from rdflib import URIRef
+        from rdflib.namespace import RDFS
+
+        graph, found = self.validator.ontology, set()
+        for top in ("Acteur", "Dispositif"):
+            for cls in graph.transitive_subjects(RDFS.subClassOf, URIRef(SG_NS + top)):
+                if str(cls).startswith(SG_NS):
+                    found.add(str(cls)[len(SG_NS) :])
+        return found
 
     # ------------------------------------------------------------------ the gate
     def check(self, payloads: Sequence[Payload], *, in_context: bool) -> ValidationReport:
         """Validate the payloads; with ``in_context``, against what the store holds."""
         data = [q for p in payloads if p.validated for q in p.quads]
+        problems = [r for p in payloads for r in p.problems]
         if not data:
-            return ValidationReport()
+            return _with_problems(ValidationReport(), problems)
         self._stage(f"validation SHACL de {len(data)} triplets…")
         context: list[ox.Triple] = []
         if in_context:
             context = self._context(data, [p.graph for p in payloads])
         sources = {name: text for p in payloads for name, text in p.sources.items()}
         subject_files = {iri: name for p in payloads for iri, name in p.subject_files.items()}
-        return self.validator.validate(
+        report = self.validator.validate(
             data,
             context=context,
             sources=sources,
             subject_files=subject_files,
             base_iri=self.settings.base_iri,
         )
+        rows = {iri: where for p in payloads for iri, where in p.rows.items()}
+        if rows:
+            from .csvtemplates import locate_result
+
+            report.results = [
+                locate_result(r, {r.focus_node: rows[r.focus_node][1]}, rows[r.focus_node][0])
+                if r.focus_node in rows
+                else r
+                for r in report.results
+            ]
+        return _with_problems(report, problems)
 
     def _context(self, data: Sequence[ox.Quad], replaced: Sequence[str]) -> list[ox.Triple]:
         """What the store says about the IRIs the submission refers to but does not define."""
@@ -219,6 +290,31 @@ class Loader:
     ) -> ValidationReport:
         """Validate a submission in the context of the store, without writing."""
         return self.check(self.read_files(paths, graph), in_context=True)
+
+
+def _with_problems(report: ValidationReport, problems: list[ValidationResult]) -> ValidationReport:
+    """Add the CSV cells that could not be mapped, to the results and to the report graph."""
+    if problems:
+        from .csvtemplates import add_to_report_graph
+
+        report.results = problems + report.results
+        add_to_report_graph(report.graph, problems)
+    return report
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(exc.strerror or "cannot read file", source=str(path)) from exc
+
+
+def _add_quads(payload: Payload, quads: list[ox.Quad], name: str, text: str) -> None:
+    payload.quads += quads
+    payload.sources[name] = text
+    for quad in quads:
+        if isinstance(quad.subject, ox.NamedNode):
+            payload.subject_files.setdefault(quad.subject.value, name)
 
 
 def _top_folder(path: Path, root: Path) -> str:

@@ -18,6 +18,7 @@ import rdflib
 from pyshacl import validate as pyshacl_validate
 from rdflib.namespace import SH
 
+SKOS_PREFLABEL = rdflib.URIRef("http://www.w3.org/2004/02/skos/core#prefLabel")
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
 
@@ -40,9 +41,14 @@ class ValidationResult:
     message_en: str
     source_shape: str
     constraint: str
-    location: str = ""  # "file:line" of the focus node in the submission, when found
+    location: str = ""  # where, for people: "file:line", or "file, ligne 2, colonne nom" (CSV)
+    entry_label: str = ""  # skos:prefLabel of the focus node in the submission, when any
+    file: str = ""
+    line: int | None = None  # RDF files: line where the entry is first written
+    row: int | None = None  # CSV files: row of the entry (row 1 = header)
+    column: str | None = None  # CSV files: the column of the offending property
 
-    def as_dict(self) -> dict[str, str | None]:
+    def as_dict(self) -> dict[str, str | int | None]:
         return self.__dict__.copy()
 
 
@@ -73,6 +79,16 @@ class ValidationReport:
             grouped.setdefault(result.focus_node, []).append(result)
         return grouped
 
+    def as_json(self) -> dict:
+        """The report for programs: counts, then one object per result (see as_dict)."""
+        return {
+            "conforms": self.conforms,
+            "checked_triples": self.checked_triples,
+            "violations": self.violation_count,
+            "warnings": self.warning_count,
+            "results": [r.as_dict() for results in self.by_focus_node().values() for r in results],
+        }
+
     def text(self) -> str:
         """A report for people, grouped by entry, most severe first."""
         if not self.results:
@@ -82,12 +98,15 @@ class ValidationReport:
             f"sur {self.checked_triples} triplets vérifiés."
         ]
         for focus, results in self.by_focus_node().items():
-            where = f"  ({results[0].location})" if results[0].location else ""
-            lines.append(f"\n{focus}{where}")
+            label = f" « {results[0].entry_label} »" if results[0].entry_label else ""
+            csv = results[0].row is not None
+            where = f"  ({results[0].location})" if results[0].location and not csv else ""
+            lines.append(f"\n{focus or '(entrée sans IRI)'}{label}{where}")
             for r in results:
                 path = f" [{r.path}]" if r.path else ""
                 value = f" valeur : {r.value}" if r.value else ""
-                lines.append(f"  {r.severity}{path} {r.message}{value}")
+                at = f" ({r.location})" if csv and r.location else ""
+                lines.append(f"  {r.severity}{path} {r.message}{value}{at}")
         return "\n".join(lines)
 
 
@@ -157,6 +176,9 @@ class Validator:
         for node in report_graph.subjects(rdflib.RDF.type, SH.ValidationResult):
             severity = report_graph.value(node, SH.resultSeverity)
             focus = _short(report_graph.value(node, SH.focusNode)) or ""
+            where = locate(focus, sources or {}, base_iri, subject_files or {})
+            file, _, line = where.rpartition(":")
+            label = data_graph.value(rdflib.URIRef(focus), SKOS_PREFLABEL) if focus else None
             results.append(
                 ValidationResult(
                     severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
@@ -167,7 +189,10 @@ class Validator:
                     message_en=_message(report_graph, node, "en"),
                     source_shape=_short(report_graph.value(node, SH.sourceShape)) or "",
                     constraint=_short(report_graph.value(node, SH.sourceConstraintComponent)) or "",
-                    location=locate(focus, sources or {}, base_iri, subject_files or {}),
+                    location=where,
+                    entry_label=str(label) if label is not None else "",
+                    file=file,
+                    line=int(line) if line.isdigit() else None,
                 )
             )
         return ValidationReport(results, report_graph, checked_triples=len(data))
@@ -187,11 +212,11 @@ def locate(
     home = (subject_files or {}).get(iri)
     if home in sources:
         sources = {home: sources[home], **sources}
-    exact = [f"<{iri}>"]
+    exact = [f"<{iri}>", f'"{iri}"']  # Turtle / N-Triples, JSON-LD "@id"
     tail = ""
     if base_iri and iri.startswith(base_iri):
         relative = iri[len(base_iri) :]
-        exact.append(f"<{relative}>")
+        exact += [f"<{relative}>", f'"{relative}"']
         tail = relative.rsplit("/", 1)[-1]
     for name, text in sources.items():
         for candidate in exact:

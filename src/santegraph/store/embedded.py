@@ -26,6 +26,9 @@ class EmbeddedStore(GraphStore):
 
     def __init__(self, location: str | None = None):
         self.location = location or ":memory:"
+        # Bumped by every write: the query sandbox refreshes its snapshot when it changed.
+        self.generation = 0
+        self._generation_lock = threading.Lock()
         if location in (None, "", ":memory:"):
             self._store = ox.Store()
         else:
@@ -41,7 +44,12 @@ class EmbeddedStore(GraphStore):
 
     @property
     def pyoxigraph_store(self) -> ox.Store:
-        """The underlying store, for benchmarks and snapshotting."""
+        """The underlying store, for benchmarks and tests.
+
+        Whoever takes it may write to it directly, so it counts as a write (the query
+        sandbox takes a new snapshot before its next query).
+        """
+        self._bump()
         return self._store
 
     def describe_backend(self) -> str:
@@ -156,6 +164,12 @@ class EmbeddedStore(GraphStore):
             raise QueryError(f"SPARQL update syntax error: {exc.msg}") from exc
         except (OSError, RuntimeError, ValueError) as exc:
             raise QueryError(f"update failed: {exc}") from exc
+        finally:
+            self._bump()
+
+    def _bump(self) -> None:
+        with self._generation_lock:
+            self.generation += 1
 
     # ------------------------------------------------------------------ whole dataset
     def quads(self) -> Iterator[ox.Quad]:

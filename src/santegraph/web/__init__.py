@@ -7,6 +7,7 @@ hand ``create_app`` a prebuilt in-memory store.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..config import Settings, load_settings
+from ..sandbox import QueryRunner, make_runner
 from ..store import GraphStore, open_store
 
 log = logging.getLogger(__name__)
@@ -25,6 +27,8 @@ EXTENSION_KEY = "santegraph"
 class AppState:
     settings: Settings
     store: GraphStore
+    # runs public /sparql queries under the time limit and result cap (sandbox.py)
+    query_runner: QueryRunner | None = None
 
 
 def state() -> AppState:
@@ -42,7 +46,10 @@ def create_app(
         SECRET_KEY=settings.secret_key or None,
         JSON_SORT_KEYS=False,
     )
-    app.extensions[EXTENSION_KEY] = AppState(settings, store or open_store(settings))
+    app.extensions[EXTENSION_KEY] = app_state = AppState(settings, store or open_store(settings))
+    # Worker processes start with the first public query; they stop with the app (or at exit).
+    app_state.query_runner = make_runner(settings, app_state.store)
+    weakref.finalize(app, app_state.query_runner.close)
 
     from . import health, ontology, pages, sparql
 
@@ -50,6 +57,18 @@ def create_app(
     app.register_blueprint(sparql.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(ontology.bp)
+    from . import cors
+
+    cors.init_app(app)
+    from .linkeddata import bp as linkeddata_bp
+
+    app.register_blueprint(linkeddata_bp)
+    from .toile_views import bp as toile_bp  # toile downloads and embed page
+
+    app.register_blueprint(toile_bp)
+    from .steward import bp as steward_bp  # /steward: read-only validation, CSV templates
+
+    app.register_blueprint(steward_bp)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

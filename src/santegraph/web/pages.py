@@ -1,14 +1,603 @@
-"""Pages for professionals ("qui fait quoi"): the entry page."""
+"""Pages for professionals ("qui fait quoi"): whom to call for this public, here.
+
+Server-rendered French pages that work without JavaScript. Every fact comes from a named
+query of ``queries/`` run through ``state().store`` with bound values (never text spliced
+into SPARQL); names, acronyms and places are looked up in the in-memory indexes of
+:mod:`santegraph.search`. Filters live in the URL (``/publics/<slug>?besoin=...&lieu=...
+&role=...``) so that a toile can be shared.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import functools
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import quote
 
+import pyoxigraph as ox
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+
+from ..queries import QueryCatalogue
+from ..search import CATEGORIES, IndexCache, Indexes, project_queries
+from ..toile.build import SG, build_toile, load_vocabulary
 from . import state
 
 bp = Blueprint("pages", __name__)
+CACHE_KEY = "santegraph.pages.indexes"
+MAX_HITS = 25
+
+
+# --------------------------------------------------------------------- helpers
+
+
+@functools.lru_cache(maxsize=4)
+def _catalogue_at(path: str) -> QueryCatalogue:
+    return QueryCatalogue(Path(path))
+
+
+def catalogue() -> QueryCatalogue:
+    return _catalogue_at(str(project_queries()))
+
+
+def base() -> str:
+    return state().settings.base_iri
+
+
+def indexes() -> Indexes:
+    cache = current_app.extensions.get(CACHE_KEY)
+    if cache is None:
+        cache = current_app.extensions.setdefault(CACHE_KEY, IndexCache(catalogue, base()))
+    return cache.get(state().store)
+
+
+def select(name: str, bindings: dict | None = None) -> list[dict]:
+    return state().store.select(catalogue()[name].text, bindings)
+
+
+def v(row: dict, key: str) -> str:
+    term = row.get(key)
+    return term.value if term is not None else ""
+
+
+def node(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
+def rel(iri: str) -> str:
+    return iri[len(base()) :] if iri.startswith(base()) else ""
+
+
+@bp.app_template_global()
+def resource_href(iri: str) -> str:
+    """The page of a resource: ``/id/<path>`` under the base, the ontology page for sg:."""
+    if iri.startswith(SG):
+        return "/ontology#" + quote(iri[len(SG) :])
+    path = rel(iri)
+    return "/id/" + quote(path) if path else iri
+
+
+@bp.app_template_global()
+def page_href(iri: str, category: str = "") -> str:
+    """The "qui fait quoi" page of a resource when there is one, else its resource page."""
+    path = rel(iri)
+    if iri.startswith(SG) and category in ("dispositif", ""):
+        return url_for("pages.dispositif", name=iri[len(SG) :])
+    if path.startswith("public/"):
+        return url_for("pages.toile", slug=path.split("/", 1)[1])
+    if path.startswith("territoire/") and path.count("/") == 2:
+        _, kind, code = path.split("/")
+        return url_for("pages.territoire", kind=kind, code=code)
+    if path.startswith("defi/"):
+        return url_for("pages.defi", number=path.split("/", 1)[1])
+    return resource_href(iri)
+
+
+def slug_of(iri: str, prefix: str) -> str:
+    path = rel(iri)
+    return path[len(prefix) :] if path.startswith(prefix) else ""
+
+
+def _options(hierarchy, prefix: str) -> list[dict]:
+    """Concepts of a hierarchy as indented select options, tree order."""
+    children: dict[str, list[str]] = defaultdict(list)
+    roots = []
+    for concept, parents in hierarchy.broader.items():
+        if parents:
+            for parent in parents:
+                children[parent].append(concept)
+        else:
+            roots.append(concept)
+    out: list[dict] = []
+
+    def walk(concept: str, depth: int):
+        out.append(
+            {
+                "iri": concept,
+                "slug": slug_of(concept, prefix),
+                "label": hierarchy.labels.get(concept, concept),
+                "depth": depth,
+            }
+        )
+        for child in sorted(children[concept], key=lambda c: hierarchy.labels.get(c, c)):
+            walk(child, depth + 1)
+
+    for root in sorted(roots, key=lambda c: hierarchy.labels.get(c, c)):
+        walk(root, 0)
+    return out
+
+
+def _elements(rows: Iterable[dict]) -> list[dict]:
+    """Rows of propositions-et-actions grouped per proposition / action."""
+    items: dict[str, dict] = {}
+    for row in rows:
+        iri = v(row, "element")
+        item = items.setdefault(
+            iri,
+            {"iri": iri, "type": v(row, "type"), "nom": v(row, "nom"), "position": None}
+            | {k: [] for k in FIELDS},
+        )
+        field = v(row, "champ")
+        if field == "position":
+            try:
+                item["position"] = int(v(row, "valeur"))
+            except ValueError:
+                pass
+        elif field in FIELDS:
+            pair = (v(row, "valeur"), v(row, "libelle") or v(row, "valeur"))
+            if pair not in item[field]:
+                item[field].append(pair)
+    return sorted(
+        items.values(),
+        key=lambda i: (i["type"], [o[1] for o in i["origine"]], i["position"] or 0, i["nom"]),
+    )
+
+
+FIELDS = ("origine", "repond", "public", "besoin", "porteur", "partenaire", "statut", "mobilise")
+
+
+def _figures() -> dict[str, int]:
+    return {v(r, "quoi"): int(v(r, "nombre")) for r in select("chiffres")}
+
+
+# --------------------------------------------------------------------- home
 
 
 @bp.get("/")
 def home():
-    return render_template("index.html", triples=state().store.count_triples())
+    vocab = load_vocabulary(state().store, catalogue())
+    places = [p for p in indexes().places.places if p.kind in ("tas", "departement", "epci")]
+    return render_template(
+        "index.html",
+        triples=state().store.count_triples(),
+        figures=_figures(),
+        publics=_options(vocab.publics, "public/"),
+        besoins=_options(vocab.besoins, "besoin/"),
+        roles=_options(vocab.roles, "role/"),
+        places=places,
+    )
+
+
+@bp.get("/toile")
+def toile_form():
+    """The home form's target: the toile page of the chosen public, filters kept."""
+    slug = request.args.get("public", "").strip()
+    if not slug:
+        return redirect(url_for("pages.publics"))
+    args = {k: request.args[k] for k in ("besoin", "lieu", "role") if request.args.get(k)}
+    return redirect(url_for("pages.toile", slug=slug, **args))
+
+
+# --------------------------------------------------------------------- publics
+
+
+@bp.get("/publics")
+def publics():
+    store, cat = state().store, catalogue()
+    vocab = load_vocabulary(store, cat)
+    served: dict[str, set[str]] = defaultdict(set)
+    for row in select("toile-acteurs"):
+        served[v(row, "public")].add(v(row, "acteur"))
+    needs: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    for row in select("besoins-par-public"):
+        needs[v(row, "public")].append(
+            (v(row, "besoin"), v(row, "besoinNom"), int(v(row, "ressources")))
+        )
+    items = []
+    for option in _options(vocab.publics, "public/"):
+        concept = option["iri"]
+        actors = set()
+        for p in vocab.publics.narrower_or_self(concept):
+            actors |= served.get(p, set())
+        items.append(
+            option
+            | {
+                "actors": len(actors),
+                "needs": needs.get(concept, [])[:8],
+                "broader": sorted(
+                    vocab.publics.labels.get(b, b) for b in vocab.publics.broader[concept]
+                ),
+            }
+        )
+    return render_template("pages/publics.html", items=items)
+
+
+def _choice(slug: str, prefix: str, hierarchy) -> str | None:
+    if not slug:
+        return None
+    iri = base() + prefix + slug
+    if iri not in hierarchy.labels:
+        return None
+    return iri
+
+
+@bp.get("/publics/<slug>")
+def toile(slug: str):
+    store, cat = state().store, catalogue()
+    vocab = load_vocabulary(store, cat)
+    public = _choice(slug, "public/", vocab.publics)
+    if public is None:
+        abort(404, description="Ce public n'existe pas dans le graphe.")
+    filters = {k: request.args.get(k, "").strip() for k in ("besoin", "lieu", "role")}
+    besoin = _choice(filters["besoin"], "besoin/", vocab.besoins)
+    role = _choice(filters["role"], "role/", vocab.roles)
+    problems = []
+    if filters["besoin"] and besoin is None:
+        problems.append("Ce besoin n'est pas connu : il n'est pas appliqué.")
+    if filters["role"] and role is None:
+        problems.append("Ce rôle n'est pas connu : il n'est pas appliqué.")
+
+    idx = indexes()
+    place, choices, suggestions = None, [], []
+    if filters["lieu"]:
+        found = idx.places.resolve(filters["lieu"])
+        if len(found) == 1:
+            place = found[0]
+        elif found:
+            choices = found
+        else:
+            suggestions = idx.places.suggest(filters["lieu"])
+
+    result = None
+    svg = ""
+    if not filters["lieu"] or place is not None:
+        labels = {e.iri: e.label for e in idx.search.entries if e.category == "dispositif"}
+        acronyms = {e.iri: e.acronym for e in idx.search.entries if e.acronym}
+        result = build_toile(
+            store,
+            cat,
+            public=public,
+            vocabulary=vocab,
+            besoin=besoin,
+            role=role,
+            places=[place.iri] if place else None,
+            place_label=place.label if place else "",
+            labels=labels,
+            acronyms=acronyms,
+        )
+        svg = _svg(result)
+
+    def with_filters(**changes):
+        args = {k: val for k, val in filters.items() if val}
+        args.update(changes)
+        return url_for("pages.toile", slug=slug, **{k: x for k, x in args.items() if x})
+
+    return render_template(
+        "pages/toile.html",
+        slug=slug,
+        public=public,
+        public_label=vocab.publics.labels[public],
+        filters=filters,
+        besoins=_options(vocab.besoins, "besoin/"),
+        roles=_options(vocab.roles, "role/"),
+        publics=_options(vocab.publics, "public/"),
+        place=place,
+        choices=choices,
+        suggestions=suggestions,
+        problems=problems,
+        toile=result,
+        svg=svg,
+        with_filters=with_filters,
+    )
+
+
+def _svg(toile) -> str:
+    """The drawing of the toile, when the renderer exists (it escapes what it draws)."""
+    if not toile.actors:
+        return ""
+    try:
+        from ..toile.svg import render_svg
+    except ImportError:
+        return ""
+    try:
+        return render_svg(toile, title_id="toile-dessin")
+    except Exception:  # the list below says everything the drawing says
+        current_app.logger.exception("toile drawing failed")
+        return ""
+
+
+# --------------------------------------------------------------------- territories
+
+
+@bp.get("/territoires")
+def territoires():
+    q = request.args.get("q", "").strip()
+    idx = indexes()
+    found = idx.places.search(q) if q else []
+    main = [p for p in idx.places.places if p.kind in ("region", "tas", "departement")]
+    return render_template("pages/territoires.html", q=q, found=found, main=main)
+
+
+@bp.get("/territoires/<kind>/<code>")
+def territoire(kind: str, code: str):
+    place = indexes().places.by_key.get(f"{kind}/{code}")
+    if place is None:
+        abort(404, description="Ce territoire n'existe pas dans le graphe.")
+    actors: dict[str, dict] = {}
+    for row in select("acteurs-d-un-lieu", {"lieu": node(place.iri)}):
+        item = actors.setdefault(
+            v(row, "acteur"), {"iri": v(row, "acteur"), "nom": v(row, "nom"), "how": []}
+        )
+        how = (v(row, "relation"), v(row, "territoireNom") or v(row, "territoire"))
+        if how not in item["how"]:
+            item["how"].append(how)
+    elements = _elements(select("propositions-et-actions", {"lieu": node(place.iri)}))
+    return render_template(
+        "pages/territoire.html",
+        place=place,
+        actors=sorted(actors.values(), key=lambda a: a["nom"].lower()),
+        propositions=[e for e in elements if e["type"] == "proposition"],
+        actions=[e for e in elements if e["type"] == "action"],
+    )
+
+
+# --------------------------------------------------------------------- dispositifs
+
+
+def _kinds() -> dict[str, dict]:
+    kinds = {}
+    for row in select("types-dispositif"):
+        iri = v(row, "type")
+        item = kinds.setdefault(
+            iri,
+            {
+                "iri": iri,
+                "name": iri[len(SG) :],
+                "label": v(row, "nom"),
+                "acronym": v(row, "sigle"),
+                "definition": v(row, "definition"),
+                "count": int(v(row, "instances") or 0),
+                "parents": [],
+            },
+        )
+        if v(row, "parent") and v(row, "parent") not in item["parents"]:
+            item["parents"].append(v(row, "parent"))
+    return kinds
+
+
+@bp.get("/dispositifs")
+def dispositifs():
+    kinds = _kinds()
+    children: dict[str, list[str]] = defaultdict(list)
+    roots = []
+    for iri, item in kinds.items():
+        parents = [p for p in item["parents"] if p in kinds]
+        if parents:
+            for p in parents:
+                children[p].append(iri)
+        else:
+            roots.append(iri)
+    tree: list[dict] = []
+
+    def walk(iri: str, depth: int):
+        tree.append(kinds[iri] | {"depth": depth})
+        for child in sorted(children[iri], key=lambda c: kinds[c]["label"]):
+            walk(child, depth + 1)
+
+    for root in sorted(roots, key=lambda c: kinds[c]["label"]):
+        walk(root, 0)
+    return render_template("pages/dispositifs.html", tree=tree)
+
+
+def _is_under(iri: str, ancestor: str, kinds: dict[str, dict]) -> bool:
+    todo, seen = [iri], set()
+    while todo:
+        current = todo.pop()
+        if current == ancestor:
+            return True
+        if current not in seen and current in kinds:
+            seen.add(current)
+            todo += kinds[current]["parents"]
+    return False
+
+
+@bp.get("/dispositifs/<name>")
+def dispositif(name: str):
+    kinds = _kinds()
+    kind = kinds.get(SG + name)
+    if kind is None:
+        abort(404, description="Ce type de dispositif n'existe pas dans l'ontologie.")
+    facts: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for row in select("types-dispositif-fiches", {"type": node(kind["iri"])}):
+        pair = (v(row, "valeur"), v(row, "libelle") or v(row, "valeur"))
+        if pair not in facts[v(row, "champ")]:
+            facts[v(row, "champ")].append(pair)
+    # a kind is mobilised as itself, through a subkind or through one of its instances
+    subkinds = {k["iri"] for k in kinds.values() if _is_under(k["iri"], kind["iri"], kinds)}
+    mobilised = sorted(subkinds | {i for i, _ in facts["instance"]})
+    elements = _elements(select("propositions-et-actions", {"dispositif": _n(mobilised)}))
+    return render_template(
+        "pages/dispositif.html",
+        kind=kind,
+        parents=[kinds[p] for p in kind["parents"] if p in kinds],
+        children=sorted(
+            (k for k in kinds.values() if kind["iri"] in k["parents"]), key=lambda k: k["label"]
+        ),
+        facts=facts,
+        propositions=[e for e in elements if e["type"] == "proposition"],
+        actions=[e for e in elements if e["type"] == "action"],
+    )
+
+
+# --------------------------------------------------------------------- défis, propositions, actions
+
+
+def _answers(elements: list[dict]) -> dict[str, dict]:
+    """Défis and national themes answered, with their label and how many elements."""
+    found: dict[str, dict] = {}
+    for e in elements:
+        for iri, label in e["repond"]:
+            item = found.setdefault(
+                iri, {"iri": iri, "label": label, "propositions": 0, "actions": 0}
+            )
+            item["propositions" if e["type"] == "proposition" else "actions"] += 1
+    return found
+
+
+def _number(iri: str, prefix: str) -> int:
+    try:
+        return int(slug_of(iri, prefix))
+    except ValueError:
+        return 0
+
+
+@bp.get("/defis")
+def defis():
+    answers = _answers(_elements(select("propositions-et-actions")))
+    defis_ = sorted(
+        (a | {"n": _number(i, "defi/")} for i, a in answers.items() if slug_of(i, "defi/")),
+        key=lambda a: a["n"],
+    )
+    themes = sorted(
+        (
+            a | {"n": _number(i, "theme-national/")}
+            for i, a in answers.items()
+            if slug_of(i, "theme-national/")
+        ),
+        key=lambda a: a["n"],
+    )
+    return render_template("pages/defis.html", defis=defis_, themes=themes)
+
+
+@bp.get("/defis/<number>")
+def defi(number: str):
+    if not number.isdigit():
+        abort(404)
+    iri = base() + "defi/" + number
+    elements = _elements(select("propositions-et-actions", {"repondA": node(iri)}))
+    label = next((lab for e in elements for i, lab in e["repond"] if i == iri), "")
+    if not label:
+        rows = state().store.select(
+            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+            "SELECT ?nom WHERE { VALUES ?defi { UNDEF } ?defi skos:prefLabel ?nom }",
+            {"defi": node(iri)},
+        )
+        if not rows:
+            abort(404, description="Ce défi n'existe pas dans le graphe.")
+        label = v(rows[0], "nom")
+    return render_template(
+        "pages/defi.html",
+        number=number,
+        iri=iri,
+        label=label,
+        propositions=[e for e in elements if e["type"] == "proposition"],
+        actions=[e for e in elements if e["type"] == "action"],
+    )
+
+
+@bp.get("/propositions")
+def propositions():
+    everything = _elements(select("propositions-et-actions", {"nature": "proposition"}))
+    origins = sorted({o for e in everything for o in e["origine"]}, key=lambda o: o[1])
+    answers = sorted(
+        _answers(everything).values(),
+        key=lambda a: (a["iri"].split("/")[-2], _number(a["iri"], "defi/")),
+    )
+    publics_ = sorted({p for e in everything for p in e["public"]}, key=lambda p: p[1])
+    chosen = {k: request.args.get(k, "").strip() for k in ("concertation", "defi", "public")}
+    bindings: dict = {"nature": "proposition"}
+    keys = {
+        "concertation": ("origine", {rel(i) for i, _ in origins}),
+        "defi": ("repondA", {rel(a["iri"]) for a in answers}),
+        "public": ("public", {rel(i) for i, _ in publics_}),
+    }
+    for key, (param, allowed) in keys.items():
+        if chosen[key] and chosen[key] in allowed:
+            bindings[param] = node(base() + chosen[key])
+        else:
+            chosen[key] = ""
+    items = (
+        everything if len(bindings) == 1 else _elements(select("propositions-et-actions", bindings))
+    )
+    return render_template(
+        "pages/propositions.html",
+        items=items,
+        total=len(everything),
+        origins=origins,
+        answers=answers,
+        publics=publics_,
+        chosen=chosen,
+    )
+
+
+@bp.get("/actions")
+def actions():
+    porteur = request.args.get("porteur", "").strip()
+    everything = _elements(select("propositions-et-actions", {"nature": "action"}))
+    porteurs = sorted({p for e in everything for p in e["porteur"]}, key=lambda p: p[1])
+    matched: list[tuple[str, str]] = []
+    if porteur:
+        known = dict(porteurs)
+        if porteur.startswith("acteur/") and base() + porteur in known:
+            matched = [(base() + porteur, known[base() + porteur])]
+        else:
+            hits = indexes().search.search(porteur, categories=["acteur"])
+            matched = [(h.entry.iri, h.entry.label) for h in hits if h.tier <= 3]
+        iris = [i for i, _ in matched]
+        items = (
+            _elements(select("propositions-et-actions", {"nature": "action", "porteur": _n(iris)}))
+            if iris
+            else []
+        )
+    else:
+        items = everything
+    return render_template(
+        "pages/actions.html",
+        items=items,
+        total=len(everything),
+        porteur=porteur,
+        porteurs=porteurs,
+        matched=matched,
+    )
+
+
+def _n(iris: Iterable[str]) -> list[ox.NamedNode]:
+    return [node(i) for i in iris]
+
+
+# --------------------------------------------------------------------- search
+
+
+@bp.get("/recherche")
+def recherche():
+    q = request.args.get("q", "").strip()[:200]
+    groups = []
+    if q:
+        hits = indexes().search.search(q)
+        by_category: dict[str, list] = defaultdict(list)
+        for hit in hits:
+            by_category[hit.entry.category].append(hit)
+        for category, title in CATEGORIES.items():
+            if by_category.get(category):
+                groups.append(
+                    {
+                        "category": category,
+                        "title": title,
+                        "hits": by_category[category][:MAX_HITS],
+                        "total": len(by_category[category]),
+                    }
+                )
+    return render_template("pages/recherche.html", q=q, groups=groups)
+
+
+__all__ = ["bp"]

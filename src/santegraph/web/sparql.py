@@ -3,16 +3,25 @@
 Query by GET ``?query=``, POST form ``query=`` or POST ``application/sparql-query``;
 ``default-graph-uri`` / ``named-graph-uri`` are honoured. Updates are refused here:
 writes belong to authenticated stewards.
+
+Without a query, ``/sparql`` is the query editor for browsers (YASGUI, served from the
+package, with a plain form as fallback) and the SPARQL 1.1 Service Description for RDF
+clients. HEAD answers the headers of GET; OPTIONS (CORS preflight) is in ``cors.py``.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+import re
 
+import pyoxigraph as ox
+from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
+
+from .. import sandbox
+from ..config import VOCAB_NAMESPACE
 from ..errors import QueryError, StoreError
 from ..queries import query_form
 from ..store.base import RESULT_MEDIA_TYPES, result_kind
-from . import state
+from . import sparql_service, state
 
 bp = Blueprint("sparql", __name__)
 
@@ -44,34 +53,115 @@ def _error(status: int, message: str) -> Response:
     return Response(message + "\n", status=status, mimetype="text/plain")
 
 
+def _refuse_update() -> None:
+    abort(_error(403, "This endpoint is read-only: SPARQL Update is refused here."))
+
+
+def _single(params, name: str) -> str | None:
+    values = params.getlist(name)
+    if len(values) > 1:
+        abort(_error(400, f"Give one `{name}` parameter, not {len(values)}."))
+    return values[0] if values else None
+
+
 def _read_request() -> tuple[str | None, list[str], list[str]]:
-    """The query text and dataset parameters, from whichever protocol form was used."""
+    """The query text and dataset parameters, from whichever protocol form was used.
+
+    Aborts with 403 for an update, 415 for a body that is neither a form nor
+    ``application/sparql-query`` in UTF-8, 400 for several ``query`` parameters.
+    """
     if request.method == "POST":
         content_type = request.mimetype
-        if content_type == "application/sparql-update" or "update" in request.form:
-            abort(_error(403, "This endpoint is read-only: SPARQL Update is refused here."))
+        if content_type == "application/sparql-update":
+            _refuse_update()
         if content_type == "application/sparql-query":
-            query = request.get_data(as_text=True)
+            charset = request.mimetype_params.get("charset", "utf-8").lower()
+            if charset not in ("utf-8", "utf8"):
+                abort(_error(415, f"A SPARQL query body must be UTF-8, not {charset!r}."))
+            try:
+                query = request.get_data().decode("utf-8")
+            except UnicodeDecodeError:
+                abort(_error(400, "The query body is not valid UTF-8."))
+            if "query" in request.args:
+                abort(_error(400, "A direct POST carries the query in its body only."))
             params = request.args
         elif content_type == "application/x-www-form-urlencoded":
-            query = request.form.get("query")
+            if "update" in request.form or "update" in request.args:
+                _refuse_update()
+            query = _single(request.form, "query")
             params = request.form
         else:
-            abort(_error(415, f"Unsupported Content-Type {content_type!r} for a SPARQL query."))
+            shown = content_type or "none"
+            abort(
+                _error(
+                    415,
+                    f"Unsupported Content-Type {shown!r} for a SPARQL query: use "
+                    "application/x-www-form-urlencoded or application/sparql-query.",
+                )
+            )
     else:
         if "update" in request.args:
-            abort(_error(403, "This endpoint is read-only: SPARQL Update is refused here."))
-        query = request.args.get("query")
+            _refuse_update()
+        query = _single(request.args, "query")
         params = request.args
+    if query is not None:
+        query = _with_service_base(query)
     return query, params.getlist("default-graph-uri"), params.getlist("named-graph-uri")
 
 
+# An IRI reference without a scheme, e.g. <acteur/x> (a `<` comparison has spaces).
+_RELATIVE_IRI = re.compile(r"<[^<>\"{}|^`\\\s:]*>")
+
+
+def _with_service_base(query: str) -> str:
+    """Relative IRIs resolve against the configured ``base_iri`` (as in the data files).
+
+    SPARQL lets the service define the base IRI; the query's own BASE, placed after
+    this one, still wins. Added (on the first line) only when the text seems to hold a
+    relative IRI, so parser positions of other queries are untouched.
+    """
+    if not _RELATIVE_IRI.search(query):
+        return query
+    return "BASE " + str(ox.NamedNode(state().settings.base_iri)) + " " + query
+
+
+# `format=` names that mean another media type for graph results (CONSTRUCT, DESCRIBE):
+# SPARQLWrapper sends format=xml / json / rdf+xml / json-ld / n3 along with its Accept.
+GRAPH_FORMAT_PARAM = {
+    "xml": "application/rdf+xml",
+    "rdf": "application/rdf+xml",
+    "rdf+xml": "application/rdf+xml",
+    "json": "application/ld+json",
+    "json-ld": "application/ld+json",
+    "n3": "text/turtle",
+    "n-triples": "application/n-triples",
+}
+
+
+def _format_parameter(allowed: tuple[str, ...]) -> str | None:
+    """The first ``format`` value that names a media type of this result kind."""
+    graph = "text/turtle" in allowed
+    for value in request.values.getlist("format"):
+        wanted = value.strip().lower()
+        media_type = (GRAPH_FORMAT_PARAM.get(wanted) if graph else None) or FORMAT_PARAM.get(
+            wanted, wanted
+        )
+        media_type = ACCEPT_ALIASES.get(media_type, media_type)
+        if media_type in allowed:
+            return media_type
+    return None
+
+
 def _negotiate(form: str) -> str | None:
+    """The result media type: ``format`` if it names one for this form, else ``Accept``.
+
+    A ``format`` value that does not apply (another form's, or unknown) falls back to
+    ``Accept``; None (406) when neither gives a type this form can be served as.
+    """
     allowed = RESULT_MEDIA_TYPES[result_kind(form)]
-    wanted = request.values.get("format")
-    if wanted:
-        media_type = FORMAT_PARAM.get(wanted, wanted)
-        return media_type if media_type in allowed else None
+    from_parameter = _format_parameter(allowed)
+    if from_parameter:
+        return from_parameter
     if not request.accept_mimetypes or request.accept_mimetypes.best == "*/*":
         return allowed[0]
     candidates = list(allowed) + [a for a, target in ACCEPT_ALIASES.items() if target in allowed]
@@ -79,13 +169,111 @@ def _negotiate(form: str) -> str | None:
     return ACCEPT_ALIASES.get(best, best) if best else None
 
 
-@bp.route("/sparql", methods=["GET", "POST"])
+def _without_query() -> Response:
+    """No query: the editor for browsers, the service description for RDF clients."""
+    accept = request.accept_mimetypes
+    offered = ["text/html", *sparql_service.DESCRIPTION_MEDIA_TYPES]
+    if "example" in request.args:  # a link of the example catalogue
+        wanted = "text/html"
+    elif not accept or accept.best == "*/*":
+        wanted = sparql_service.DESCRIPTION_MEDIA_TYPES[0]
+    else:
+        wanted = accept.best_match(offered)
+    if wanted == "text/html":
+        return Response(_editor_page(), mimetype="text/html")
+    if wanted is None:
+        return _error(
+            400,
+            "Missing the `query` parameter. Without one, /sparql serves its service "
+            "description as " + ", ".join(sparql_service.DESCRIPTION_MEDIA_TYPES) + ".",
+        )
+    triples = sparql_service.service_description(request.base_url)
+    response = Response(sparql_service.serialize_description(triples, wanted), mimetype=wanted)
+    if wanted != "application/n-triples":
+        response.charset = "utf-8"
+    return response
+
+
+def _editor_page() -> str:
+    examples = sparql_service.examples()
+    chosen = request.args.get("example")
+    initial = next((e for e in examples if e.name == chosen), None)
+    links = [
+        [state().settings.base_iri, request.script_root + "/id/"],
+        [VOCAB_NAMESPACE, url_for("ontology.page") + "#"],
+    ]
+    config = {
+        "endpoint": url_for("sparql.endpoint", _external=True),
+        "prefixes": sparql_service.EDITOR_PREFIXES,
+        "defaultQuery": sparql_service.default_query(),
+        "initial": {"name": initial.name, "title": initial.title, "query": initial.text}
+        if initial
+        else None,
+        "links": links,
+        "formats": {
+            kind: [[_format_name(t), t] for t in types]
+            for kind, types in RESULT_MEDIA_TYPES.items()
+        },
+    }
+    return render_template(
+        "sparql.html",
+        config=config,
+        examples=examples,
+        initial_query=initial.text if initial else sparql_service.default_query(),
+        initial_example=initial,
+        prefixes=sparql_service.EDITOR_PREFIXES,
+    )
+
+
+def _format_name(media_type: str) -> str:
+    return next(k for k, v in FORMAT_PARAM.items() if v == media_type)
+
+
+@bp.get("/sparql/examples")
+def example_catalogue():
+    """The example catalogue as JSON: name, title, description, form, query, link."""
+    return jsonify(
+        [
+            {
+                "name": e.name,
+                "title": e.title,
+                "description": e.description,
+                "form": e.form,
+                "query": e.text,
+                "editor": url_for("sparql.endpoint", example=e.name, _external=True),
+            }
+            for e in sparql_service.examples()
+        ]
+    )
+
+
+@bp.after_request
+def _head_has_no_body(response: Response) -> Response:
+    """HEAD: keep GET's headers, but close a streamed answer instead of leaking it.
+
+    Werkzeug drops the body of a HEAD response without starting its iterator, so a
+    query's producer (a thread, or an HTTP response from a remote store) would never be
+    released: start it and close it here.
+    """
+    if request.method == "HEAD" and response.is_streamed:
+        body, response.response = response.response, iter(())  # no Content-Length: 0
+        try:
+            iterator = iter(body)
+            next(iterator, None)
+        except Exception:  # the GET would have failed mid-stream too
+            pass
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+    return response
+
+
+@bp.route("/sparql", methods=["GET", "HEAD", "POST"])
 def endpoint():
     query, default_graphs, named_graphs = _read_request()
     if query is None:
-        if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "text/html":
-            return render_template("sparql.html")
-        return _error(400, "Missing the `query` parameter.")
+        return _without_query()
     try:
         form = query_form(query)
     except QueryError as exc:
@@ -96,8 +284,10 @@ def endpoint():
     if media_type is None:
         offered = ", ".join(RESULT_MEDIA_TYPES[result_kind(form)])
         return _error(406, f"{form} results can be served as: {offered}.")
+    # Untrusted: run to completion in the sandbox (time limit, result cap) before any byte
+    # is sent, so that a stopped query gets a real error status (sandbox.py, ADR 0003).
     try:
-        result = state().store.query_stream(
+        result = state().query_runner.run(
             query,
             media_type,
             default_graph_uris=default_graphs,
@@ -105,10 +295,20 @@ def endpoint():
         )
     except QueryError as exc:
         return _error(400, str(exc))
+    except sandbox.QueryTimeout as exc:
+        return _error(503, str(exc))
+    except sandbox.QueryBusy as exc:
+        response = _error(503, str(exc))
+        response.headers["Retry-After"] = "5"
+        return response
     except StoreError as exc:
         return _error(502, str(exc))
-    response = Response(result.chunks, mimetype=media_type)
+    response = Response(result, mimetype=media_type)
+    response.content_length = result.size
     if media_type.startswith("text/") or media_type.endswith("json") or "xml" in media_type:
         response.charset = "utf-8"
     response.headers["Vary"] = "Accept"
+    if result.truncated:
+        response.headers[sandbox.TRUNCATED_HEADER] = "true"
+        response.headers[sandbox.LIMIT_HEADER] = str(result.limit)
     return response

@@ -1,0 +1,143 @@
+"""Steward pages, read-only part: validate a submission, download CSV templates.
+
+``/steward/validate`` checks an uploaded file or pasted text against the shapes *in the
+context of the store* (ADR 0002) and writes nothing, so it needs no steward credential;
+CSRF protection and authentication come with the write workflow. The request body is
+capped by Flask's ``MAX_CONTENT_LENGTH`` (the ``max_upload_bytes`` setting): a larger
+upload gets a 413 with a French message.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..csvtemplates import TEMPLATES, template_csv
+from ..errors import InputError
+from ..loading import Loader
+from ..validation import ValidationReport
+from . import state
+
+bp = Blueprint("steward", __name__, url_prefix="/steward")
+LOADER_KEY = "santegraph.steward.loader"
+_lock = threading.Lock()  # one validation at a time: pySHACL shares the parsed shapes
+
+FORMATS = {  # form value -> label
+    "auto": "Détecter d'après l'extension du fichier",
+    "csv": "CSV (modèle acteurs)",
+    "turtle": "Turtle",
+    "ntriples": "N-Triples",
+    "jsonld": "JSON-LD",
+}
+BY_SUFFIX = {"csv": "csv", "ttl": "turtle", "nt": "ntriples", "jsonld": "jsonld", "json": "jsonld"}
+
+
+def _loader() -> Loader:
+    """One loader per app: the shapes and ontology are parsed once."""
+    loader = current_app.extensions.get(LOADER_KEY)
+    if loader is None:
+        app_state = state()
+        loader = Loader(app_state.store, app_state.settings, progress=False)
+        current_app.extensions[LOADER_KEY] = loader
+    return loader
+
+
+def _form(**context):
+    return render_template(
+        "steward/validate.html",
+        formats=FORMATS,
+        templates=TEMPLATES,
+        limit_mb=state().settings.max_upload_bytes / 1_000_000,
+        **context,
+    )
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(exc):
+    limit = state().settings.max_upload_bytes
+    message = (
+        f"Fichier trop volumineux : la limite est de {limit / 1_000_000:.1f} Mo "
+        f"({limit} octets). Découpez le fichier en plusieurs envois."
+    )
+    if request.accept_mimetypes.best == "application/json":
+        return {"error": "Payload Too Large", "message": message}, 413
+    return _form(error=message), 413
+
+
+@bp.get("/validate")
+def validate_form():
+    return _form(fmt="auto")
+
+
+@bp.post("/validate")
+def validate_submit():
+    upload = request.files.get("fichier")
+    fmt = request.form.get("format", "auto")
+    output = request.form.get("sortie", "html")
+    text = request.form.get("texte", "")
+    if fmt not in FORMATS or output not in ("html", "json", "turtle"):
+        abort(400, description="format inconnu")
+    if upload is not None and upload.filename:
+        data, name = upload.read(), upload.filename
+    elif text.strip():
+        data, name = text.encode("utf-8"), "texte-colle"
+    else:
+        return _form(error="Choisissez un fichier ou collez un texte.", fmt=fmt, texte=text), 400
+    if fmt == "auto":
+        fmt = BY_SUFFIX.get(name.rsplit(".", 1)[-1].lower() if "." in name else "", "")
+        if not fmt:
+            message = "Format non reconnu d'après le nom du fichier : choisissez-le dans la liste."
+            return _form(error=message, fmt="auto"), 400
+    loader = _loader()
+    try:
+        with _lock:
+            payload = loader.read_bytes(data, name, fmt)
+            report = loader.check([payload], in_context=True)
+    except InputError as exc:
+        error = _describe(exc)
+        if output == "json":
+            return {"error": "Bad Request", "message": error}, 400
+        return _form(error=error, fmt=fmt, texte=text), 400
+    if output == "json":
+        return Response(_json(report), mimetype="application/json")
+    if output == "turtle":
+        return Response(_turtle(report), mimetype="text/turtle; charset=utf-8")
+    return _form(
+        report=report,
+        name=name,
+        fmt=fmt,
+        texte=text,
+        report_turtle=_turtle(report),
+        report_json=_json(report),
+    )
+
+
+@bp.get("/templates/<name>.csv")
+def template(name: str):
+    if name not in TEMPLATES:
+        abort(404, description="modèle inconnu")
+    # UTF-8 with a BOM so that spreadsheet programs open the accents correctly
+    body = "\ufeff" + template_csv(TEMPLATES[name])
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+def _describe(exc: InputError) -> str:
+    where = exc.source
+    if exc.line is not None:
+        where += f", ligne {exc.line}" + (f", colonne {exc.column}" if exc.column else "")
+    return f"{where} : {exc.detail}" if where else exc.detail
+
+
+def _json(report: ValidationReport) -> str:
+    return json.dumps(report.as_json(), ensure_ascii=False, indent=2)
+
+
+def _turtle(report: ValidationReport) -> str:
+    return report.graph.serialize(format="turtle")

@@ -1,0 +1,181 @@
+"""The toile's downloads and its embeddable page (blueprint ``toile``).
+
+* ``/publics/<slug>/toile.svg``: the drawing alone (``image/svg+xml``);
+* ``/publics/<slug>/toile.csv``: the list, one row per actor (``santegraph.toile.table``);
+* ``/publics/<slug>/embed``: a minimal page (drawing + list, no navigation) that any site
+  may show in an ``<iframe>``; only this page sends ``frame-ancestors *``.
+
+All three take the toile page's filters in the query string (``besoin``, ``lieu``,
+``role``) and build the toile with ``santegraph.toile.build.build_toile``. The toile page
+itself shows these links and the ``<iframe>`` code through the Jinja macro
+``toile_tools`` of ``templates/toile/_tools.html``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from flask import Blueprint, Response, abort, render_template, request
+from markupsafe import Markup
+
+from ..errors import StoreError
+from ..toile.model import Toile
+from ..toile.svg import OTHERS, render_svg, sector_color
+from ..toile.table import to_csv
+from . import state
+
+bp = Blueprint("toile", __name__)
+
+FILTERS = ("besoin", "lieu", "role")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_FILTER_LENGTH = 200
+# The drawing carries no script; this keeps it so even if opened on its own.
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *"
+
+
+def _builder() -> Callable[..., Toile | None]:
+    """The function that builds a toile from a public's slug; a seam the tests replace."""
+    return toile_from_graph
+
+
+def toile_from_graph(
+    store, slug: str, *, besoin: str | None, lieu: str | None, role: str | None
+) -> Toile | None:
+    """The toile the page ``/publics/<slug>`` shows for the same filters (None: no such public).
+
+    Filters are resolved as the page resolves them (``web.pages``): an unknown need or role
+    is not applied; a place must name exactly one territory, else 400 (the page then offers
+    choices, a download cannot).
+    """
+    from ..toile.build import build_toile, load_vocabulary
+    from . import pages
+
+    cat = pages.catalogue()
+    vocab = load_vocabulary(store, cat)
+    public = pages._choice(slug, "public/", vocab.publics)
+    if public is None:
+        return None
+    place = None
+    if lieu:
+        found = pages.indexes().places.resolve(lieu)
+        if len(found) != 1:
+            abort(
+                400, description="Lieu inconnu ou ambigu : choisissez-le sur la page de la toile."
+            )
+        place = found[0]
+    entries = pages.indexes().search.entries
+    return build_toile(
+        store,
+        cat,
+        public=public,
+        vocabulary=vocab,
+        besoin=pages._choice(besoin or "", "besoin/", vocab.besoins),
+        role=pages._choice(role or "", "role/", vocab.roles),
+        places=[place.iri] if place else None,
+        place_label=place.label if place else "",
+        labels={e.iri: e.label for e in entries if e.category == "dispositif"},
+        acronyms={e.iri: e.acronym for e in entries if e.acronym},
+    )
+
+
+def filters() -> dict[str, str]:
+    """The non-empty filters of the query string, in a fixed order."""
+    out = {}
+    for name in FILTERS:
+        value = request.args.get(name, "").strip()
+        if len(value) > MAX_FILTER_LENGTH:
+            abort(400, description=f"Filtre « {name} » trop long.")
+        if value:
+            out[name] = value
+    return out
+
+
+def load_toile(slug: str) -> Toile:
+    if not SLUG.match(slug):
+        abort(404)
+    args = filters()
+    try:
+        toile = _builder()(
+            state().store,
+            slug,
+            besoin=args.get("besoin"),
+            lieu=args.get("lieu"),
+            role=args.get("role"),
+        )
+    except LookupError:
+        toile = None
+    except ValueError as exc:
+        abort(400, description=str(exc))
+    except StoreError as exc:
+        abort(503, description=f"Le graphe n'est pas joignable : {exc}")
+    if toile is None:
+        abort(404, description="Ce public n'existe pas.")
+    return toile
+
+
+def _file_name(slug: str, args: dict[str, str], ext: str) -> str:
+    parts = [slug] + [re.sub(r"[^a-z0-9]+", "-", v.lower()).strip("-") for v in args.values()]
+    return "toile-" + "-".join(p for p in parts if p)[:120] + "." + ext
+
+
+def resource_href(iri: str) -> str:
+    """The page of an IRI: ``/id/<path>`` for IRIs under the base, the IRI itself otherwise."""
+    base = state().settings.base_iri
+    if iri.startswith(base):
+        return request.script_root + "/id/" + iri[len(base) :]
+    return iri if iri.startswith(("https://", "http://")) else "#"
+
+
+def sector_groups(toile: Toile) -> list[tuple[str, str, list]]:
+    """(sector label, colour, actors) in the drawing's order, "Autres" last."""
+    known = {s.iri: s for s in toile.sectors}
+    groups: dict[str, list] = {}
+    for actor in toile.actors:
+        key = actor.sector.iri if actor.sector and actor.sector.iri in known else ""
+        groups.setdefault(key, []).append(actor)
+    out = [(s.label, sector_color(s), groups[s.iri]) for s in toile.sectors if s.iri in groups]
+    if "" in groups:
+        out.append((OTHERS.label, OTHERS.color, groups[""]))
+    return out
+
+
+@bp.get("/publics/<slug>/toile.svg")
+def svg(slug: str):
+    toile = load_toile(slug)
+    response = Response(render_svg(toile, title_id="toile"), mimetype="image/svg+xml")
+    name = _file_name(slug, filters(), "svg")
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    response.headers["Content-Security-Policy"] = SVG_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/publics/<slug>/toile.csv")
+def csv(slug: str):
+    toile = load_toile(slug)
+    response = Response(to_csv(toile).encode("utf-8"), mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    name = _file_name(slug, filters(), "csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/publics/<slug>/embed")
+def embed(slug: str):
+    toile = load_toile(slug)
+    paper = "a3" if request.args.get("papier") == "a3" else "a4"
+    html = render_template(
+        "toile/embed.html",
+        toile=toile,
+        slug=slug,
+        filters=filters(),
+        svg=Markup(render_svg(toile, title_id="toile")),  # every text escaped by render_svg
+        groups=sector_groups(toile),
+        href=resource_href,
+        paper=paper,
+    )
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = "frame-ancestors *"
+    return response

@@ -1,0 +1,255 @@
+"""The pages in a real headless Chromium (Debian's ``chromium``, driven by Playwright), served
+by waitress on the real project content; screenshots land in ``docs/screenshots/``.
+
+Skipped, with the reason, when ``/usr/bin/chromium`` or the ``playwright`` package is absent
+(``.ci/run`` installs Debian's chromium when it can).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from santegraph.config import load_settings
+from santegraph.web import create_app
+
+from ..conftest import free_port, wait_for_http
+from .conftest import BASE, ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="/usr/bin/chromium absent (apt-get install chromium)"
+)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+PUBLICS = """
+PREFIX sg: <https://w3id.org/santegraph/def#>
+SELECT ?public WHERE { ?public a sg:Public } ORDER BY ?public
+"""
+SOME_ACTOR = """
+PREFIX sg: <https://w3id.org/santegraph/def#>
+SELECT ?a WHERE { ?a a sg:Acteur ; sg:public ?p ; sg:secteur ?s } ORDER BY ?a LIMIT 1
+"""
+
+
+@pytest.fixture(scope="module")
+def server(loaded_content):
+    """The app on the real content, served by waitress in a thread, as in production."""
+    import waitress
+
+    store, _ = loaded_content
+    settings = load_settings({"content_dir": str(ROOT), "base_iri": BASE}, environ={})
+    app = create_app(settings, store=store)
+    port = free_port()
+    srv = waitress.create_server(app, host="127.0.0.1", port=port, threads=4)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    wait_for_http(url + "/healthz")
+    yield url, app, store
+    srv.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="fr-FR", device_scale_factor=1
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    # Failed sub-resources, by URL (the browser's own /favicon.ico probe aside).
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors in the page: {errors}"
+
+
+def _slug(iri: str) -> str:
+    return iri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _screenshot(page, name: str, max_height: int = 1600) -> None:
+    """The top of the page (at most ``max_height`` px): what a reader sees first."""
+    height = min(page.evaluate("document.documentElement.scrollHeight"), max_height)
+    clip = {"x": 0, "y": 0, "width": page.viewport_size["width"], "height": height}
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=True, clip=clip)
+
+
+def _has_route(app, rule: str) -> bool:
+    return any(r.rule == rule for r in app.url_map.iter_rules())
+
+
+def _busiest_public(app, store) -> str:
+    """The public whose toile (as built by the app) has the most actors."""
+    client = app.test_client()
+    counts = []
+    for row in store.select(PUBLICS):
+        slug = _slug(row["public"].value)
+        html = client.get(f"/publics/{slug}/embed").get_data(as_text=True)
+        counts.append((html.count('class="toile-acteur"'), slug))
+    best = max(counts, key=lambda c: (c[0], [-ord(ch) for ch in c[1]]))
+    assert best[0] > 0, "no public has any actor on its toile"
+    return best[1]
+
+
+def _drawn_actor_count(page) -> int:
+    return page.evaluate(
+        """() => {
+            const svg = document.querySelector('svg.toile');
+            const singles = svg.querySelectorAll('g.acteur').length;
+            let folded = 0;
+            svg.querySelectorAll('g.groupe').forEach(g => folded += Number(g.dataset.count));
+            return singles + folded;
+        }"""
+    )
+
+
+def test_embed_toile_draws_every_listed_actor(server, page):
+    url, app, store = server
+    slug = _busiest_public(app, store)
+    response = page.goto(f"{url}/publics/{slug}/embed")
+    assert response.status == 200
+    assert response.headers["content-security-policy"] == "frame-ancestors *"
+    svg = page.get_by_role("img", name="Toile des acteurs pour le public")
+    assert svg.count() == 1
+    listed = page.locator("li.toile-acteur").count()
+    assert listed > 0
+    assert _drawn_actor_count(page) == listed
+    # The drawing is inside the page (no horizontal scrolling) and zoom works (toile.js).
+    before = page.get_attribute("svg.toile", "viewBox")
+    page.get_by_role("button", name="Zoomer", exact=True).click()
+    assert page.get_attribute("svg.toile", "viewBox") != before
+    page.get_by_role("button", name="Revenir à la vue entière").click()
+    assert page.get_attribute("svg.toile", "viewBox") == before
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # Print: the drawing stays, the tools go.
+    page.emulate_media(media="print")
+    assert page.locator("svg.toile").is_visible()
+    assert page.locator(".toile-zoom").is_hidden()
+
+
+@pytest.fixture
+def generated_server(server, monkeypatch):
+    """The same app, its toiles replaced by a generated 40-actor model (not real data)."""
+    from santegraph.web import toile_views
+
+    from ..test_toile_svg import make_toile
+
+    monkeypatch.setattr(
+        toile_views, "_builder", lambda: lambda store, slug, **filters: make_toile(40, links=25)
+    )
+    url, app, store = server
+    port = free_port()
+    import waitress
+
+    srv = waitress.create_server(app, host="127.0.0.1", port=port, threads=2)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    wait_for_http(f"http://127.0.0.1:{port}/healthz")
+    yield f"http://127.0.0.1:{port}"
+    srv.close()
+    thread.join(timeout=5)
+
+
+def test_embed_page_of_a_generated_toile(generated_server, page, tmp_path):
+    """Drawn and listed actors agree, zoom and keyboard work, print hides the tools."""
+    response = page.goto(f"{generated_server}/publics/generee/embed")
+    assert response.status == 200
+    assert _drawn_actor_count(page) == page.locator("li.toile-acteur").count() == 40
+    assert page.get_by_role("img", name="Toile des acteurs pour le public").count() == 1
+    before = page.get_attribute("svg.toile", "viewBox")
+    page.locator(".toile-dessin").focus()
+    page.keyboard.press("+")
+    zoomed = page.get_attribute("svg.toile", "viewBox")
+    assert zoomed != before
+    page.keyboard.press("ArrowRight")
+    assert page.get_attribute("svg.toile", "viewBox") != zoomed
+    page.keyboard.press("0")
+    assert page.get_attribute("svg.toile", "viewBox") == before
+    # The hostile-free generated labels are drawn as text, not markup.
+    assert page.locator("svg.toile script").count() == 0
+    page.screenshot(path=str(tmp_path / "embed.png"), full_page=True)
+    page.emulate_media(media="print")
+    assert page.locator(".toile-zoom").is_hidden()
+    assert page.locator("svg.toile").is_visible()
+
+
+def test_toile_page_screenshot(server, page):
+    """toile.png: the professionals' toile page when it exists, else the embed page."""
+    url, app, store = server
+    slug = _busiest_public(app, store)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    if _has_route(app, "/publics/<slug>"):
+        response = page.goto(f"{url}/publics/{slug}")
+        assert response.status == 200
+        cards = page.locator("section[aria-labelledby=titre-acteurs] article.carte").count()
+        assert cards > 0
+        assert _drawn_actor_count(page) == cards
+        assert page.get_by_role("img", name="Toile des acteurs pour le public").count() == 1
+    else:
+        page.goto(f"{url}/publics/{slug}/embed")
+    _screenshot(page, "toile.png")
+
+
+def test_search_page_screenshot(server, page):
+    """recherche.png: the search page when it exists, else the entry page."""
+    url, app, _ = server
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    target = "/recherche" if _has_route(app, "/recherche") else "/"
+    response = page.goto(url + target)
+    assert response.status == 200
+    assert page.locator("main").count() == 1
+    assert page.locator("h1").count() >= 1
+    _screenshot(page, "recherche.png")
+
+
+def test_actor_page_screenshot(server, page):
+    url, _, store = server
+    rows = store.select(SOME_ACTOR)
+    assert rows
+    iri = rows[0]["a"].value
+    assert iri.startswith(BASE)
+    response = page.goto(f"{url}/id/{iri[len(BASE) :]}")
+    assert response.status == 200
+    assert page.locator("h1").count() >= 1
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    _screenshot(page, "acteur.png")

@@ -1,0 +1,244 @@
+"""The "qui fait quoi" pages on the real content (Flask test client, HTML read with
+BeautifulSoup): the toile of a public around a place, its filters and gaps, the browse
+pages, and escaping of hostile labels (a separate tiny store)."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pyoxigraph as ox
+import pytest
+from bs4 import BeautifulSoup
+
+from santegraph.config import load_settings
+from santegraph.store import EmbeddedStore
+from santegraph.web import create_app
+
+from .conftest import BASE, ROOT
+
+
+@pytest.fixture(scope="module")
+def client(loaded_content):
+    store, _ = loaded_content
+    settings = load_settings({"content_dir": str(ROOT), "base_iri": BASE}, environ={})
+    return create_app(settings, store=store).test_client()
+
+
+def page(client, url, status=200):
+    response = client.get(url, headers={"Accept": "text/html"})
+    assert response.status_code == status, url
+    return BeautifulSoup(response.data, "html.parser")
+
+
+def cards(soup):
+    return [card.find(["h2", "h3"]).a.text for card in soup.select("article.carte")]
+
+
+def gaps(soup):
+    return [li.a.text for li in soup.select("li.manque")]
+
+
+def test_home_form_leads_to_the_toile(client):
+    soup = page(client, "/")
+    form = soup.find("form", action="/toile")
+    assert form["method"] == "get"
+    for name in ("public", "besoin", "lieu", "role"):
+        field = form.find(attrs={"name": name})
+        assert soup.find("label", attrs={"for": field["id"]}) is not None
+    publics = [o["value"] for o in form.find("select", attrs={"name": "public"}).find_all("option")]
+    assert "jeunes-moins-25" in publics and "adolescents" in publics
+    datalist = soup.find("datalist", id=form.find("input", attrs={"name": "lieu"})["list"])
+    assert "Métropole-Flandres" in [o["value"] for o in datalist.find_all("option")]
+    links = {a["href"] for a in soup.find_all("a")}
+    for path in ("/publics", "/territoires", "/dispositifs", "/defis", "/propositions", "/actions"):
+        assert path in links
+    assert soup.find("form", attrs={"role": "search"})["action"] == "/recherche"
+    assert "propositions" in soup.find(id="titre-chiffres").parent.text
+    response = client.get("/toile?public=jeunes-moins-25&lieu=Dunkerque&besoin=&role=")
+    assert response.status_code == 302
+    target = urlsplit(response.headers["Location"])
+    assert target.path == "/publics/jeunes-moins-25"
+    assert parse_qs(target.query) == {"lieu": ["Dunkerque"]}
+
+
+@pytest.mark.parametrize("lieu", ["59183", "Dunkerque", "dunkerque", "commune/59183"])
+def test_toile_of_young_people_around_dunkerque(client, lieu):
+    soup = page(client, f"/publics/jeunes-moins-25?lieu={lieu}")
+    # the CUD (étudiants en santé, a narrower public) serves the EPCI containing Dunkerque;
+    # the Cordées de la réussite (jeunes) have no territory in the data: not placed here
+    assert cards(soup) == ["Communauté urbaine de Dunkerque"]
+    card = soup.select_one("article.carte")
+    assert card.h3.a["href"] == "/id/acteur/communaute-urbaine-de-dunkerque"
+    assert "CU de Dunkerque" in card.text
+    assert "CUD" in card.text
+    assert "Dunkerque" in soup.h1.text
+    # the MDA kind states the public "adolescents": expected, no instance recorded
+    assert gaps(soup) == ["MDA"]
+    assert "à renseigner" in soup.select_one("li.manque").text
+    # the URL holds the filters: the form shows them back
+    assert soup.find("input", attrs={"name": "lieu"})["value"] == lieu
+
+
+def test_toile_without_place_lists_every_actor_of_the_public(client):
+    soup = page(client, "/publics/jeunes-moins-25")
+    names = cards(soup)
+    assert "Cordées de la réussite" in names
+    assert "Communauté urbaine de Dunkerque" in names
+
+
+def test_broader_public_and_place_containing_lille(client):
+    # Les Papillons Blancs serve personnes handicapées (broader) in the whole region
+    for lieu in ("Lille", "59350"):
+        soup = page(client, f"/publics/jeunes-moins-25-handicap?lieu={lieu}")
+        assert cards(soup) == ["Les Papillons Blancs"]
+    assert cards(page(client, "/publics/jeunes-moins-25?lieu=Lille")) == []
+
+
+def test_filters_reduce_the_toile_and_stay_in_the_url(client):
+    everyone = set(cards(page(client, "/publics/personnes-handicap")))
+    assert {"Les Papillons Blancs", "ESAT les ateliers de la Lys"} <= everyone
+    soup = page(client, "/publics/personnes-handicap?role=accompagnement")
+    assert cards(soup) == ["Les Papillons Blancs"]
+    selected = soup.find("select", attrs={"name": "role"}).find("option", selected=True)
+    assert selected["value"] == "accompagnement"
+    soup = page(client, "/publics/personnes-handicap?besoin=insertion-professionnelle")
+    assert cards(soup) == ["ESAT les ateliers de la Lys"]
+    remove = soup.find("a", string="Retirer les filtres")
+    assert remove["href"] == "/publics/personnes-handicap"
+
+
+def test_ambiguous_and_unknown_places(client):
+    soup = page(client, "/publics/jeunes-moins-25?lieu=Bailleul")
+    choices = soup.select("ul.choix a")
+    assert len(choices) == 2
+    assert all(
+        "lieu=commune" in a["href"] and "/publics/jeunes-moins-25" in a["href"] for a in choices
+    )
+    assert not soup.select("article.carte")
+    soup = page(client, "/publics/jeunes-moins-25?lieu=Dunkerq")
+    assert "introuvable" in soup.text
+    assert "Dunkerque" in [a.text for a in soup.select("ul.choix a")]
+
+
+def test_unknown_public_and_territory_are_404(client):
+    page(client, "/publics/nope", 404)
+    page(client, "/territoires/commune/00000", 404)
+    page(client, "/dispositifs/Nope", 404)
+    page(client, "/defis/99", 404)
+
+
+def test_publics_page_shows_hierarchy_needs_and_counts(client):
+    soup = page(client, "/publics")
+    items = {li.a.text: li for li in soup.select("ul.arbre > li")}
+    assert items["Adolescents"].find(class_="meta").text.startswith("(fait partie de")
+    assert "acteur" in items["Jeunes de moins de 25 ans"].text
+    assert items["Jeunes de moins de 25 ans"].a["href"] == "/publics/jeunes-moins-25"
+    assert "Besoins évoqués" in items["Personnes en situation de précarité"].text
+
+
+def test_territory_page_dunkerque(client):
+    soup = page(client, "/territoires/commune/59183")
+    assert soup.h1.text == "Dunkerque"
+    actors = [a.text for a in soup.find(id="titre-acteurs").parent.find_all("a")]
+    assert "MSP de Dunkerque" in actors
+    assert "Communauté urbaine de Dunkerque" in actors
+    assert "Agence régionale de santé Hauts-de-France" in actors  # serves the region
+    assert soup.find(id="titre-actions").parent.select("ol.elements li")
+    found = page(client, "/territoires?q=metropole flandres")
+    assert "/territoires/tas/metropole-flandres" in [a["href"] for a in found.find_all("a")]
+
+
+def test_dispositif_kind_page_clsm(client):
+    soup = page(client, "/dispositifs/CLSM")
+    assert "CLSM" in soup.h1.text
+    props = soup.find(id="titre-propositions").parent.text
+    assert "généraliser les contrats locaux santé mentale" in props
+    assert "leviers d'animation" in soup.find(id="titre-sources").parent.text
+    tree = page(client, "/dispositifs")
+    assert "/dispositifs/CPTS" in [a["href"] for a in tree.find_all("a")]
+
+
+def test_defis_propositions_and_actions(client):
+    soup = page(client, "/defis")
+    assert "/defis/2" in [a["href"] for a in soup.find_all("a")]
+    defi = page(client, "/defis/2")
+    assert "santé mentale" in defi.h1.text
+    assert defi.select("ol.elements li")
+    all_props = page(client, "/propositions")
+    filtered = page(client, "/propositions?defi=defi/2")
+    assert 0 < len(filtered.select("ol.elements li")) < len(all_props.select("ol.elements li"))
+    actions = page(client, "/actions?porteur=cpam")
+    items = actions.select("ol.elements li")
+    assert len(items) == 4
+    assert all("CPAM" in li.text for li in items)
+    assert "CPAM des Flandres" in actions.find(class_="resume").text
+
+
+def test_search_ranking(client):
+    soup = page(client, "/recherche?q=cpts")
+    actors = soup.find("section", attrs={"data-categorie": "acteur"})
+    assert actors.li.a.text == "CPTS Sud Métropole Lilloise"
+    kinds = soup.find("section", attrs={"data-categorie": "dispositif"})
+    assert kinds.li.a["href"] == "/dispositifs/CPTS"
+    soup = page(client, "/recherche?q=maison des ados")
+    kinds = soup.find("section", attrs={"data-categorie": "dispositif"})
+    assert kinds.li.a["href"] == "/dispositifs/MDA"
+    soup = page(client, "/recherche?q=metropole")
+    assert "Métropole" in soup.find("section").li.a.text
+    soup = page(client, "/recherche?q=DUNKERQUE")
+    places = soup.find("section", attrs={"data-categorie": "territoire"})
+    assert places.li.a.text == "Dunkerque"
+    assert places.li.a["href"] == "/territoires/commune/59183"
+
+
+HOSTILE = """
+@prefix sg: <https://w3id.org/santegraph/def#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix schema: <https://schema.org/> .
+sg:Association rdfs:subClassOf sg:Acteur .
+<public/jeunes> a sg:Public ; skos:prefLabel "Jeunes <b>gras</b>"@fr .
+<acteur/x> a sg:Association ; skos:prefLabel "<script>alert(1)</script>"@fr ;
+    sg:sigle "<img src=x onerror=alert(2)>"@fr ; sg:public <public/jeunes> ;
+    schema:url "javascript:alert(3)" ; schema:email "a@b.fr\\"><script>" .
+"""
+
+
+def test_hostile_labels_are_escaped():
+    store = EmbeddedStore(":memory:")
+    triples = ox.parse(HOSTILE.encode(), format=ox.RdfFormat.TURTLE, base_iri=BASE)
+    store.replace_graphs({BASE + "graph/local/hostile": list(triples)})
+    settings = load_settings({"content_dir": str(ROOT), "base_iri": BASE}, environ={})
+    client = create_app(settings, store=store).test_client()
+    for url in ("/publics/jeunes", "/recherche?q=script", "/publics", "/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        soup = BeautifulSoup(response.data, "html.parser")
+        # only our own static scripts: no inline script came from the data
+        assert all(tag.get("src", "").startswith("/static/") for tag in soup.find_all("script")), (
+            url
+        )
+        assert soup.find("img") is None, url
+        assert soup.find("b") is None, url
+    soup = BeautifulSoup(client.get("/publics/jeunes").data, "html.parser")
+    assert "<script>alert(1)</script>" in soup.select_one("article.carte").text
+    assert not any(a["href"].startswith("javascript:") for a in soup.find_all("a"))
+    store.close()
+
+
+def test_the_toile_page_offers_downloads_print_and_embed_with_its_filters(loaded_content):
+    from bs4 import BeautifulSoup
+
+    from santegraph.config import load_settings
+    from santegraph.web import create_app
+
+    from .conftest import BASE, ROOT
+
+    store, _ = loaded_content
+    settings = load_settings({"content_dir": str(ROOT), "base_iri": BASE}, environ={})
+    client = create_app(settings, store=store).test_client()
+    page = BeautifulSoup(
+        client.get("/publics/professionnels-sante?role=accompagnement").data, "html.parser"
+    )
+    links = {a["href"] for a in page.select(".toile-telechargements a")}
+    assert "/publics/professionnels-sante/toile.svg?role=accompagnement" in links
+    assert "/publics/professionnels-sante/toile.csv?role=accompagnement" in links
+    assert "iframe" in page.select_one("textarea.toile-iframe").text

@@ -1,0 +1,392 @@
+"""Public /sparql queries: stopped at the time limit, cut at the result cap, isolated.
+
+Through the real Flask app, on the embedded backend (worker processes over a snapshot)
+and on a real `oxigraph serve` (deadline on the HTTP exchange). See sandbox.py and
+docs/decisions/0003-query-isolation.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import threading
+import time
+import xml.etree.ElementTree as ET
+
+import pyoxigraph as ox
+import pytest
+
+from santegraph import results
+from santegraph.config import load_settings
+from santegraph.sandbox import EmbeddedRunner, QueryBusy
+from santegraph.store import EmbeddedStore, RemoteStore
+from santegraph.web import create_app
+
+from .conftest import BASE, MINI, free_port, oxigraph_binary, wait_for_http
+
+EX = "http://example.org/"
+GRAPH = EX + "g"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+SIMPLE = f"SELECT ?o WHERE {{ <{EX}s7> ?p ?o }}"
+TWENTY_FIVE = f"SELECT ?s WHERE {{ ?s <{EX}rank> ?r FILTER(?r < 25) }} ORDER BY ?r"
+TRUNCATED, LIMIT = "X-Santegraph-Truncated", "X-Santegraph-Result-Limit"
+
+
+def quads(n: int = 3000) -> list[ox.Quad]:
+    return [
+        ox.Quad(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(EX + "rank"), ox.Literal(i), GRAPH_NODE)
+        for i in range(n)
+    ]
+
+
+GRAPH_NODE = ox.NamedNode(GRAPH)
+
+
+def make_settings(**overrides):
+    values = {"content_dir": str(MINI), "base_iri": BASE, "query_timeout": 1, "result_limit": 10}
+    return load_settings(values | overrides, environ={})
+
+
+def filled_store() -> EmbeddedStore:
+    store = EmbeddedStore(":memory:")
+    store.replace_graphs({GRAPH: quads()})
+    return store
+
+
+@pytest.fixture
+def big_store():
+    store = filled_store()
+    yield store
+    store.close()
+
+
+def app_over(store):
+    app = create_app(make_settings(), store=store)
+    yield app
+    app.extensions["santegraph"].query_runner.close()
+
+
+@pytest.fixture
+def app(big_store):
+    """An app of its own: for tests that write, or kill workers."""
+    yield from app_over(big_store)
+
+
+@pytest.fixture(scope="module")
+def shared_app():
+    """One app for the tests that only read (workers and snapshot made once)."""
+    store = filled_store()
+    yield from app_over(store)
+    store.close()
+
+
+def runner_of(app):
+    return app.extensions["santegraph"].query_runner
+
+
+def get(app, query, accept="application/sparql-results+json", **params):
+    """A request from a fresh client (one per thread), with its duration in seconds."""
+    started = time.monotonic()
+    response = app.test_client().get(
+        "/sparql", query_string={"query": query, **params}, headers={"Accept": accept}
+    )
+    return response, time.monotonic() - started
+
+
+def values(response, var):
+    return [b[var]["value"] for b in json.loads(response.data)["results"]["bindings"]]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def race_runaway(app, concurrent_query):
+    """The runaway query in a thread; the simple query sent meanwhile, from here."""
+    outcome = {}
+
+    def runaway():
+        outcome["runaway"] = get(app, RUNAWAY)
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(0.3)  # the runaway is evaluating
+    busy_pids = set(runner_of(app).worker_pids) if hasattr(runner_of(app), "worker_pids") else set()
+    outcome["simple"] = get(app, concurrent_query)
+    thread.join(10)
+    assert not thread.is_alive()
+    return outcome["runaway"], outcome["simple"], busy_pids
+
+
+# ===================================================================== time limit
+def test_a_runaway_query_is_stopped_at_the_limit_while_others_are_answered(app):
+    warm, _ = get(app, SIMPLE)  # first query: snapshot made, first worker started
+    assert values(warm, "o") == ["7"]
+
+    (runaway, runaway_time), (simple, simple_time), pids = race_runaway(app, SIMPLE)
+
+    assert runaway.status_code == 503
+    assert runaway.mimetype == "text/plain"
+    assert runaway.get_data(as_text=True).strip() == "query exceeded the time limit of 1 s"
+    assert 1 <= runaway_time < 3
+    assert simple.status_code == 200
+    assert values(simple, "o") == ["7"]
+    assert simple_time < 1
+
+    # the runaway's worker was killed (its CPU freed) and the pool still answers
+    killed = pids - set(runner_of(app).worker_pids)
+    assert len(killed) == 1
+    assert not alive(killed.pop())
+    again, again_time = get(app, SIMPLE)
+    assert values(again, "o") == ["7"]
+    assert again_time < 1
+
+
+def test_all_workers_busy_is_a_503_within_the_limit(big_store):
+    runner = EmbeddedRunner(big_store, timeout=0.5, limit=10, workers=1)
+    try:
+        taken = runner._acquire(None)  # the only worker, held as a runaway would
+        started = time.monotonic()
+        with pytest.raises(QueryBusy, match="query workers stayed busy"):
+            runner.run(SIMPLE)
+        assert 0.5 <= time.monotonic() - started < 1.5
+        runner._release(taken)
+        answer = runner.run(SIMPLE)
+        assert b'"7"' in answer.read()
+    finally:
+        runner.close()
+
+
+def test_a_bad_query_is_a_400_and_leaves_the_worker_usable(shared_app):
+    response, _ = get(shared_app, "SELECT ?s WHERE { ?s ?p }")
+    assert response.status_code == 400
+    assert "syntax error" in response.get_data(as_text=True).lower()
+    pids = runner_of(shared_app).worker_pids
+    assert values(get(shared_app, SIMPLE)[0], "o") == ["7"]
+    assert runner_of(shared_app).worker_pids == pids
+
+
+# ===================================================================== snapshots
+def test_the_next_query_sees_a_write(app, big_store):
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert values(get(app, count)[0], "n") == ["3000"]
+    first = runner_of(app)._current.folder
+    big_store.replace_graphs({GRAPH: quads(40)})
+    assert values(get(app, count)[0], "n") == ["40"]
+    assert not first.exists()  # no worker holds the old snapshot any more: deleted
+    big_store.add_to_graphs({EX + "other": quads(2)})
+    assert values(get(app, count)[0], "n") == ["42"]
+
+
+def test_snapshots_are_deleted_when_the_runner_closes(app):
+    get(app, SIMPLE)
+    runner = runner_of(app)
+    folder, pids = runner._current.folder, runner.worker_pids
+    assert folder.exists() and pids
+    runner.close()
+    assert not folder.exists()
+    assert not any(alive(pid) for pid in pids)
+
+
+def test_an_on_disk_store_is_snapshotted_by_backup(tmp_path):
+    store = EmbeddedStore(str(tmp_path / "store"))
+    store.replace_graphs({GRAPH: quads(30)})
+    app = create_app(make_settings(), store=store)
+    try:
+        assert values(get(app, SIMPLE)[0], "o") == ["7"]
+        assert runner_of(app)._current.folder.parent == tmp_path / "store-snapshots"
+        store.replace_graphs({GRAPH: quads(5)})
+        assert values(get(app, SIMPLE)[0], "o") == []
+    finally:
+        runner_of(app).close()
+        store.close()
+    assert not (tmp_path / "store-snapshots").exists()
+
+
+# ===================================================================== result cap
+SOLUTION_FORMATS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+
+
+def parsed_rows(response):
+    if response.mimetype == "text/csv":  # lossy: pyoxigraph does not read it, csv does
+        header, *rows = csv.reader(io.StringIO(response.get_data(as_text=True), newline=""))
+        assert header == ["s"]
+        assert response.data.endswith(b"\r\n") and b"\n" not in response.data.replace(b"\r\n", b"")
+        return [row[0] for row in rows]
+    parsed = ox.parse_query_results(response.data, format=SOLUTION_FORMATS[response.mimetype])
+    return [str(solution["s"].value) for solution in parsed]
+
+
+@pytest.mark.parametrize("media_type", list(SOLUTION_FORMATS))
+def test_select_is_cut_at_the_cap_and_says_so(shared_app, media_type):
+    response, _ = get(shared_app, TWENTY_FIVE, accept=media_type)
+    assert response.status_code == 200
+    assert response.mimetype == media_type
+    assert response.headers[TRUNCATED] == "true"
+    assert response.headers[LIMIT] == "10"
+    assert parsed_rows(response) == [f"{EX}s{i}" for i in range(10)]
+    assert int(response.headers["Content-Length"]) == len(response.data)
+    if media_type == "application/sparql-results+json":
+        assert json.loads(response.data)["santegraph"] == {"truncated": True, "limit": 10}
+
+
+@pytest.mark.parametrize("media_type", list(SOLUTION_FORMATS))
+def test_no_cap_mark_under_the_limit(shared_app, media_type):
+    response, _ = get(shared_app, TWENTY_FIVE.replace("< 25", "< 10"), accept=media_type)
+    assert TRUNCATED not in response.headers and LIMIT not in response.headers
+    assert parsed_rows(response) == [f"{EX}s{i}" for i in range(10)]
+    if media_type == "application/sparql-results+json":
+        assert "santegraph" not in json.loads(response.data)
+
+
+def test_construct_is_cut_at_the_cap(shared_app):
+    query = f"CONSTRUCT {{ ?s <{EX}rank> ?r }} WHERE {{ ?s <{EX}rank> ?r FILTER(?r < 25) }}"
+    response, _ = get(shared_app, query, accept="application/n-triples")
+    assert response.headers[TRUNCATED] == "true"
+    assert len(list(ox.parse(response.data, format=ox.RdfFormat.N_TRIPLES))) == 10
+
+
+def test_ask_is_never_capped(shared_app):
+    response, _ = get(shared_app, f"ASK {{ <{EX}s2999> ?p ?o }}")
+    assert json.loads(response.data)["boolean"] is True
+    assert TRUNCATED not in response.headers
+
+
+# ===================================================================== the writers
+TRICKY = """
+PREFIX ex: <http://example.org/>
+INSERT DATA { GRAPH ex:g {
+  ex:a ex:p "plain" , "tab\\there, \\"quoted\\"\\nnew line\\r<&>" , "chat"@fr , "x"@ar--rtl ,
+    "1"^^<http://www.w3.org/2001/XMLSchema#integer> , "<&>" , _:b1 ,
+    <<( ex:a ex:p ex:b )>> .
+} }
+"""
+
+
+@pytest.mark.parametrize("media_type", list(SOLUTION_FORMATS))
+def test_writers_agree_with_pyoxigraph(media_type):
+    store = ox.Store()
+    store.update(TRICKY)
+    query = "SELECT ?s ?o ?unbound WHERE { ?s ?p ?o OPTIONAL { ?s ?q ?unbound FILTER(false) } }"
+    fmt = SOLUTION_FORMATS[media_type]
+    expected = store.query(query, use_default_graph_as_union=True).serialize(format=fmt)
+    result = store.query(query, use_default_graph_as_union=True)
+    out = io.BytesIO()
+    outcome = results.write_solutions(out, media_type, ["s", "o", "unbound"], result)
+    ours = results.prelude(media_type, outcome, 0) + out.getvalue()
+    assert outcome == results.Outcome(8, False)
+
+    def rows(data):
+        if media_type == "text/csv":
+            return sorted(map(str, csv.reader(io.StringIO(data.decode(), newline=""))))
+        parsed = ox.parse_query_results(data, format=fmt)
+        return sorted(str([solution[v] for v in ("s", "o", "unbound")]) for solution in parsed)
+
+    # the same terms back (CSV, lossy, is compared as parsed text)
+    assert rows(ours) == rows(expected)
+    assert len(rows(ours)) == (9 if media_type == "text/csv" else 8)
+    if media_type == "application/sparql-results+xml":
+        ET.fromstring(ours)  # well-formed
+    if media_type == "application/sparql-results+json":
+        json.loads(ours)
+
+
+def test_a_truncated_json_answer_stays_valid_sparql_json():
+    store = ox.Store()
+    store.extend(quads(5))
+    result = store.query("SELECT ?s WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+    out = io.BytesIO()
+    outcome = results.write_solutions(out, results.JSON, ["s"], result, limit=3)
+    assert outcome == results.Outcome(3, True)
+    body = results.prelude(results.JSON, outcome, 3) + out.getvalue()
+    assert json.loads(body)["santegraph"] == {"truncated": True, "limit": 3}
+    assert len(list(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))) == 3
+
+
+# ===================================================================== remote backend
+@pytest.fixture(scope="module")
+def slow_server(tmp_path_factory):
+    """An `oxigraph serve` of its own: the runaway query burns its CPU, not the shared one's.
+
+    Its own `--timeout-s` bounds that CPU (santegraph cannot stop a remote evaluation); the
+    process is stopped at the end of the module anyway.
+    """
+    port, location = free_port(), tmp_path_factory.mktemp("slow-oxigraph")
+    process = subprocess.Popen(
+        [
+            oxigraph_binary(),
+            "serve",
+            "--location",
+            str(location / "db"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--union-default-graph",
+            "--timeout-s",
+            "5",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(base + "/query", process=process)
+        store = RemoteStore(base + "/query", base + "/update", base + "/store", timeout=30)
+        store.update("DROP SILENT ALL")
+        store.replace_graphs({GRAPH: quads()})
+        yield store
+        store.close()
+    finally:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture
+def remote_app(slow_server):
+    return create_app(make_settings(backend="remote", remote_query_url="x"), store=slow_server)
+
+
+def test_remote_runaway_is_stopped_at_the_limit_while_others_are_answered(remote_app):
+    (runaway, runaway_time), (simple, simple_time), _ = race_runaway(remote_app, SIMPLE)
+    assert runaway.status_code == 503
+    assert runaway.get_data(as_text=True).strip() == "query exceeded the time limit of 1 s"
+    assert 1 <= runaway_time < 3
+    assert values(simple, "o") == ["7"]
+    assert simple_time < 1
+
+
+@pytest.mark.parametrize("media_type", list(SOLUTION_FORMATS))
+def test_remote_select_is_cut_at_the_cap(remote_app, media_type):
+    response, _ = get(remote_app, TWENTY_FIVE, accept=media_type)
+    assert response.headers[TRUNCATED] == "true"
+    assert parsed_rows(response) == [f"{EX}s{i}" for i in range(10)]
+
+
+def test_remote_ask_and_construct(remote_app):
+    ask, _ = get(remote_app, f"ASK {{ <{EX}s2999> ?p ?o }}", accept="text/csv")
+    assert ask.status_code == 200
+    assert json.loads(get(remote_app, f"ASK {{ <{EX}s1> ?p ?o }}")[0].data)["boolean"] is True
+    query = f"CONSTRUCT {{ ?s <{EX}rank> ?r }} WHERE {{ ?s <{EX}rank> ?r FILTER(?r < 3) }}"
+    response, _ = get(remote_app, query, accept="text/turtle")
+    assert TRUNCATED not in response.headers
+    assert len(list(ox.parse(response.data, format=ox.RdfFormat.TURTLE))) == 3
+
+
+def test_a_worker_that_died_while_idle_is_replaced(app):
+    get(app, SIMPLE)
+    for pid in runner_of(app).worker_pids:
+        os.kill(pid, 9)
+    time.sleep(0.1)
+    response, _ = get(app, SIMPLE)
+    assert values(response, "o") == ["7"]

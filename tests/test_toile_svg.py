@@ -1,0 +1,362 @@
+"""The toile drawing (SVG) and its table (CSV), from generated models only."""
+
+import csv
+import io
+import itertools
+import math
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from santegraph.toile import svg as toile_svg
+from santegraph.toile.model import Sector, Toile, ToileActor, ToileLink
+from santegraph.toile.svg import contrast_ratio, render_svg, text_color_on
+from santegraph.toile.table import COLUMNS, to_csv
+
+SVG = "{http://www.w3.org/2000/svg}"
+BASE = "https://w3id.org/santegraph/id/"
+SECTORS = [
+    Sector(BASE + "secteur/sanitaire", "Sanitaire", "#1A85FF"),
+    Sector(BASE + "secteur/medico-social", "Médico-social", "#009E73"),
+    Sector(BASE + "secteur/social", "Social", "#E66100"),
+    Sector(BASE + "secteur/insertion-emploi", "Insertion et emploi", "#994F00"),
+    Sector(BASE + "secteur/education", "Éducation", "#7B3294"),
+    Sector(BASE + "secteur/justice", "Justice", "#222255"),
+    Sector(BASE + "secteur/collectivites", "Collectivités", "#AA4499"),
+]
+HOSTILE = '<script>alert("x")</script> & ]]> \x01 "quoted" \'single\''
+
+
+def make_toile(n: int, *, sectors: int = 5, links: int = 0, hostile: bool = False) -> Toile:
+    """n actors spread unevenly over the first ``sectors`` sectors, a few without one."""
+    actors = []
+    for i in range(n):
+        # Uneven: a skewed golden-ratio sequence gives some sectors far more than others.
+        k = int(((i * 0.6180339887) % 1) ** 1.6 * (sectors + 1))
+        sector = SECTORS[k] if k < sectors else None
+        label = f"Acteur numéro {i} de la toile au nom assez long"
+        if hostile and i == 0:
+            label = HOSTILE
+        actors.append(
+            ToileActor(
+                iri=f"{BASE}acteur/a-{i}",
+                label=label,
+                acronym=f"A{i}" if i % 3 else "",
+                kinds=("CPTS",) if i % 2 else (),
+                sector=sector,
+                roles=("orientation",),
+                territories=("Lille",),
+            )
+        )
+    link_list = [
+        ToileLink(actors[(7 * j) % n].iri, actors[(7 * j + 3) % n].iri) for j in range(links)
+    ]
+    return Toile(
+        public_iri=BASE + "public/jeunes-moins-25-precarite",
+        public_label="Jeunes de moins de 25 ans en situation de précarité",
+        need_label="Santé mentale",
+        actors=actors,
+        links=link_list,
+        sectors=list(SECTORS),
+    )
+
+
+def parse(text: str) -> ET.Element:
+    return ET.fromstring(text)
+
+
+def circles(root: ET.Element) -> list[tuple[str, float, float, float]]:
+    """(node id, cx, cy, r) of every actor or group node."""
+    out = []
+    for g in root.iter(SVG + "g"):
+        if g.get("class") in ("acteur", "groupe"):
+            c = g.find(SVG + "circle")
+            out.append((g.get("id"), float(c.get("cx")), float(c.get("cy")), float(c.get("r"))))
+    return out
+
+
+def drawn_actor_count(root: ET.Element) -> int:
+    count = 0
+    for g in root.iter(SVG + "g"):
+        if g.get("class") == "acteur":
+            count += 1
+        elif g.get("class") == "groupe":
+            count += int(g.get("data-count"))
+    return count
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, 13, 40, 80])
+def test_every_actor_is_drawn_once_and_no_two_nodes_overlap(n):
+    toile = make_toile(n, links=n // 2)
+    root = parse(render_svg(toile))
+    assert drawn_actor_count(root) == n
+    nodes = circles(root)
+    for (ida, xa, ya, ra), (idb, xb, yb, rb) in itertools.combinations(nodes, 2):
+        assert math.hypot(xa - xb, ya - yb) >= ra + rb + 4, (ida, idb)
+    # Nor does any node sit on the public's disc at the centre.
+    for node_id, x, y, r in nodes:
+        assert math.hypot(x, y) >= toile_svg.CENTRE_R + r + 4, node_id
+
+
+def test_labels_do_not_collide_with_each_other_nor_with_circles():
+    root = parse(render_svg(make_toile(80, sectors=7)))
+    nodes = circles(root)
+    # Label box: centred under its node, lines of LABEL_CHARS characters at most, ~0.62 em
+    # each (a generous average for a sans-serif font).
+    boxes = []
+    for g in root.iter(SVG + "g"):
+        if g.get("class") in ("acteur", "groupe"):
+            t = g.find(f"{SVG}text[@class='etiquette']")
+            lines = [span.text for span in t.findall(SVG + "tspan")]
+            assert 1 <= len(lines) <= toile_svg.LABEL_LINES
+            assert all(len(line) <= toile_svg.LABEL_CHARS for line in lines)
+            half_w = max(len(line) for line in lines) * toile_svg.LABEL_SIZE * 0.62 / 2
+            x, y = float(t.get("x")), float(t.get("y"))
+            bottom = y + 3 + (len(lines) - 1) * toile_svg.LABEL_SIZE * 1.15
+            boxes.append((x - half_w, y - toile_svg.LABEL_SIZE, x + half_w, bottom))
+    for a, b in itertools.combinations(boxes, 2):
+        assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+    for box in boxes:
+        for _, x, y, r in nodes:
+            nx, ny = min(max(x, box[0]), box[2]), min(max(y, box[1]), box[3])
+            assert math.hypot(nx - x, ny - y) >= r, (box, x, y)
+
+
+def test_five_actors_are_drawn_one_by_one_with_links():
+    toile = make_toile(5, links=4)
+    root = parse(render_svg(toile))
+    acteurs = [g for g in root.iter(SVG + "g") if g.get("class") == "acteur"]
+    assert len(acteurs) == 5
+    assert not [g for g in root.iter(SVG + "g") if g.get("class") == "groupe"]
+    assert {g.get("data-iri") for g in acteurs} == {a.iri for a in toile.actors}
+    # Each node has a title naming the actor and its sector (never colour alone).
+    for g in acteurs:
+        title = g.find(SVG + "title").text
+        assert "Secteur : " in title
+
+
+def test_crowded_sector_is_folded_into_a_group_listing_its_members():
+    toile = make_toile(80, sectors=3)
+    root = parse(render_svg(toile))
+    groups = [g for g in root.iter(SVG + "g") if g.get("class") == "groupe"]
+    assert groups, "80 actors over 3 sectors must fold at least one wedge"
+    for g in groups:
+        n = int(g.get("data-count"))
+        assert n > toile_svg.FOLD_THRESHOLD
+        desc = g.find(SVG + "desc").text.split("\n")
+        assert len(desc) == n
+        assert f"{n} acteurs" in g.find(SVG + "title").text
+    assert drawn_actor_count(root) == 80
+
+
+def test_folding_only_when_the_whole_drawing_is_crowded():
+    # 30 actors in one sector: drawn one by one (the total is readable).
+    toile = make_toile(30, sectors=1)
+    root = parse(render_svg(toile))
+    assert not [g for g in root.iter(SVG + "g") if g.get("class") == "groupe"]
+    # 80 actors: the biggest wedges fold while more than MAX_DRAWN nodes would be drawn
+    # and some wedge still holds more than FOLD_THRESHOLD actors.
+    root = parse(render_svg(make_toile(80, sectors=7)))
+    nodes = circles(root)
+    groups = [g for g in root.iter(SVG + "g") if g.get("class") == "groupe"]
+    assert groups
+    per_sector: dict[str, int] = {}
+    for g in root.iter(SVG + "g"):
+        if g.get("class") == "acteur":
+            per_sector[g.get("data-secteur")] = per_sector.get(g.get("data-secteur"), 0) + 1
+    assert len(nodes) <= toile_svg.MAX_DRAWN or max(per_sector.values()) <= 12
+    assert len(nodes) >= toile_svg.MAX_DRAWN // 2  # still a picture, not a few discs
+
+
+def test_link_endpoints_are_drawn_nodes_and_arrows_have_a_marker():
+    toile = make_toile(80, sectors=7, links=60)
+    text = render_svg(toile)
+    root = parse(text)
+    ids = {node_id for node_id, *_ in circles(root)}
+    paths = [p for p in root.iter(SVG + "path") if p.get("class") == "lien"]
+    assert paths
+    marker_ids = {m.get("id") for m in root.iter(SVG + "marker")}
+    for p in paths:
+        assert p.get("data-source") in ids and p.get("data-target") in ids
+        assert p.get("data-source") != p.get("data-target")
+        assert re.fullmatch(r"url\(#(.+)\)", p.get("marker-end")).group(1) in marker_ids
+        assert " Q" in p.get("d") or "Q" in p.get("d")  # a curve, not a straight line
+
+
+def test_svg_is_accessible_whole():
+    root = parse(render_svg(make_toile(5), title_id="t1"))
+    assert root.get("role") == "img"
+    assert root.get("aria-labelledby") == "t1-title"
+    title = root.find(SVG + "title")
+    assert title.get("id") == "t1-title" and "Jeunes de moins de 25 ans" in title.text
+    desc = root.find(SVG + "desc")
+    assert desc.get("id") == "t1-desc" and "5 acteurs" in desc.text
+    legend = [g for g in root.iter(SVG + "g") if g.get("class") == "legende"][0]
+    legend_text = " ".join(t.text for t in legend.iter(SVG + "text"))
+    for label in ("Sanitaire (2)", "Médico-social (1)", "oriente"):
+        assert label in legend_text
+
+
+def test_hostile_label_is_escaped_and_the_document_still_parses():
+    text = render_svg(make_toile(5, hostile=True))
+    assert "<script>" not in text
+    assert "&lt;script&gt;" in text
+    assert "\x01" not in text
+    root = parse(text)  # well-formed despite quotes, ]]> and control characters
+    titles = [t.text for t in root.iter(SVG + "title")]
+    assert any('<script>alert("x")</script>' in t for t in titles)
+
+
+def test_same_model_same_bytes():
+    a = render_svg(make_toile(80, sectors=7, links=30))
+    b = render_svg(make_toile(80, sectors=7, links=30))
+    assert a == b
+
+
+def test_text_on_fills_has_enough_contrast():
+    for sector in [*SECTORS, toile_svg.OTHERS, Sector("", "", "#FFFF00"), Sector("", "", "#000")]:
+        fill = toile_svg.sector_color(sector)
+        assert contrast_ratio(text_color_on(fill), fill) >= 4.5, sector
+    root = parse(render_svg(make_toile(80, sectors=2)))
+    for g in root.iter(SVG + "g"):
+        if g.get("class") == "groupe":
+            fill = g.find(SVG + "circle").get("fill")
+            count = g.find(SVG + "text")
+            assert contrast_ratio(count.get("fill"), fill) >= 4.5
+
+
+def test_csv_has_french_columns_bom_and_semicolons():
+    toile = make_toile(5, hostile=True)
+    toile.actors[1] = ToileActor(
+        iri=BASE + "acteur/x",
+        label="Maison des adolescents",
+        acronym="MDA",
+        kinds=("MDA", "Dispositif jeunesse"),
+        phone="+33 3 20 00 00 00",
+        email="contact@example.org",
+        what="Écoute; accueil\n« sans rendez-vous »",
+        sources=("002_a.txt", "003_b.txt"),
+    )
+    text = to_csv(toile)
+    assert text.startswith("\ufeff")
+    assert "\r\n" in text
+    rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+    assert tuple(rows[0]) == COLUMNS
+    assert rows[0][4] == "rôles" and rows[0][5] == "ce qu'il fait"
+    assert len(rows) == 6 and all(len(r) == len(COLUMNS) for r in rows)
+    mda = rows[2]
+    assert mda[0] == "Maison des adolescents" and mda[1] == "MDA"
+    assert mda[2] == "MDA | Dispositif jeunesse"
+    assert mda[3] == "Autres"
+    assert mda[5] == "Écoute; accueil\n« sans rendez-vous »"
+    assert mda[7] == "'+33 3 20 00 00 00"  # not run as a formula
+    assert mda[10] == "002_a.txt | 003_b.txt"
+    assert rows[1][0] == " ".join(HOSTILE.split())
+
+
+# ----------------------------------------------------------------------------- web views
+@pytest.fixture
+def client(monkeypatch):
+    from santegraph.config import load_settings
+    from santegraph.store import EmbeddedStore
+    from santegraph.web import create_app, toile_views
+
+    calls = []
+
+    def fake_build(store, public, *, besoin=None, lieu=None, role=None):
+        calls.append((public, besoin, lieu, role))
+        if public != "jeunes-moins-25-precarite":
+            return None
+        toile = make_toile(12, links=5, hostile=True)
+        toile.need_label = besoin or ""
+        return toile
+
+    monkeypatch.setattr(toile_views, "_builder", lambda: fake_build)
+    settings = load_settings({"base_iri": BASE}, environ={})
+    app = create_app(settings, store=EmbeddedStore(":memory:"))
+    client = app.test_client()
+    client.calls = calls
+    return client
+
+
+def test_svg_download_passes_the_filters_and_is_served_as_svg(client):
+    r = client.get("/publics/jeunes-moins-25-precarite/toile.svg?besoin=sante-mentale&lieu=59350")
+    assert r.status_code == 200
+    assert r.mimetype == "image/svg+xml"
+    assert "default-src 'none'" in r.headers["Content-Security-Policy"]
+    assert (
+        'filename="toile-jeunes-moins-25-precarite-sante-mentale-59350.svg"'
+        in (r.headers["Content-Disposition"])
+    )
+    assert client.calls[-1] == ("jeunes-moins-25-precarite", "sante-mentale", "59350", None)
+    root = parse(r.get_data(as_text=True))
+    assert drawn_actor_count(root) == 12
+
+
+def test_csv_download_is_an_attachment_with_bom(client):
+    r = client.get("/publics/jeunes-moins-25-precarite/toile.csv")
+    assert r.status_code == 200
+    assert r.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert r.headers["Content-Disposition"].startswith("attachment;")
+    assert r.data.startswith(b"\xef\xbb\xbfnom;sigle;type;secteur;")
+    assert len(r.get_data(as_text=True).strip().split("\r\n")) == 13
+
+
+def test_embed_page_may_be_framed_lists_every_actor_and_escapes(client):
+    r = client.get("/publics/jeunes-moins-25-precarite/embed?besoin=x")
+    assert r.status_code == 200
+    assert r.headers["Content-Security-Policy"] == "frame-ancestors *"
+    assert "X-Frame-Options" not in r.headers
+    html = r.get_data(as_text=True)
+    assert "<script>alert" not in html
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.find("nav") is None  # no site navigation in an embed
+    items = soup.select("li.toile-acteur")
+    assert len(items) == 12
+    assert items[0].a["href"].startswith("/id/acteur/")
+    assert soup.find("svg")["role"] == "img"
+    # Other pages are not opened to framing.
+    assert "Content-Security-Policy" not in client.get("/").headers or (
+        "frame-ancestors *" not in client.get("/").headers["Content-Security-Policy"]
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/publics/inconnu/toile.svg",
+        "/publics/Pas%20un%20slug/toile.csv",
+        "/publics/..%2F..%2Fetc/embed",
+    ],
+)
+def test_unknown_public_or_bad_slug_is_404(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_over_long_filter_is_refused(client):
+    r = client.get("/publics/jeunes-moins-25-precarite/toile.svg", query_string={"lieu": "x" * 500})
+    assert r.status_code == 400
+
+
+def test_tools_macro_renders_links_and_iframe_code(client):
+    from flask import render_template_string
+
+    with client.application.test_request_context("/publics/p/"):
+        html = render_template_string(
+            '{% from "toile/_tools.html" import toile_tools %}{{ toile_tools(s, f) }}',
+            s="jeunes-moins-25-precarite",
+            f={"besoin": 'a"b<c'},
+        )
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    hrefs = [a["href"] for a in soup.find_all("a")]
+    assert "/publics/jeunes-moins-25-precarite/toile.svg?besoin=a%22b%3Cc" in hrefs
+    assert "/publics/jeunes-moins-25-precarite/toile.csv?besoin=a%22b%3Cc" in hrefs
+    code = soup.find("textarea")
+    assert soup.find("label", attrs={"for": code["id"]})
+    assert code.text.startswith('<iframe src="http://localhost/publics/jeunes-moins-25-precarite/')
+    assert "<c" not in code.text and "%3Cc" in code.text
