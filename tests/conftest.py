@@ -182,6 +182,22 @@ def store(request):
 
 
 @pytest.fixture
+def settings():
+    """Settings over the tiny test content tree (tests/data/mini)."""
+    return load_settings({"content_dir": str(MINI), "base_iri": BASE}, environ={})
+
+
+@pytest.fixture
+def client(store, settings):
+    """The real app over ``store`` (every backend) with the tiny content loaded."""
+    from santegraph.loading import Loader
+    from santegraph.web import create_app
+
+    Loader(store, settings, progress=False).ensure_content()
+    return create_app(settings, store=store).test_client()
+
+
+@pytest.fixture
 def mini_settings(tmp_path):
     """Settings pointing at the tiny test content tree, with an on-disk store in tmp."""
     return load_settings(

@@ -25,11 +25,7 @@ import pytest
 import rdflib
 from bs4 import BeautifulSoup
 
-from santegraph.config import load_settings
-from santegraph.loading import Loader
-from santegraph.web import create_app
-
-from .conftest import BASE, MINI, ROOT, sorted_quads
+from .conftest import BASE, ROOT, sorted_quads
 
 W3C = Path("/work/shared/w3c-tests/rdf-tests/sparql/sparql11/protocol")
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -46,17 +42,6 @@ RDF_TYPES = {
     "application/n-triples": "nt",
 }
 EDITOR_PREFIXES = ("sg", "skos", "dct", "prov", "org", "schema", "cv", "rdfs", "rdf", "xsd")
-
-
-@pytest.fixture
-def settings():
-    return load_settings({"content_dir": str(MINI), "base_iri": BASE}, environ={})
-
-
-@pytest.fixture
-def client(store, settings):
-    Loader(store, settings, progress=False).ensure_content()
-    return create_app(settings, store=store).test_client()
 
 
 # --------------------------------------------------------------------- W3C protocol suite

@@ -15,7 +15,6 @@ from santegraph.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 from santegraph.config import load_settings
 from santegraph.csvtemplates import ACTEURS, columns_markdown, parse_csv, template_csv
 from santegraph.errors import InputError
-from santegraph.loading import Loader
 from santegraph.web import create_app
 
 from .conftest import BASE, MINI, ROOT, sorted_quads
@@ -176,17 +175,6 @@ def test_cli_jsonld_is_validated_with_its_line(run, tmp_path):
 
 
 # ------------------------------------------------------------------ the web page
-@pytest.fixture
-def settings():
-    return load_settings({"content_dir": str(MINI), "base_iri": BASE}, environ={})
-
-
-@pytest.fixture
-def client(store, settings):
-    Loader(store, settings, progress=False).ensure_content()
-    return create_app(settings, store=store).test_client()
-
-
 def _post(client, data: bytes, name="entree.csv", fmt="auto", **extra):
     form = {"fichier": (io.BytesIO(data), name), "format": fmt, **extra}
     return client.post("/steward/validate", data=form, content_type="multipart/form-data")

@@ -9,27 +9,12 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
-from santegraph.config import load_settings
-from santegraph.loading import Loader
-from santegraph.web import create_app
-
 from .conftest import BASE, MINI, free_port, wait_for_http
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 COMMUNES = (
     "PREFIX sg: <https://w3id.org/santegraph/def#> SELECT ?c WHERE { ?c a sg:Commune } ORDER BY ?c"
 )
-
-
-@pytest.fixture
-def settings():
-    return load_settings({"content_dir": str(MINI), "base_iri": BASE}, environ={})
-
-
-@pytest.fixture
-def client(store, settings):
-    Loader(store, settings, progress=False).ensure_content()
-    return create_app(settings, store=store).test_client()
 
 
 def bindings(response, var):
