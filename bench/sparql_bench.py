@@ -449,6 +449,12 @@ def _size(size: int, form: str) -> str:
     return f"{size:,} {'triples' if form in ('CONSTRUCT', 'DESCRIBE') else 'rows'}"
 
 
+def _content_name(content_dir: str) -> str:
+    if Path(content_dir).resolve() == ROOT:
+        return "the project content (`ontology/`, `shapes/`, `data/`)"
+    return f"the content of `{content_dir}`"
+
+
 def render(report: dict) -> str:
     meta, machine, design, dataset = (
         report["run"],
@@ -468,8 +474,8 @@ def render(report: dict) -> str:
         f"- Dataset: {dataset['quads']:,} quads = synthetic scale {dataset['scale']:g} "
         f"(seed {dataset['seed']}, {dataset['synthetic_quads']:,} quads)"
         + (
-            f" + the project content ({dataset['content_triples']:,} triples, "
-            f"`{Path(dataset['content_dir']).name}/`)"
+            f" + {_content_name(dataset['content_dir'])} ({dataset['content_triples']:,} "
+            "triples, loaded and validated by santegraph's loader)"
             if dataset.get("content_triples")
             else ""
         )
@@ -691,6 +697,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="regenerate data and stores")
     parser.add_argument("--write-doc", action="store_true", help="update the doc's section")
     parser.add_argument("--doc", type=Path, default=DEFAULT_DOC)
+    parser.add_argument(
+        "--from-results",
+        type=Path,
+        metavar="JSON",
+        help="measure nothing: render (and with --write-doc, write) a saved results file",
+    )
     parser.add_argument("--quiet", action="store_true")
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
@@ -700,9 +712,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--scale must be in (0, {synthetic.MAX_SCALE}]")
     if min(args.repetitions, args.clients, args.rounds) < 1 or args.warmup < 0:
         parser.error("--repetitions, --clients and --rounds must be ≥ 1, --warmup ≥ 0")
-    report = run(args)
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S")
-    (args.out / f"results-{stamp}.json").write_text(json.dumps(report, indent=1), "utf-8")
+    if args.from_results:
+        report = json.loads(args.from_results.read_text(encoding="utf-8"))
+    else:
+        report = run(args)
+        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S")
+        (args.out / f"results-{stamp}.json").write_text(json.dumps(report, indent=1), "utf-8")
     section = render(report)
     print(section)
     if args.write_doc:

@@ -80,3 +80,10 @@ def test_the_harness_reports_every_query_three_ways(tmp_path):
         assert set(query["bytes"]) == set(sparql_bench.WAYS)
     for way in sparql_bench.WAYS:
         assert report["concurrency"][way]["queries"] == 2 * len(QUERY_NAMES)
+
+    # a saved run renders again to the same section, without measuring
+    again = tmp_path / "again.md"
+    again.write_text(f"{sparql_bench.BEGIN}\n{sparql_bench.END}\n", encoding="utf-8")
+    argv = ["--from-results", str(results), "--doc", str(again), "--write-doc", "--quiet"]
+    assert sparql_bench.main(argv) == 0
+    assert section in again.read_text(encoding="utf-8")
