@@ -185,6 +185,7 @@ class PlaceIndex:
         self.by_iri = {p.iri: p for p in self.places}
         self._by_name: dict[str, list[Place]] = {}
         self._by_code: dict[str, list[Place]] = {}
+        self._complete: list[tuple[Place, str, str, int]] | None = None  # built on first use
         for place in self.places:
             self._by_name.setdefault(normalize(place.label), []).append(place)
             if place.code:
@@ -215,6 +216,34 @@ class PlaceIndex:
             return []
         starts = [p for p in self.places if normalize(p.label).startswith(query)]
         return starts[:limit]
+
+    def complete(self, text: str, limit: int = 10) -> list[Place]:
+        """Places for a partly typed "lieu" (the suggestions shown as one types): exact
+        name or code > name or code starting so > a word of the name starting so > the
+        text anywhere in the name; bigger territories first within a rank."""
+        query = normalize(text)
+        if len(query) < 2:
+            return []
+        if self._complete is None:
+            self._complete = [
+                (p, normalize(p.label), p.code.lower(), KIND_ORDER.get(p.kind, 9))
+                for p in self.places
+            ]
+        ranked = []
+        for place, name, code, order in self._complete:
+            if name == query or code == query:
+                tier = 0
+            elif name.startswith(query) or (code and code.startswith(query)):
+                tier = 1
+            elif (" " + name).find(" " + query) >= 0:
+                tier = 2
+            elif query in name:
+                tier = 3
+            else:
+                continue
+            ranked.append((tier, order, len(name), name, code, place))
+        ranked.sort(key=lambda r: r[:5])
+        return [r[-1] for r in ranked[:limit]]
 
     def search(self, text: str, limit: int = 50) -> list[Place]:
         exact = self.resolve(text)

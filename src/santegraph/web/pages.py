@@ -16,7 +16,16 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from ..queries import QueryCatalogue
 from ..search import CATEGORIES, IndexCache, Indexes, project_queries
@@ -186,6 +195,51 @@ def toile_form():
         return redirect(url_for("pages.publics"))
     args = {k: request.args[k] for k in ("besoin", "lieu", "role") if request.args.get(k)}
     return redirect(url_for("pages.toile", slug=slug, **args))
+
+
+# --------------------------------------------------------------------- place suggestions
+
+SUGGESTIONS = 10  # at most, per answer
+SUGGESTION_KINDS = {
+    "commune": "commune",
+    "epci": "EPCI",
+    "departement": "département",
+    "region": "région",
+    "tas": "TAS",
+}
+
+
+def _form_value(places, place) -> str:
+    """The text of the "lieu" field that leads to this place alone: its name when no other
+    place bears it, else name and code ("Lille 59350"), else its key ("tas/oise")."""
+    if places.resolve(place.label) == [place]:
+        return place.label
+    if place.code and places.resolve(f"{place.label} {place.code}") == [place]:
+        return f"{place.label} {place.code}"
+    return place.key
+
+
+@bp.get("/lieux/suggestions")
+def lieux_suggestions():
+    """Places for a partly typed "lieu" field, as JSON (``lieux.js`` shows them): at most
+    ``SUGGESTIONS`` items, from the in-memory place index (no query per keystroke)."""
+    text = request.args.get("q", "")[:100]
+    places = indexes().places
+    items = [
+        {
+            "label": p.label,
+            "kind": SUGGESTION_KINDS.get(p.kind, p.kind),
+            "code": p.code,
+            "departement": p.departement,
+            "key": p.key,
+            "value": _form_value(places, p),
+        }
+        for p in places.complete(text, limit=SUGGESTIONS)
+    ]
+    response = jsonify({"items": items})  # the query is not echoed back
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
 
 
 # --------------------------------------------------------------------- publics
