@@ -1,0 +1,67 @@
+"""The toile benchmark harness runs once on a tiny store and produces a well-formed report.
+
+Nothing here looks at timings (speed targets belong to the benchmark report, see
+docs/benchmarks.md): only that each case was measured both ways, that the recorded store
+calls are the toile's named queries with their bindings, and that the Markdown section
+replaces only what lies between its markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from bench import toile_bench
+from santegraph.config import load_settings
+from santegraph.store import EmbeddedStore
+
+from .conftest import BASE, MINI
+from .test_toile_build import load
+
+CASES = [
+    ("public only", "/publics/jeunes"),
+    ("public + need + role + place", "/publics/jeunes?besoin=prevention&role=orientation&lieu=59"),
+    ("unknown public", "/publics/inconnu"),
+]
+
+
+def test_the_harness_measures_and_reports(tmp_path):
+    store = EmbeddedStore()
+    load(store)
+    settings = load_settings({"content_dir": str(MINI), "base_iri": BASE}, environ={})
+    messages = []
+    results = toile_bench.run_dataset(
+        "tiny", store, settings, CASES, warmup=1, repetitions=2, log=messages.append
+    )
+    assert [r.status for r in results] == [200, 200, 404]
+    everywhere, filtered, unknown = results
+    assert (everywhere.actors, everywhere.links) == (3, 1)
+    assert filtered.actors == 1
+    for r in (everywhere, filtered):
+        assert len(r.page) == len(r.raw) == len(r.in_page_queries) == len(r.svg) == 2
+        assert all(t > 0 for t in r.page + r.raw + r.svg)
+        assert not r.capped
+        names = [q.split(" (")[0] for q in r.queries]
+        assert {"publics-hierarchie", "toile-acteurs", "acteurs-fiches", "secteurs"} <= set(names)
+    assert "toile-acteurs (public×" in " ".join(everywhere.queries)
+    assert "lieu×1" in " ".join(filtered.queries)
+    assert unknown.page == [] and not unknown.summary()["pass"]
+    # the recorder leaves the store as it found it
+    assert "select" not in store.__dict__
+
+    args = argparse.Namespace(warmup=1, repetitions=2, argv=["--datasets", "tiny"])
+    report = toile_bench.build_report(args, {"tiny": {"description": "tiny."}}, results, 1, 1)
+    section = toile_bench.render(report)
+    rows = [line for line in section.splitlines() if line.startswith("| tiny |")]
+    assert len(rows) == 3
+    assert rows[0].count("|") == rows[1].count("|") == 12
+    assert rows[0].endswith(("| PASS |", "| FAIL |"))
+    assert "HTTP 404" in rows[2]
+
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text(
+        f"# B\n\nbefore\n\n{toile_bench.BEGIN}\nold\n{toile_bench.END}\n\nafter\n", "utf-8"
+    )
+    toile_bench.write_doc(doc, section)
+    text = doc.read_text(encoding="utf-8")
+    assert "old" not in text and text.startswith("# B\n\nbefore\n") and text.endswith("after\n")
+    assert section in text
