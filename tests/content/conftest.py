@@ -51,6 +51,21 @@ class ContentStore:
 BASE_DECL = f"BASE <{BASE}>\n"
 
 
+def fr_literal(text: str) -> str:
+    """A French SPARQL literal, escaped (for passages quoted in the content tests)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"@fr'
+
+
+def quote_checker(stem: str):
+    """``quoted(passage)``: assert a passage a test relies on really is in the document."""
+    text = source_text(stem)
+
+    def quoted(passage: str) -> None:
+        assert passage in text, f"not in {stem}.txt: {passage!r}"
+
+    return quoted
+
+
 def source_text(stem: str) -> str:
     """The text of a source document, to check that a quoted passage is really there."""
     return (SOURCES / f"{stem}.txt").read_text(encoding="utf-8")

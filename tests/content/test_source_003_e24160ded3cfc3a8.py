@@ -6,21 +6,15 @@ and checks that the fact is in the knowledge graph, in this document's named gra
 
 import pytest
 
-from .conftest import source_text
+from .conftest import fr_literal, quote_checker, source_text
 
 STEM = "003_e24160ded3cfc3a8"
 GRAPH = f"<graph/sources/{STEM}>"
 TEXT = source_text(STEM)
 
 
-def quoted(passage: str) -> None:
-    """The passage a test relies on really is in the source document."""
-    assert passage in TEXT, f"not in {STEM}.txt: {passage!r}"
-
-
-def fr(text: str) -> str:
-    """A French SPARQL literal."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"@fr'
+quoted = quote_checker(STEM)
+fr = fr_literal
 
 
 def test_the_document_is_an_ars_note_about_hauts_de_france(content):

@@ -4,7 +4,7 @@ Each test quotes the passage of the document it relies on (asserted to be in the
 and checks that the fact is in the knowledge graph, in this document's named graph.
 """
 
-from .conftest import source_text
+from .conftest import fr_literal, quote_checker, source_text
 
 STEM = "004_25c7f846c338e30b"
 GRAPH = f"<graph/sources/{STEM}>"
@@ -13,14 +13,8 @@ DAY = "<concertation/journee-regionale-pessac>"
 PROP = "proposition/journee-regionale-pessac"
 
 
-def quoted(passage: str) -> None:
-    """The passage a test relies on really is in the source document."""
-    assert passage in TEXT, f"not in {STEM}.txt: {passage!r}"
-
-
-def fr(text: str) -> str:
-    """A French SPARQL literal."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"@fr'
+quoted = quote_checker(STEM)
+fr = fr_literal
 
 
 def test_a_regional_day_in_pessac_on_16_december_2022(content):
