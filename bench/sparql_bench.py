@@ -47,6 +47,7 @@ import pyoxigraph as ox
 import requests
 
 from bench import synthetic
+from bench.report import replace_between_markers
 from santegraph.queries import NamedQuery, QueryCatalogue, bind
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -551,14 +552,7 @@ def render(report: dict) -> str:
 
 
 def write_doc(path: Path, section: str) -> None:
-    """Replace what lies between the markers (the file and markers must exist)."""
-    text = path.read_text(encoding="utf-8")
-    start, end = text.find(BEGIN), text.find(END)
-    if start < 0 or end < start:
-        raise SystemExit(f"{path} lacks the markers {BEGIN!r} ... {END!r}")
-    path.write_text(
-        text[: start + len(BEGIN)] + "\n" + section + text[end:], encoding="utf-8", newline="\n"
-    )
+    replace_between_markers(path, BEGIN, END, section)
 
 
 # ---------------------------------------------------------------------- main

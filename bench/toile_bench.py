@@ -44,6 +44,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from bench.report import replace_between_markers
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "bench" / "out" / "toile"
 DEFAULT_NQ = ROOT / "bench" / "out" / "synthetic.nq"
@@ -427,14 +429,7 @@ def render(report: dict) -> str:
 
 
 def write_doc(path: Path, section: str) -> None:
-    """Replace what lies between the markers (the file and the markers must exist)."""
-    text = path.read_text(encoding="utf-8")
-    start, end = text.find(BEGIN), text.find(END)
-    if start < 0 or end < start:
-        raise SystemExit(f"{path} lacks the markers {BEGIN!r} ... {END!r}")
-    path.write_text(
-        text[: start + len(BEGIN)] + "\n" + section + text[end:], encoding="utf-8", newline="\n"
-    )
+    replace_between_markers(path, BEGIN, END, section)
 
 
 def build_report(args, datasets: dict, results: list[CaseResult], load_start, load_end) -> dict:
