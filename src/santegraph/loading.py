@@ -7,6 +7,7 @@ itself is one SPARQL Update, so a rejected or failed load leaves the store as it
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -71,6 +72,8 @@ class Loader:
         self.root = settings.content_path
         self.progress = sys.stderr.isatty() if progress is None else progress
         self.queries = QueryCatalogue(INTERNAL_QUERIES)
+        # pySHACL's parsed shapes are shared by every check: one validation at a time
+        self._check_lock = threading.RLock()
 
     @cached_property
     def validator(self) -> Validator:
@@ -160,8 +163,18 @@ class Loader:
         return found
 
     # ------------------------------------------------------------------ the gate
-    def check(self, payloads: Sequence[Payload], *, in_context: bool) -> ValidationReport:
-        """Validate the payloads; with ``in_context``, against what the store holds."""
+    def check(
+        self,
+        payloads: Sequence[Payload],
+        *,
+        in_context: bool,
+        excluded_graphs: Sequence[str] | None = None,
+    ) -> ValidationReport:
+        """Validate the payloads; with ``in_context``, against what the store holds.
+
+        The context leaves out the graphs the payloads replace (``excluded_graphs``, by
+        default the payloads' own graphs).
+        """
         data = [q for p in payloads if p.validated for q in p.quads]
         problems = [r for p in payloads for r in p.problems]
         if not data:
@@ -169,16 +182,18 @@ class Loader:
         self._stage(f"validation SHACL de {len(data)} triplets…")
         context: list[ox.Triple] = []
         if in_context:
-            context = self._context(data, [p.graph for p in payloads])
+            excluded = [p.graph for p in payloads] if excluded_graphs is None else excluded_graphs
+            context = self._context(data, excluded)
         sources = {name: text for p in payloads for name, text in p.sources.items()}
         subject_files = {iri: name for p in payloads for iri, name in p.subject_files.items()}
-        report = self.validator.validate(
-            data,
-            context=context,
-            sources=sources,
-            subject_files=subject_files,
-            base_iri=self.settings.base_iri,
-        )
+        with self._check_lock:
+            report = self.validator.validate(
+                data,
+                context=context,
+                sources=sources,
+                subject_files=subject_files,
+                base_iri=self.settings.base_iri,
+            )
         rows = {iri: where for p in payloads for iri, where in p.rows.items()}
         if rows:
             from .csvtemplates import locate_result

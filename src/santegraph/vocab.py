@@ -41,6 +41,7 @@ class SG(DefinedNamespace):
     ConseilDepartemental: URIRef  # departmental council
     ConseilRegional: URIRef  # regional council
     Contractualisation: URIRef  # contractual scheme
+    Correction: URIRef  # correction
     CPOM: URIRef  # multi-year objectives and resources contract
     CPTS: URIRef  # territorial professional health community
     CRSA: URIRef  # regional health and autonomy conference
@@ -54,6 +55,7 @@ class SG(DefinedNamespace):
     DefiRegional: URIRef  # regional challenge
     DemocratieSanitaire: URIRef  # health democracy body
     Departement: URIRef  # department
+    Depot: URIRef  # deposit
     Dispositif: URIRef  # scheme
     DispositifHandicap: URIRef  # disability scheme
     DispositifInsertion: URIRef  # social and job integration scheme
@@ -68,6 +70,7 @@ class SG(DefinedNamespace):
     EtablissementMedicoSocial: URIRef  # medico-social facility
     EtablissementSante: URIRef  # health care facility
     EtapeProgramme: URIRef  # agenda item
+    EvenementJournal: URIRef  # journal event
     ExerciceCoordonne: URIRef  # coordinated practice
     Federation: URIRef  # federation
     FeuilleDeRoute: URIRef  # roadmap
@@ -95,8 +98,10 @@ class SG(DefinedNamespace):
     PTA: URIRef  # territorial support platform
     PTSM: URIRef  # territorial mental health project
     Public: URIRef  # target public
+    Referent: URIRef  # data steward
     Region: URIRef  # region
     RepresentationProfessionnelle: URIRef  # professional body
+    Retrait: URIRef  # withdrawal
     RoleMandat: URIRef  # mandate role
     RoleParcours: URIRef  # care pathway role
     SAS: URIRef  # access to care service
@@ -107,6 +112,7 @@ class SG(DefinedNamespace):
     ServiceEtat: URIRef  # State service
     SoinsNonProgrammes: URIRef  # unscheduled care scheme
     Solution: URIRef  # solution
+    Soumission: URIRef  # submission
     StatutAction: URIRef  # action status
     StatutPerimetre: URIRef  # boundary status
     StatutPresence: URIRef  # attendance status
@@ -132,6 +138,7 @@ class SG(DefinedNamespace):
     concerne: URIRef  # is about
     defi: URIRef  # challenge
     etape: URIRef  # agenda item
+    grapheConcerne: URIRef  # graph concerned
     implique: URIRef  # involves
     inclusDans: URIRef  # contained in
     instance: URIRef  # body
@@ -180,11 +187,13 @@ class SG(DefinedNamespace):
     attentesTerritoire: URIRef  # expectations of local actors
     beneficesAttendus: URIRef  # expected benefits
     beneficiaires: URIRef  # beneficiaries
+    canal: URIRef  # channel
     codeCollege: URIRef  # college code
     codeInsee: URIRef  # INSEE code
     codePostal: URIRef  # postcode
     codeRegion: URIRef  # region code
     constat: URIRef  # finding
+    contenuPrecedent: URIRef  # previous content
     couleur: URIRef  # colour
     dateTexte: URIRef  # date as written
     derniereVerification: URIRef  # last checked
@@ -206,6 +215,9 @@ class SG(DefinedNamespace):
     quorumAtteint: URIRef  # quorum reached
     siren: URIRef  # SIREN number
     siret: URIRef  # SIRET number
+    triplesAjoutes: URIRef  # triples added
+    triplesRetires: URIRef  # triples removed
+    version: URIRef  # version
 
     # Annotation properties
     citation: URIRef  # quotation

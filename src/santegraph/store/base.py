@@ -131,6 +131,46 @@ class GraphStore(ABC):
         """Add triples to named graphs (creating them), in one atomic update."""
         self.update(_update_text(graphs, drop_first=False))
 
+    def write(
+        self,
+        *,
+        replace: Mapping[str, Iterable[ox.Quad | ox.Triple]] | None = None,
+        add: Mapping[str, Iterable[ox.Quad | ox.Triple]] | None = None,
+        drop: Iterable[str] = (),
+    ) -> None:
+        """Replace some graphs, add to others and drop others, as **one** atomic update.
+
+        The steward workflow writes a submission and its journal entry this way: a reader
+        sees both or neither.
+        """
+        replace, add = dict(replace or {}), dict(add or {})
+        operations = [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in [*drop, *replace]]
+        inserts = {**replace}
+        for graph, items in add.items():
+            inserts[graph] = [*inserts.get(graph, ()), *items]
+        text = _update_text(inserts, drop_first=False)
+        self.update(" ;\n".join([*operations, text]))
+
+    def match(
+        self,
+        subject: ox.NamedNode | ox.BlankNode | None = None,
+        predicate: ox.NamedNode | None = None,
+        obj: Term | None = None,
+        graph: ox.NamedNode | None = None,
+    ) -> Iterator[ox.Quad]:
+        """Quads of the named graphs matching a pattern (None: any term)."""
+        rows = self.select(
+            _MATCH_QUERY,
+            {
+                k: v
+                for k, v in (("s", subject), ("p", predicate), ("o", obj), ("g", graph))
+                if v is not None
+            },
+        )
+        for row in rows:
+            if self._visible(row["g"].value):
+                yield ox.Quad(row["s"], row["p"], row["o"], row["g"])
+
     def drop_graph(self, graph: str) -> None:
         self.update(f"DROP SILENT GRAPH {ox.NamedNode(graph)}")
 
@@ -193,6 +233,12 @@ class GraphStore(ABC):
 
     def __exit__(self, *exc):
         self.close()
+
+
+_MATCH_QUERY = """SELECT ?s ?p ?o ?g WHERE {
+  VALUES ?s { UNDEF } VALUES ?p { UNDEF } VALUES ?o { UNDEF } VALUES ?g { UNDEF }
+  GRAPH ?g { ?s ?p ?o }
+}"""
 
 
 def _update_text(graphs: Mapping[str, Iterable[ox.Quad | ox.Triple]], *, drop_first: bool) -> str:

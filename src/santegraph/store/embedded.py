@@ -172,6 +172,11 @@ class EmbeddedStore(GraphStore):
             self.generation += 1
 
     # ------------------------------------------------------------------ whole dataset
+    def match(self, subject=None, predicate=None, obj=None, graph=None) -> Iterator[ox.Quad]:
+        for quad in self._store.quads_for_pattern(subject, predicate, obj, graph):
+            if not isinstance(quad.graph_name, ox.DefaultGraph):
+                yield quad
+
     def quads(self) -> Iterator[ox.Quad]:
         for quad in self._store.quads_for_pattern(None, None, None, None):
             if not isinstance(quad.graph_name, ox.DefaultGraph):

@@ -10,6 +10,7 @@ import logging
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from flask import Flask, current_app, jsonify, render_template, request
@@ -30,6 +31,20 @@ class AppState:
     # runs public /sparql queries under the time limit and result cap (sandbox.py)
     query_runner: QueryRunner | None = None
 
+    @cached_property
+    def loader(self):
+        """Validation for the steward pages: shapes and ontology parsed once per app."""
+        from ..loading import Loader
+
+        return Loader(self.store, self.settings, progress=False)
+
+    @cached_property
+    def stewardship(self):
+        """The write workflow (stewardship.py): one per app, so one commit lock."""
+        from ..stewardship import Stewardship
+
+        return Stewardship(self.store, self.settings, self.loader)
+
 
 def state() -> AppState:
     return current_app.extensions[EXTENSION_KEY]
@@ -44,6 +59,10 @@ def create_app(
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_upload_bytes,
         SECRET_KEY=settings.secret_key or None,
+        # steward sessions: not readable by scripts, not sent on cross-site posts
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
         JSON_SORT_KEYS=False,
     )
     app.extensions[EXTENSION_KEY] = app_state = AppState(settings, store or open_store(settings))
@@ -69,6 +88,12 @@ def create_app(
     from .steward import bp as steward_bp  # /steward: read-only validation, CSV templates
 
     app.register_blueprint(steward_bp)
+    from .stewardship import bp as stewardship_bp  # /steward: sign-in, submit, journal
+
+    app.register_blueprint(stewardship_bp)
+    from .graph_store import bp as graph_store_bp  # /store and /update for steward tools
+
+    app.register_blueprint(graph_store_bp)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

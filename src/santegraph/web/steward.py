@@ -10,9 +10,8 @@ upload gets a 413 with a French message.
 from __future__ import annotations
 
 import json
-import threading
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..csvtemplates import TEMPLATES, template_csv
@@ -22,8 +21,6 @@ from ..validation import ValidationReport
 from . import state
 
 bp = Blueprint("steward", __name__, url_prefix="/steward")
-LOADER_KEY = "santegraph.steward.loader"
-_lock = threading.Lock()  # one validation at a time: pySHACL shares the parsed shapes
 
 FORMATS = {  # form value -> label
     "auto": "Détecter d'après l'extension du fichier",
@@ -36,13 +33,9 @@ BY_SUFFIX = {"csv": "csv", "ttl": "turtle", "nt": "ntriples", "jsonld": "jsonld"
 
 
 def _loader() -> Loader:
-    """One loader per app: the shapes and ontology are parsed once."""
-    loader = current_app.extensions.get(LOADER_KEY)
-    if loader is None:
-        app_state = state()
-        loader = Loader(app_state.store, app_state.settings, progress=False)
-        current_app.extensions[LOADER_KEY] = loader
-    return loader
+    """One loader per app (the shapes and ontology are parsed once), which serialises
+    validations itself (pySHACL shares the parsed shapes)."""
+    return state().loader
 
 
 def _form(**context):
@@ -72,30 +65,46 @@ def validate_form():
     return _form(fmt="auto")
 
 
-@bp.post("/validate")
-def validate_submit():
+class FormProblem(Exception):
+    """The submission form is incomplete or names an unknown format (a 400, in French)."""
+
+
+def read_submission_form() -> tuple[bytes, str, str]:
+    """(bytes, name, format) of the file or pasted text of a submission form."""
     upload = request.files.get("fichier")
     fmt = request.form.get("format", "auto")
-    output = request.form.get("sortie", "html")
     text = request.form.get("texte", "")
-    if fmt not in FORMATS or output not in ("html", "json", "turtle"):
-        abort(400, description="format inconnu")
+    if fmt not in FORMATS:
+        raise FormProblem("format inconnu")
     if upload is not None and upload.filename:
         data, name = upload.read(), upload.filename
     elif text.strip():
         data, name = text.encode("utf-8"), "texte-colle"
     else:
-        return _form(error="Choisissez un fichier ou collez un texte.", fmt=fmt, texte=text), 400
+        raise FormProblem("Choisissez un fichier ou collez un texte.")
     if fmt == "auto":
         fmt = BY_SUFFIX.get(name.rsplit(".", 1)[-1].lower() if "." in name else "", "")
         if not fmt:
-            message = "Format non reconnu d'après le nom du fichier : choisissez-le dans la liste."
-            return _form(error=message, fmt="auto"), 400
+            raise FormProblem(
+                "Format non reconnu d'après le nom du fichier : choisissez-le dans la liste."
+            )
+    return data, name, fmt
+
+
+@bp.post("/validate")
+def validate_submit():
+    output = request.form.get("sortie", "html")
+    text = request.form.get("texte", "")
+    if output not in ("html", "json", "turtle"):
+        abort(400, description="format inconnu")
+    try:
+        data, name, fmt = read_submission_form()
+    except FormProblem as exc:
+        return _form(error=str(exc), fmt=request.form.get("format", "auto"), texte=text), 400
     loader = _loader()
     try:
-        with _lock:
-            payload = loader.read_bytes(data, name, fmt)
-            report = loader.check([payload], in_context=True)
+        payload = loader.read_bytes(data, name, fmt)
+        report = loader.check([payload], in_context=True)
     except InputError as exc:
         error = _describe(exc)
         if output == "json":

@@ -1,0 +1,565 @@
+"""The steward workflow: every change to the graph after the content load goes through here.
+
+A change names the new content of one or more *steward graphs* (``graph/soumission/...``;
+the graphs loaded from ``ontology/``, ``shapes/`` and ``data/`` belong to the files and
+are never written here). It is first **proposed**: santegraph computes the diff against
+the store, finds the entries of other graphs that point to entries the change removes
+(dependants), and validates the new content *and those dependants* against the shapes in
+the context of the rest of the store. Then it is **committed**: under a lock, the graphs'
+versions are checked against the ones the proposal saw (else :class:`Conflict`), the
+validation is run again on the store as it is now, and the new content plus one journal
+event per graph are written in **one** SPARQL Update (atomic on every backend).
+
+The journal (``graph/journal``) is the audit log: PROV-O activities (``sg:Depot``,
+``sg:Correction``, ``sg:Retrait``) with the steward, the time, the graph and its new version
+number, counts, channel, source and comment, and the N-Triples text of the graph's
+previous content, so that no version is ever lost. It is an ordinary named graph:
+queryable on ``/sparql`` like the rest. See ADR 0007.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import pyoxigraph as ox
+
+from .auth import Steward
+from .config import Settings
+from .errors import SantegraphError, ValidationFailed
+from .iris import slugify
+from .loading import INTERNAL_QUERIES, Loader, Payload
+from .queries import QueryCatalogue
+from .store.base import GraphStore
+from .validation import ValidationReport
+
+SG = "https://w3id.org/santegraph/def#"
+PROV = "http://www.w3.org/ns/prov#"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+DCT_SOURCE = ox.NamedNode("http://purl.org/dc/terms/source")
+XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+XSD_DATETIME = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
+KINDS = ("Depot", "Correction", "Retrait")
+CHANNELS = ("web", "cli", "graph-store", "sparql-update")
+PENDING_TTL_S = 3600  # a preview not confirmed within an hour is forgotten
+PENDING_MAX = 200
+
+
+class StewardError(SantegraphError):
+    """A steward change that cannot be applied as asked (the store is unchanged)."""
+
+
+class Forbidden(StewardError):
+    """The change touches a graph stewards may not write (content files, the journal)."""
+
+
+class Conflict(StewardError):
+    """Another change landed on the same graph since the proposal was made."""
+
+
+class NotFound(StewardError):
+    """No such steward graph or journal event."""
+
+
+class WarningsNotAcknowledged(StewardError):
+    """Warnings must be acknowledged before committing."""
+
+
+@dataclass
+class GraphChange:
+    graph: str
+    before: list[ox.Triple]
+    after: list[ox.Triple]  # empty: the graph is withdrawn
+    version: int  # the journal's version of the graph when the change was proposed (0: new)
+
+    @property
+    def kind(self) -> str:
+        if not self.after:
+            return "Retrait"
+        return "Depot" if self.version == 0 and not self.before else "Correction"
+
+    @cached_property
+    def added(self) -> list[ox.Triple]:
+        old = set(self.before)
+        return [t for t in self.after if t not in old]
+
+    @cached_property
+    def removed(self) -> list[ox.Triple]:
+        new = set(self.after)
+        return [t for t in self.before if t not in new]
+
+    def entries(self) -> list[tuple[str, str]]:
+        """(entry IRI, "ajoutée" | "modifiée" | "retirée") for every entry the change touches."""
+        before = {t.subject.value for t in self.before if isinstance(t.subject, ox.NamedNode)}
+        after = {t.subject.value for t in self.after if isinstance(t.subject, ox.NamedNode)}
+        touched = {
+            t.subject.value
+            for t in [*self.added, *self.removed]
+            if isinstance(t.subject, ox.NamedNode)
+        }
+        status = {}
+        for iri in sorted(touched | (before ^ after)):
+            if iri not in before:
+                status[iri] = "ajoutée"
+            elif iri not in after:
+                status[iri] = "retirée"
+            else:
+                status[iri] = "modifiée"
+        return sorted(status.items())
+
+
+@dataclass(frozen=True)
+class Dependant:
+    """A triple of another graph pointing at an entry the change removes."""
+
+    entry: str
+    property: str
+    target: str
+    graph: str
+
+
+@dataclass
+class Proposal:
+    id: str
+    steward: Steward
+    changes: list[GraphChange]
+    report: ValidationReport
+    dependants: list[Dependant]
+    channel: str
+    source: str = ""
+    comment: str = ""
+    payload: Payload | None = None  # the parsed submission, kept for locating problems
+    created: float = field(default_factory=time.monotonic)
+
+    @property
+    def conforms(self) -> bool:
+        return self.report.conforms
+
+    @property
+    def needs_acknowledgement(self) -> bool:
+        return self.report.warning_count > 0
+
+    @property
+    def contents(self) -> dict[str, list[ox.Triple]]:
+        return {c.graph: c.after for c in self.changes}
+
+
+class Stewardship:
+    """Propose, commit and look up steward changes on one store (one per app/process)."""
+
+    def __init__(self, store: GraphStore, settings: Settings, loader: Loader | None = None):
+        self.store = store
+        self.settings = settings
+        self.loader = loader or Loader(store, settings, progress=False)
+        self.queries = QueryCatalogue(INTERNAL_QUERIES)
+        # One commit at a time in this process: check versions, validate, write. Readers
+        # are never blocked (the write itself is one atomic update).
+        self._lock = threading.RLock()
+        self._pending: dict[str, Proposal] = {}
+
+    # ------------------------------------------------------------------ graph names
+    @property
+    def journal_graph(self) -> str:
+        return self.settings.base_iri + "graph/journal"
+
+    @property
+    def submission_prefix(self) -> str:
+        return self.settings.base_iri + "graph/soumission/"
+
+    def new_graph_name(self, hint: str = "") -> str:
+        day = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d")
+        slug = slugify(hint.rsplit(".", 1)[0])[:40] or "soumission"
+        return f"{self.submission_prefix}{day}-{slug}-{secrets.token_hex(3)}"
+
+    def check_writable(self, graph: str) -> None:
+        if not graph.startswith(self.submission_prefix) or graph == self.submission_prefix:
+            raise Forbidden(
+                f"le graphe <{graph}> n'est pas un graphe de référent : seuls les graphes "
+                f"<{self.submission_prefix}…> s'écrivent ici (les graphes du contenu se "
+                "modifient dans les fichiers de data/, le journal par santegraph seul)"
+            )
+
+    # ------------------------------------------------------------------ proposing
+    def propose(
+        self,
+        steward: Steward,
+        contents: Mapping[str, Iterable[ox.Triple | ox.Quad]],
+        *,
+        channel: str,
+        source: str = "",
+        comment: str = "",
+        payload: Payload | None = None,
+    ) -> Proposal:
+        """Diff, dependants and validation of the new content of some steward graphs.
+
+        ``contents`` maps each graph to its complete new content (empty: withdraw it).
+        Nothing is written.
+        """
+        if channel not in CHANNELS:
+            raise ValueError(f"unknown channel {channel!r}")
+        for graph in contents:
+            self.check_writable(graph)
+        versions = self.versions(list(contents))
+        changes = []
+        for graph, items in contents.items():
+            after = list(dict.fromkeys(_triple(t) for t in items))
+            before = [_triple(q) for q in self.store.match(graph=ox.NamedNode(graph))]
+            changes.append(GraphChange(graph, before, after, versions.get(graph, 0)))
+        dependants = self._dependants(changes)
+        report = self._validate(changes, dependants, payload)
+        return Proposal(
+            secrets.token_urlsafe(16),
+            steward,
+            changes,
+            report,
+            dependants,
+            channel,
+            source,
+            comment,
+            payload,
+        )
+
+    def propose_deposit(
+        self, steward: Steward, payload: Payload, *, channel: str, source: str, comment: str = ""
+    ) -> Proposal:
+        """A new submission: its own new graph (``payload.graph`` is replaced by a fresh name)."""
+        graph = self.new_graph_name(source)
+        payload.quads = [
+            ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(graph)) for q in payload.quads
+        ]
+        payload.graph = graph
+        return self.propose(
+            steward,
+            {graph: payload.quads},
+            channel=channel,
+            source=source,
+            comment=comment,
+            payload=payload,
+        )
+
+    def propose_correction(
+        self,
+        steward: Steward,
+        graph: str,
+        payload: Payload,
+        *,
+        channel: str,
+        source: str,
+        comment: str = "",
+    ) -> Proposal:
+        """Replace, in an existing steward graph, the description of every entry the payload
+        describes (its IRI subjects, with the blank nodes hanging off them); other entries
+        of the graph stay as they are."""
+        self.check_writable(graph)
+        current = [_triple(q) for q in self.store.match(graph=ox.NamedNode(graph))]
+        if not current:
+            raise NotFound(f"aucun graphe de référent <{graph}> dans le graphe (déjà retiré ?)")
+        new = [_triple(q) for q in payload.quads]
+        replaced = {t.subject for t in new if isinstance(t.subject, ox.NamedNode)}
+        kept = _without_descriptions(current, replaced)
+        payload.quads = [
+            ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph)) for t in kept + new
+        ]
+        payload.graph = graph
+        return self.propose(
+            steward,
+            {graph: payload.quads},
+            channel=channel,
+            source=source,
+            comment=comment,
+            payload=payload,
+        )
+
+    def propose_withdrawal(
+        self, steward: Steward, graph: str, *, channel: str, comment: str = ""
+    ) -> Proposal:
+        self.check_writable(graph)
+        if not self.store.ask(
+            "ASK { VALUES ?g { UNDEF } GRAPH ?g { ?s ?p ?o } }", {"g": ox.NamedNode(graph)}
+        ):
+            raise NotFound(f"aucun graphe de référent <{graph}> dans le graphe (déjà retiré ?)")
+        return self.propose(steward, {graph: []}, channel=channel, comment=comment)
+
+    # ------------------------------------------------------------------ committing
+    def commit(self, proposal: Proposal, *, acknowledge_warnings: bool = False) -> list[str]:
+        """Apply a proposal atomically with its journal events; return the event IRIs.
+
+        Raises Conflict if a graph changed since the proposal, ValidationFailed if the
+        change no longer conforms (the store may have changed), WarningsNotAcknowledged.
+        """
+        with self._lock:
+            current = self.versions([c.graph for c in proposal.changes])
+            for change in proposal.changes:
+                if current.get(change.graph, 0) != change.version:
+                    raise Conflict(
+                        f"le graphe <{change.graph}> a changé depuis l'aperçu (version "
+                        f"{change.version} vue, {current.get(change.graph, 0)} maintenant) : "
+                        "refaites l'aperçu pour voir la version actuelle"
+                    )
+            fresh = self.propose(
+                proposal.steward,
+                proposal.contents,
+                channel=proposal.channel,
+                source=proposal.source,
+                comment=proposal.comment,
+                payload=proposal.payload,
+            )
+            if not fresh.conforms:
+                raise ValidationFailed(fresh.report)
+            if fresh.needs_acknowledgement and not acknowledge_warnings:
+                raise WarningsNotAcknowledged(
+                    f"{fresh.report.warning_count} avertissement(s) à lire et accepter avant "
+                    "l'enregistrement"
+                )
+            events, journal = self._journal_entries(fresh)
+            replace = {c.graph: c.after for c in fresh.changes if c.after}
+            drop = [c.graph for c in fresh.changes if not c.after]
+            self.store.write(replace=replace, drop=drop, add={self.journal_graph: journal})
+            self._pending.pop(proposal.id, None)
+            return events
+
+    def apply(
+        self,
+        steward: Steward,
+        contents: Mapping[str, Iterable[ox.Triple | ox.Quad]],
+        *,
+        channel: str,
+        source: str = "",
+        comment: str = "",
+        acknowledge_warnings: bool = True,
+    ) -> Proposal:
+        """Propose and commit in one step (tools: Graph Store Protocol, SPARQL Update).
+
+        Tools have no preview screen, so warnings are reported, not asked about.
+        """
+        with self._lock:
+            proposal = self.propose(
+                steward, contents, channel=channel, source=source, comment=comment
+            )
+            if not proposal.conforms:
+                raise ValidationFailed(proposal.report)
+            self.commit(proposal, acknowledge_warnings=acknowledge_warnings)
+            return proposal
+
+    # ------------------------------------------------------------------ previews (web)
+    def remember(self, proposal: Proposal) -> str:
+        """Keep a proposal between the preview page and the confirmation."""
+        now = time.monotonic()
+        for key in [k for k, p in self._pending.items() if now - p.created > PENDING_TTL_S]:
+            del self._pending[key]
+        while len(self._pending) >= PENDING_MAX:
+            del self._pending[next(iter(self._pending))]
+        self._pending[proposal.id] = proposal
+        return proposal.id
+
+    def pending(self, proposal_id: str, steward: Steward) -> Proposal:
+        proposal = self._pending.get(proposal_id)
+        if proposal is None or proposal.steward != steward:
+            raise NotFound("aperçu inconnu ou expiré : recommencez l'envoi")
+        return proposal
+
+    # ------------------------------------------------------------------ reading
+    def versions(self, graphs: Sequence[str]) -> dict[str, int]:
+        if not graphs:
+            return {}
+        rows = self.store.select(
+            self.queries["journal_versions"].text,
+            {
+                "graph": [ox.NamedNode(g) for g in graphs],
+                "journal": ox.NamedNode(self.journal_graph),
+            },
+        )
+        return {r["graph"].value: int(r["current"].value) for r in rows if r["current"]}
+
+    def history(self, *, graph: str | None = None, event: str | None = None) -> list[dict]:
+        bindings: dict = {"journal": ox.NamedNode(self.journal_graph)}
+        if graph:
+            bindings["graph"] = ox.NamedNode(graph)
+        if event:
+            bindings["event"] = ox.NamedNode(event)
+        rows = self.store.select(self.queries["journal_events"].text, bindings)
+        return [
+            {
+                "event": r["event"].value,
+                "kind": r["kind"].value.removeprefix(SG),
+                "graph": r["graph"].value,
+                "version": int(r["version"].value),
+                "time": r["time"].value,
+                "steward": r["steward"].value,
+                "steward_name": r["stewardName"].value if r["stewardName"] else "",
+                "added": int(r["added"].value),
+                "removed": int(r["removed"].value),
+                "channel": r["channel"].value,
+                "source": r["source"].value if r["source"] else "",
+                "comment": r["comment"].value if r["comment"] else "",
+                "has_previous": r["hasPrevious"].value == "true",
+            }
+            for r in rows
+        ]
+
+    def previous_content(self, event: str) -> str:
+        rows = self.store.select(
+            self.queries["journal_previous_content"].text,
+            {"journal": ox.NamedNode(self.journal_graph), "event": ox.NamedNode(event)},
+        )
+        if not rows:
+            raise NotFound(f"pas de version précédente enregistrée pour <{event}>")
+        return rows[0]["content"].value
+
+    def submissions(self) -> list[dict]:
+        """The steward graphs the store holds now, with their latest journal event."""
+        live = {g for g in self.store.list_graphs() if g.startswith(self.submission_prefix)}
+        latest: dict[str, dict] = {}
+        for row in self.history():
+            if row["graph"] in live:
+                latest.setdefault(row["graph"], row)
+        sizes = dict(self.store.graph_sizes())
+        return [
+            {**latest.get(g, {"graph": g}), "graph": g, "triples": sizes.get(g, 0)}
+            for g in sorted(live)
+        ]
+
+    # ------------------------------------------------------------------ internals
+    def _dependants(self, changes: Sequence[GraphChange]) -> list[Dependant]:
+        """Links from other graphs to entries that the change leaves without a type."""
+        changed = {c.graph for c in changes}
+        disappearing: set[ox.NamedNode] = set()
+        for change in changes:
+            typed_after = {t.subject for t in change.after if t.predicate == RDF_TYPE}
+            disappearing |= {
+                t.subject
+                for t in change.before
+                if t.predicate == RDF_TYPE
+                and isinstance(t.subject, ox.NamedNode)
+                and t.subject not in typed_after
+            }
+        if not disappearing:
+            return []
+        targets = sorted(disappearing, key=lambda n: n.value)
+        still_typed = {
+            row["node"].value
+            for row in self.store.select(self.queries["typed_in_graphs"].text, {"node": targets})
+            if row["g"].value not in changed
+        }
+        outside = changed | {self.journal_graph}
+        found = set()
+        for row in self.store.select(self.queries["references_to"].text, {"target": targets}):
+            graph, target = row["g"].value, row["target"].value
+            if graph in outside or target in still_typed or not self.store._visible(graph):
+                continue
+            found.add(Dependant(_text(row["entry"]), row["p"].value, target, graph))
+        return sorted(found, key=lambda d: (d.graph, d.entry, d.property))
+
+    def _validate(
+        self,
+        changes: Sequence[GraphChange],
+        dependants: Sequence[Dependant],
+        payload: Payload | None,
+    ) -> ValidationReport:
+        payloads = []
+        for change in changes:
+            if not change.after:
+                continue
+            graph = ox.NamedNode(change.graph)
+            quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in change.after]
+            if payload is not None and payload.graph == change.graph:
+                payloads.append(
+                    Payload(
+                        change.graph,
+                        quads,
+                        payload.sources,
+                        payload.subject_files,
+                        rows=payload.rows,
+                        problems=payload.problems,
+                    )
+                )
+            else:
+                payloads.append(Payload(change.graph, quads))
+        # The entries that point at removed ones are re-validated as they would stand.
+        for entry, graph in sorted({(d.entry, d.graph) for d in dependants}):
+            node = ox.NamedNode(entry)
+            quads = list(self.store.match(subject=node, graph=ox.NamedNode(graph)))
+            payloads.append(Payload(f"{graph}#dependant", quads))
+        return self.loader.check(
+            payloads, in_context=True, excluded_graphs=[c.graph for c in changes]
+        )
+
+    def _journal_entries(self, proposal: Proposal) -> tuple[list[str], list[ox.Triple]]:
+        base = self.settings.base_iri
+        now = datetime.datetime.now(datetime.UTC)
+        stamp = now.isoformat(timespec="microseconds").replace("+00:00", "Z")
+        steward = ox.NamedNode(proposal.steward.iri(base))
+        triples = [
+            ox.Triple(steward, RDF_TYPE, ox.NamedNode(SG + "Referent")),
+            ox.Triple(steward, RDFS_LABEL, ox.Literal(proposal.steward.name)),
+        ]
+        events = []
+        for change in proposal.changes:
+            event = ox.NamedNode(
+                f"{base}journal/{now.strftime('%Y%m%dT%H%M%S%fZ')}-{secrets.token_hex(3)}"
+            )
+            graph = ox.NamedNode(change.graph)
+            events.append(event.value)
+            kind = change.kind
+
+            def fact(p: str, o, event=event):
+                triples.append(ox.Triple(event, ox.NamedNode(p), o))
+
+            fact(str(RDF_TYPE.value), ox.NamedNode(SG + kind))
+            fact(PROV + "wasAssociatedWith", steward)
+            fact(PROV + "endedAtTime", ox.Literal(stamp, datatype=XSD_DATETIME))
+            fact(SG + "grapheConcerne", graph)
+            fact(SG + "version", ox.Literal(str(change.version + 1), datatype=XSD_INTEGER))
+            fact(SG + "triplesAjoutes", ox.Literal(str(len(change.added)), datatype=XSD_INTEGER))
+            fact(SG + "triplesRetires", ox.Literal(str(len(change.removed)), datatype=XSD_INTEGER))
+            fact(SG + "canal", ox.Literal(proposal.channel))
+            fact(PROV + ("invalidated" if kind == "Retrait" else "generated"), graph)
+            if proposal.source:
+                fact(DCT_SOURCE.value, ox.Literal(proposal.source))
+            if proposal.comment:
+                fact(RDFS_COMMENT.value, ox.Literal(proposal.comment, language="fr"))
+            if change.before:
+                text = ox.serialize(change.before, format=ox.RdfFormat.N_TRIPLES) or b""
+                fact(SG + "contenuPrecedent", ox.Literal(text.decode("utf-8")))
+            if kind == "Depot":
+                triples.append(ox.Triple(graph, RDF_TYPE, ox.NamedNode(SG + "Soumission")))
+                triples.append(ox.Triple(graph, ox.NamedNode(PROV + "wasAttributedTo"), steward))
+                triples.append(
+                    ox.Triple(
+                        graph,
+                        ox.NamedNode(PROV + "generatedAtTime"),
+                        ox.Literal(stamp, datatype=XSD_DATETIME),
+                    )
+                )
+        return events, triples
+
+
+def _triple(item: ox.Triple | ox.Quad) -> ox.Triple:
+    return ox.Triple(item.subject, item.predicate, item.object)
+
+
+def _text(term) -> str:
+    return term.value if hasattr(term, "value") else str(term)
+
+
+def _without_descriptions(triples: list[ox.Triple], subjects: set[ox.NamedNode]) -> list[ox.Triple]:
+    """The triples minus those about ``subjects`` and the blank nodes reachable from them."""
+    dropped = set(subjects)
+    frontier = list(subjects)
+    by_subject: dict = {}
+    for t in triples:
+        by_subject.setdefault(t.subject, []).append(t)
+    while frontier:
+        node = frontier.pop()
+        for t in by_subject.get(node, ()):
+            if isinstance(t.object, ox.BlankNode) and t.object not in dropped:
+                dropped.add(t.object)
+                frontier.append(t.object)
+    return [t for t in triples if t.subject not in dropped]

@@ -1,0 +1,203 @@
+"""Writes for tools: SPARQL 1.1 Graph Store HTTP Protocol (``/store``) and SPARQL 1.1
+Update (``/update``), both behind the same gate as the steward pages.
+
+Authentication: ``Authorization: Bearer <token>``, or HTTP Basic ``name:token`` (what
+SPARQLWrapper, rdflib and Jena send). Without ``steward_tokens`` every write is refused
+(403); without a valid credential, 401 with a ``WWW-Authenticate`` challenge.
+
+Every write goes through :class:`~santegraph.stewardship.Stewardship` (only steward
+graphs ``graph/soumission/...``; validation in the context of the store; one atomic
+update with its journal events). An update that would leave violations gets a 422 with
+the report, and nothing is applied. Reads (``GET``/``HEAD /store?graph=``) are public, as
+the same triples are on ``/sparql``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, request
+
+from ..auth import Steward, from_authorization
+from ..errors import InputError, QueryError, ValidationFailed
+from ..rdfio import parse_bytes
+from ..stewardship import Conflict, Forbidden, NotFound, Proposal
+from ..update_gate import changed_graphs
+from . import state
+from .linkeddata import RDF_FORMATS, _negotiate, _serialize
+
+bp = Blueprint("graph_store", __name__)
+BODY_FORMATS = {  # Content-Type of a PUT/POST body -> parser format
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+
+
+def _problem(status: int, message: str, **extra) -> Response:
+    body = json.dumps({"error": status, "message": message, **extra}, ensure_ascii=False)
+    response = Response(body, status=status, mimetype="application/json")
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="santegraph steward", charset="UTF-8"'
+    return response
+
+
+def _steward() -> Steward | Response:
+    settings = state().settings
+    if not settings.writes_enabled:
+        return _problem(403, "writes are disabled: no steward credential is configured")
+    steward = from_authorization(settings, request.headers.get("Authorization"))
+    if steward is None:
+        return _problem(
+            401, "a steward credential is required (Authorization: Bearer, or Basic name:token)"
+        )
+    return steward
+
+
+def _graph_param() -> str | Response:
+    if "default" in request.args:
+        return _problem(
+            400,
+            "santegraph's default graph is the union of all graphs: name a graph with ?graph=",
+        )
+    graph = request.args.get("graph", "")
+    try:
+        ox.NamedNode(graph)
+    except ValueError:
+        return _problem(400, f"?graph= must be an absolute IRI, got {graph[:200]!r}")
+    return graph
+
+
+def _outcome(proposal: Proposal, status: int) -> Response:
+    report = proposal.report
+    body = {
+        "graphs": [
+            {
+                "graph": c.graph,
+                "operation": c.kind,
+                "version": c.version + 1,
+                "added": len(c.added),
+                "removed": len(c.removed),
+            }
+            for c in proposal.changes
+        ],
+        "warnings": [r.as_dict() for r in report.results if r.severity != "Violation"],
+    }
+    return Response(json.dumps(body, ensure_ascii=False), status, mimetype="application/json")
+
+
+def _apply(steward: Steward, contents: dict, channel: str, created: bool = False) -> Response:
+    service = state().stewardship
+    try:
+        proposal = service.apply(steward, contents, channel=channel, source=request.path)
+    except ValidationFailed as exc:
+        return _problem(
+            422,
+            f"refused: {exc.report.violation_count} SHACL violation(s); nothing was written",
+            report=exc.report.as_json(),
+        )
+    except Forbidden as exc:
+        return _problem(403, str(exc))
+    except Conflict as exc:
+        return _problem(409, str(exc))
+    except NotFound as exc:
+        return _problem(404, str(exc))
+    return _outcome(proposal, 201 if created else 200)
+
+
+# ---------------------------------------------------------------------- /store
+@bp.route("/store", methods=["GET", "HEAD"])
+def store_read():
+    graph = _graph_param()
+    if isinstance(graph, Response):
+        return graph
+    triples = [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in state().store.match(graph=ox.NamedNode(graph))
+    ]
+    if not triples:
+        return _problem(404, f"no graph <{graph}> in the store")
+    media_type = _negotiate(list(RDF_FORMATS), "text/turtle")
+    return Response(_serialize(triples, media_type), mimetype=media_type)
+
+
+@bp.route("/store", methods=["PUT", "POST", "DELETE"])
+def store_write():
+    steward = _steward()
+    if isinstance(steward, Response):
+        return steward
+    graph = _graph_param()
+    if isinstance(graph, Response):
+        return graph
+    service = state().stewardship
+    if request.method == "DELETE":
+        try:
+            service.check_writable(graph)
+        except Forbidden as exc:
+            return _problem(403, str(exc))
+        if not state().store.ask(
+            "ASK { VALUES ?g { UNDEF } GRAPH ?g { ?s ?p ?o } }", {"g": ox.NamedNode(graph)}
+        ):
+            return _problem(404, f"no graph <{graph}> in the store")
+        return _apply(steward, {graph: []}, "graph-store")
+    media_type = request.mimetype
+    if media_type not in BODY_FORMATS:
+        return _problem(
+            415, f"unsupported body type {media_type!r} (known: {', '.join(BODY_FORMATS)})"
+        )
+    try:
+        quads = parse_bytes(
+            request.get_data(),
+            BODY_FORMATS[media_type],
+            source="request body",
+            base_iri=state().settings.base_iri,
+        )
+    except InputError as exc:
+        return _problem(400, str(exc))
+    new = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+    current = [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in state().store.match(graph=ox.NamedNode(graph))
+    ]
+    contents = new if request.method == "PUT" else current + new
+    if not contents:
+        return _problem(400, "empty body: use DELETE to remove a graph")
+    return _apply(steward, {graph: contents}, "graph-store", created=not current)
+
+
+# ---------------------------------------------------------------------- /update
+@bp.post("/update")
+def update():
+    steward = _steward()
+    if isinstance(steward, Response):
+        return steward
+    if request.mimetype == "application/sparql-update":
+        text = request.get_data(as_text=True)
+    elif request.mimetype == "application/x-www-form-urlencoded":
+        text = request.form.get("update", "")
+        if request.form.get("using-graph-uri") or request.form.get("using-named-graph-uri"):
+            return _problem(400, "using-graph-uri is not supported: name graphs in the update")
+    else:
+        return _problem(
+            415, "send the update as application/sparql-update or as a form field `update`"
+        )
+    if not text.strip():
+        return _problem(400, "empty update")
+    try:
+        contents = changed_graphs(state().store, text, state().settings.base_iri)
+    except QueryError as exc:
+        return _problem(400, str(exc))
+    except Forbidden as exc:
+        return _problem(403, str(exc))
+    if not contents:
+        return Response(
+            json.dumps({"graphs": [], "warnings": []}), 200, mimetype="application/json"
+        )
+    for graph in contents:
+        try:
+            state().stewardship.check_writable(graph)
+        except Forbidden as exc:
+            return _problem(403, str(exc))
+    return _apply(steward, contents, "sparql-update")
