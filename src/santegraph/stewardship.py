@@ -379,12 +379,15 @@ class Stewardship:
         return {r["graph"].value: int(r["current"].value) for r in rows if r["current"]}
 
     def history(self, *, graph: str | None = None, event: str | None = None) -> list[dict]:
-        bindings: dict = {"journal": ox.NamedNode(self.journal_graph)}
-        if graph:
-            bindings["graph"] = ox.NamedNode(graph)
-        if event:
-            bindings["event"] = ox.NamedNode(event)
-        rows = self.store.select(self.queries["journal_events"].text, bindings)
+        rows = self.store.select(
+            self.queries["journal_events"].text, {"journal": ox.NamedNode(self.journal_graph)}
+        )
+        rows = [
+            r
+            for r in rows
+            if (graph is None or r["graph"].value == graph)
+            and (event is None or r["event"].value == event)
+        ]
         return [
             {
                 "event": r["event"].value,
@@ -399,7 +402,8 @@ class Stewardship:
                 "channel": r["channel"].value,
                 "source": r["source"].value if r["source"] else "",
                 "comment": r["comment"].value if r["comment"] else "",
-                "has_previous": r["hasPrevious"].value == "true",
+                # Virtuoso 7 writes booleans as 1/0
+                "has_previous": r["hasPrevious"].value in ("true", "1"),
             }
             for r in rows
         ]

@@ -1,0 +1,544 @@
+"""Steward workflow on the web and for tools, on every backend.
+
+People: sign in (name + token) -> submit -> preview (diff, report, dependants) -> confirm;
+correct; withdraw; the public journal. Every form POST carries the session's CSRF token.
+Tools: the Graph Store Protocol on /store and SPARQL Update on /update, with a Bearer or
+Basic credential; refused writes leave the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import threading
+
+import pytest
+import requests
+import waitress
+from SPARQLWrapper import POST, SPARQLWrapper
+
+from santegraph.auth import credential_line
+from santegraph.config import load_settings
+from santegraph.loading import Loader
+from santegraph.web import create_app
+
+from .conftest import BASE, MINI, SUBMISSIONS, free_port, sorted_quads, wait_for_http
+from .test_sparql_clients import stop
+
+TOKEN = "jeton-de-test-" + "x" * 24
+OTHER_TOKEN = "autre-jeton-de-test-" + "y" * 20
+PREFIXES = (
+    "@prefix sg: <https://w3id.org/santegraph/def#> .\n"
+    "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+)
+MSP = PREFIXES + (
+    '<acteur/msp-du-port> a sg:MSP ; skos:prefLabel "MSP du Port"@fr ;\n'
+    '  sg:localisation <territoire/commune/59183> ; sg:telephone "03 28 00 00 00" .\n'
+)
+SUBMISSION_GRAPH = BASE + "graph/soumission/outil"
+
+
+def steward_settings(**overrides):
+    values = {
+        "content_dir": str(MINI),
+        "base_iri": BASE,
+        "steward_tokens": ",".join(
+            [credential_line("marie", TOKEN), credential_line("paul", OTHER_TOKEN)]
+        ),
+        "secret_key": "cle-de-session-de-test-" + "z" * 16,
+        **overrides,
+    }
+    return load_settings(values, environ={})
+
+
+@pytest.fixture
+def app(store):
+    settings = steward_settings()
+    Loader(store, settings, progress=False).ensure_content()
+    return create_app(settings, store=store)
+
+
+@pytest.fixture
+def web(app):
+    return app.test_client()
+
+
+def csrf(response) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True))
+    assert match, "the page has no CSRF field"
+    return match.group(1)
+
+
+def sign_in(web, name="marie", token=TOKEN) -> str:
+    token_field = csrf(web.get("/steward/connexion"))
+    response = web.post(
+        "/steward/connexion", data={"nom": name, "jeton": token, "csrf_token": token_field}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return csrf(web.get("/steward/soumettre"))
+
+
+def submit(web, token_field, text=MSP, **fields):
+    data = {"texte": text, "format": "turtle", "csrf_token": token_field, **fields}
+    return web.post("/steward/soumettre", data=data)
+
+
+def basic(name="marie", token=TOKEN) -> dict:
+    return {"Authorization": "Basic " + base64.b64encode(f"{name}:{token}".encode()).decode()}
+
+
+# ---------------------------------------------------------------------- signing in
+def test_steward_pages_ask_to_sign_in_first(web):
+    response = web.get("/steward/soumettre")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/steward/connexion?suivant=/steward/soumettre")
+
+
+def test_wrong_credentials_are_refused_with_a_french_message(web, store):
+    token_field = csrf(web.get("/steward/connexion"))
+    for name, token in [("marie", OTHER_TOKEN), ("inconnu", TOKEN), ("marie", "court")]:
+        response = web.post(
+            "/steward/connexion", data={"nom": name, "jeton": token, "csrf_token": token_field}
+        )
+        assert response.status_code == 401
+        assert "Nom ou jeton incorrect." in response.get_data(as_text=True)
+    assert web.get("/steward/soumettre").status_code == 302
+
+
+def test_sign_in_without_csrf_token_is_refused(web):
+    web.get("/steward/connexion")
+    response = web.post("/steward/connexion", data={"nom": "marie", "jeton": TOKEN})
+    assert response.status_code == 400
+    assert "CSRF" in response.get_data(as_text=True)
+
+
+def test_sign_in_never_redirects_off_site(web):
+    token_field = csrf(web.get("/steward/connexion"))
+    response = web.post(
+        "/steward/connexion",
+        data={
+            "nom": "marie",
+            "jeton": TOKEN,
+            "csrf_token": token_field,
+            "suivant": "//evil.example/",
+        },
+    )
+    assert response.headers["Location"] == "/steward/"
+
+
+def test_sign_out_ends_the_session(web):
+    token_field = sign_in(web)
+    assert web.post("/steward/deconnexion", data={"csrf_token": token_field}).status_code == 302
+    assert web.get("/steward/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status", "message"),
+    [
+        ({"steward_tokens": ""}, 403, "Les écritures sont désactivées"),
+        ({"secret_key": ""}, 503, "sessions des référents sont désactivées"),
+    ],
+)
+def test_without_credentials_or_session_key_the_workflow_is_closed(
+    store, overrides, status, message
+):
+    settings = steward_settings(**overrides)
+    web = create_app(settings, store=store).test_client()
+    response = web.get("/steward/connexion")
+    assert response.status_code == status
+    assert message in response.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------------- submit
+def test_submit_previews_then_writes_on_confirmation(web, store):
+    token_field = sign_in(web)
+    response = submit(web, token_field, commentaire="nouvelle MSP")
+    assert response.status_code == 302
+    preview_url = response.headers["Location"]
+    assert preview_url.startswith("/steward/apercu/")
+    assert not [g for g in store.list_graphs() if "/soumission/" in g]  # nothing yet
+
+    page = web.get(preview_url).get_data(as_text=True)
+    assert "Dépôt" in page and "entrée ajoutée" in page
+    assert "4 triplet(s) ajouté(s), 0 retiré(s)" in page
+    assert "Conforme" in page and "Confirmer et enregistrer" in page
+
+    response = web.post(preview_url, data={"csrf_token": token_field})
+    assert response.status_code == 302
+    (graph,) = [g for g in store.list_graphs() if "/soumission/" in g]
+    assert store.count_triples(graph) == 4
+    page = web.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Enregistré." in page and "nouvelle MSP" in page and "marie" in page
+
+    journal = web.get("/steward/journal").get_data(as_text=True)  # public
+    assert "Dépôt" in journal and "nouvelle MSP" in journal
+
+
+def test_a_preview_cannot_be_confirmed_twice(web, store):
+    token_field = sign_in(web)
+    preview_url = submit(web, token_field).headers["Location"]
+    assert web.post(preview_url, data={"csrf_token": token_field}).status_code == 302
+    again = web.post(preview_url, data={"csrf_token": token_field})
+    assert again.status_code == 404
+    assert len([g for g in store.list_graphs() if "/soumission/" in g]) == 1
+
+
+def test_another_steward_cannot_confirm_my_preview(app, store):
+    marie, paul = app.test_client(), app.test_client()
+    preview_url = submit(marie, sign_in(marie)).headers["Location"]
+    paul_field = sign_in(paul, "paul", OTHER_TOKEN)
+    assert paul.post(preview_url, data={"csrf_token": paul_field}).status_code == 404
+    assert not [g for g in store.list_graphs() if "/soumission/" in g]
+
+
+def test_form_post_without_csrf_token_writes_nothing(web, store):
+    token_field = sign_in(web)
+    preview_url = submit(web, token_field).headers["Location"]
+    before = sorted_quads(store)
+    assert web.post(preview_url, data={}).status_code == 400
+    assert web.post(preview_url, data={"csrf_token": "faux"}).status_code == 400
+    assert submit(web, "faux").status_code == 400
+    assert sorted_quads(store) == before
+
+
+def test_violations_are_shown_and_block_the_confirmation(web, store):
+    token_field = sign_in(web)
+    text = (SUBMISSIONS / "unknown-commune.ttl").read_text()
+    preview_url = submit(web, token_field, text=text).headers["Location"]
+    page = web.get(preview_url).get_data(as_text=True)
+    assert "Non conforme" in page and "Confirmer et enregistrer" not in page
+    assert "doit être une commune connue." in page
+    before = sorted_quads(store)
+    response = web.post(preview_url, data={"csrf_token": token_field})
+    assert response.status_code == 422
+    assert sorted_quads(store) == before
+
+
+def test_warnings_must_be_acknowledged_before_writing(web, store):
+    token_field = sign_in(web)
+    no_phone = PREFIXES + '<acteur/y> a sg:MSP ; skos:prefLabel "Y"@fr .'
+    preview_url = submit(web, token_field, text=no_phone).headers["Location"]
+    page = web.get(preview_url).get_data(as_text=True)
+    assert "J'ai lu les 1 avertissement(s)" in page
+    response = web.post(preview_url, data={"csrf_token": token_field})
+    assert response.status_code == 400
+    assert "avertissement(s) à lire et accepter" in response.get_data(as_text=True)
+    assert not [g for g in store.list_graphs() if "/soumission/" in g]
+    response = web.post(preview_url, data={"csrf_token": token_field, "avertissements": "lus"})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ((SUBMISSIONS / "broken.ttl").read_text(), "ligne 6"),
+        ("", "Choisissez un fichier ou collez un texte."),
+    ],
+)
+def test_malformed_submissions_are_a_400_with_the_reason(web, store, text, expected):
+    token_field = sign_in(web)
+    before = sorted_quads(store)
+    response = submit(web, token_field, text=text)
+    assert response.status_code == 400
+    assert expected in response.get_data(as_text=True)
+    assert sorted_quads(store) == before
+
+
+def test_too_large_submission_is_a_413(store):
+    settings = steward_settings(max_upload_bytes=3000)
+    Loader(store, settings, progress=False).ensure_content()
+    web = create_app(settings, store=store).test_client()
+    token_field = sign_in(web)
+    response = submit(web, token_field, text=MSP + "#" * 5000)
+    assert response.status_code == 413
+
+
+def test_hostile_values_are_escaped_in_the_preview(web):
+    token_field = sign_in(web)
+    hostile = MSP.replace('"MSP du Port"@fr', '"<script>alert(1)</script>"@fr')
+    page = web.get(submit(web, token_field, text=hostile).headers["Location"]).get_data(
+        as_text=True
+    )
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+# ---------------------------------------------------------------------- correct, withdraw
+def _deposit(web, token_field, text=MSP) -> str:
+    preview_url = submit(web, token_field, text=text).headers["Location"]
+    response = web.post(preview_url, data={"csrf_token": token_field, "avertissements": "lus"})
+    return response.headers["Location"].split("?")[0]  # /steward/soumissions/<sid>
+
+
+def test_correction_keeps_the_previous_version_downloadable(web, store):
+    token_field = sign_in(web)
+    page_url = _deposit(web, token_field)
+    corrected = MSP.replace('"MSP du Port"@fr', '"MSP du Port de Dunkerque"@fr')
+    response = web.post(
+        page_url + "/corriger",
+        data={"texte": corrected, "format": "turtle", "csrf_token": token_field},
+    )
+    preview = web.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Correction" in preview and "entrée modifiée" in preview
+    assert "1 triplet(s) ajouté(s), 1 retiré(s)" in preview
+    web.post(response.headers["Location"], data={"csrf_token": token_field})
+
+    page = web.get(page_url).get_data(as_text=True)
+    assert "MSP du Port de Dunkerque" in page
+    (previous,) = re.findall(r'href="(/steward/journal/[^"]+/avant\.nt)"', page)
+    old = web.get(previous)
+    assert old.mimetype == "application/n-triples"
+    assert '"MSP du Port"@fr' in old.get_data(as_text=True)
+
+
+def test_withdraw_shows_dependants_and_refuses_to_break_them(web, store):
+    token_field = sign_in(web)
+    commune = PREFIXES + (
+        '<territoire/commune/59999> a sg:Commune ; skos:prefLabel "Neuve"@fr ;'
+        ' sg:codeInsee "59999" .'
+    )
+    commune_page = _deposit(web, token_field, commune)
+    _deposit(web, token_field, MSP.replace("59183", "59999"))
+    response = web.post(commune_page + "/retirer", data={"csrf_token": token_field})
+    preview = web.get(response.headers["Location"]).get_data(as_text=True)
+    assert "pointent vers des entrées retirées" in preview
+    assert BASE + "acteur/msp-du-port" in preview
+    assert "Non conforme" in preview
+    before = sorted_quads(store)
+    assert (
+        web.post(response.headers["Location"], data={"csrf_token": token_field}).status_code == 422
+    )
+    assert sorted_quads(store) == before
+
+
+def test_withdraw_without_dependants_removes_the_graph(web, store):
+    token_field = sign_in(web)
+    page_url = _deposit(web, token_field)
+    response = web.post(
+        page_url + "/retirer", data={"csrf_token": token_field, "commentaire": "doublon"}
+    )
+    done = web.post(response.headers["Location"], data={"csrf_token": token_field})
+    assert done.status_code == 302
+    assert not [g for g in store.list_graphs() if "/soumission/" in g]
+    journal = web.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Retrait" in journal and "doublon" in journal
+
+
+def test_the_journal_answers_on_the_public_sparql_endpoint(web):
+    _deposit(web, sign_in(web))
+    query = (
+        "PREFIX sg: <https://w3id.org/santegraph/def#> "
+        "PREFIX prov: <http://www.w3.org/ns/prov#> "
+        "SELECT ?who WHERE { ?e a sg:Depot ; prov:wasAssociatedWith ?who }"
+    )
+    response = web.get(
+        "/sparql",
+        query_string={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    bindings = response.get_json()["results"]["bindings"]
+    assert [b["who"]["value"] for b in bindings] == [BASE + "referent/marie"]
+
+
+# ---------------------------------------------------------------------- tools: /store
+def test_graph_store_writes_need_a_credential(web, store):
+    before = sorted_quads(store)
+    url = f"/store?graph={SUBMISSION_GRAPH}"
+    anonymous = web.put(url, data=MSP, content_type="text/turtle")
+    assert anonymous.status_code == 401
+    assert anonymous.headers["WWW-Authenticate"].startswith("Basic")
+    wrong = web.put(url, data=MSP, content_type="text/turtle", headers=basic("marie", OTHER_TOKEN))
+    assert wrong.status_code == 401
+    bearer_wrong = web.delete(url, headers={"Authorization": "Bearer " + "z" * 40})
+    assert bearer_wrong.status_code == 401
+    assert sorted_quads(store) == before
+
+
+def test_graph_store_put_get_post_delete(web, store):
+    url = f"/store?graph={SUBMISSION_GRAPH}"
+    created = web.put(url, data=MSP, content_type="text/turtle", headers=basic())
+    assert created.status_code == 201
+    assert created.get_json()["graphs"][0] | {"graph": None} == {
+        "graph": None,
+        "operation": "Depot",
+        "version": 1,
+        "added": 4,
+        "removed": 0,
+    }
+    read = web.get(url, headers={"Accept": "application/n-triples"})  # public read
+    assert read.status_code == 200 and read.get_data(as_text=True).count("\n") == 4
+    more = f'<{BASE}acteur/msp-du-port> <http://www.w3.org/2004/02/skos/core#altLabel> "Port"@fr .'
+    merged = web.post(
+        url,
+        data=more,
+        content_type="application/n-triples",
+        headers={"Authorization": "Bearer " + TOKEN},
+    )
+    assert merged.status_code == 200 and merged.get_json()["graphs"][0]["operation"] == "Correction"
+    assert store.count_triples(SUBMISSION_GRAPH) == 5
+    deleted = web.delete(url, headers=basic())
+    assert deleted.status_code == 200 and deleted.get_json()["graphs"][0]["operation"] == "Retrait"
+    assert web.get(url).status_code == 404
+    kinds = [e["kind"] for e in web.application.extensions["santegraph"].stewardship.history()]
+    assert kinds == ["Retrait", "Correction", "Depot"]
+
+
+@pytest.mark.parametrize(
+    ("graph", "body", "content_type", "status"),
+    [
+        (SUBMISSION_GRAPH, (SUBMISSIONS / "unknown-commune.ttl").read_text(), "text/turtle", 422),
+        (SUBMISSION_GRAPH, (SUBMISSIONS / "broken.ttl").read_text(), "text/turtle", 400),
+        (SUBMISSION_GRAPH, MSP, "text/plain", 415),
+        (BASE + "graph/acteurs/cpts", MSP, "text/turtle", 403),
+        (BASE + "graph/journal", MSP, "text/turtle", 403),
+        ("pas une IRI", MSP, "text/turtle", 400),
+    ],
+)
+def test_graph_store_refusals_leave_the_store_unchanged(
+    web, store, graph, body, content_type, status
+):
+    before = sorted_quads(store)
+    response = web.put(
+        "/store",
+        query_string={"graph": graph},
+        data=body,
+        content_type=content_type,
+        headers=basic(),
+    )
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.get_json()["message"]
+    if status == 422:
+        assert response.get_json()["report"]["violations"] == 1
+    assert sorted_quads(store) == before
+
+
+def test_graph_store_refuses_writes_when_no_steward_is_configured(store):
+    settings = steward_settings(steward_tokens="")
+    web = create_app(settings, store=store).test_client()
+    response = web.put(
+        f"/store?graph={SUBMISSION_GRAPH}", data=MSP, content_type="text/turtle", headers=basic()
+    )
+    assert response.status_code == 403
+
+
+# ---------------------------------------------------------------------- tools: /update
+INSERT_MSP = f"""PREFIX sg: <https://w3id.org/santegraph/def#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+INSERT DATA {{ GRAPH <{SUBMISSION_GRAPH}> {{
+  <{BASE}acteur/msp-du-port> a sg:MSP ; skos:prefLabel "MSP du Port"@fr ;
+    sg:localisation <{BASE}territoire/commune/59183> ; sg:telephone "03" .
+}} }}"""
+
+
+def test_update_applies_through_the_gate_and_is_journaled(web, store):
+    response = web.post(
+        "/update", data=INSERT_MSP, content_type="application/sparql-update", headers=basic()
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert store.count_triples(SUBMISSION_GRAPH) == 4
+    drop_label = f"""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+WITH <{SUBMISSION_GRAPH}> DELETE {{ ?s skos:prefLabel ?l }} WHERE {{ ?s skos:prefLabel ?l }}"""
+    before = sorted_quads(store)
+    refused = web.post("/update", data={"update": drop_label}, headers=basic())
+    assert refused.status_code == 422  # an actor without a name: a violation
+    assert sorted_quads(store) == before  # nothing applied, nothing to roll back
+    history = web.application.extensions["santegraph"].stewardship.history()
+    assert [(e["kind"], e["channel"]) for e in history] == [("Depot", "sparql-update")]
+
+
+@pytest.mark.parametrize(
+    ("update", "status"),
+    [
+        (f"INSERT DATA {{ <{BASE}a> <{BASE}b> <{BASE}c> }}", 403),  # the default graph
+        (f"CLEAR GRAPH <{BASE}graph/acteurs/cpts>", 403),  # a content graph
+        ("LOAD <http://example.org/data.ttl>", 400),  # no fetching from the server
+        ("INSERT DATA {", 400),
+        ("", 400),
+    ],
+)
+def test_update_refusals(web, store, update, status):
+    before = sorted_quads(store)
+    response = web.post(
+        "/update", data=update, content_type="application/sparql-update", headers=basic()
+    )
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert sorted_quads(store) == before
+
+
+def test_update_needs_a_credential_and_sparql_stays_read_only(web, store):
+    before = sorted_quads(store)
+    assert web.post("/update", data={"update": INSERT_MSP}).status_code == 401
+    assert web.post("/sparql", data={"update": INSERT_MSP}, headers=basic()).status_code == 403
+    assert sorted_quads(store) == before
+
+
+# ---------------------------------------------------------------------- real clients
+@pytest.fixture
+def live(store):
+    settings = steward_settings()
+    Loader(store, settings, progress=False).ensure_content()
+    app = create_app(settings, store=store)
+    port = free_port()
+    server = waitress.create_server(app, host="127.0.0.1", port=port, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(base + "/healthz", timeout=20)
+        yield base, app
+    finally:
+        stop(server, thread)
+
+
+def test_sparqlwrapper_updates_with_basic_auth(live, store):
+    base, app = live
+    client = SPARQLWrapper(base + "/sparql", updateEndpoint=base + "/update")
+    client.setCredentials("marie", TOKEN)
+    client.setMethod(POST)
+    client.setQuery(INSERT_MSP)
+    client.query()
+    assert store.count_triples(SUBMISSION_GRAPH) == 4
+    anonymous = SPARQLWrapper(base + "/sparql", updateEndpoint=base + "/update")
+    anonymous.setMethod(POST)
+    anonymous.setQuery(INSERT_MSP.replace("outil", "autre"))
+    with pytest.raises(Exception, match="401|Unauthorized"):
+        anonymous.query()
+
+
+def test_concurrent_graph_store_writes_both_land_while_readers_read(live, store):
+    base, app = live
+    errors: list = []
+
+    def put(n):
+        body = MSP.replace("msp-du-port", f"msp-{n}")
+        response = requests.put(
+            f"{base}/store",
+            params={"graph": f"{SUBMISSION_GRAPH}-{n}"},
+            data=body.encode(),
+            headers={"Content-Type": "text/turtle", **basic()},
+            timeout=60,
+        )
+        if response.status_code != 201:
+            errors.append(response.text)
+
+    def read():
+        for _ in range(5):
+            response = requests.get(
+                f"{base}/sparql",
+                params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},
+                timeout=60,
+            )
+            if response.status_code != 200:
+                errors.append(response.text)
+
+    threads = [threading.Thread(target=put, args=(n,)) for n in range(4)]
+    threads += [threading.Thread(target=read) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    versions = app.extensions["santegraph"].stewardship.versions(
+        [f"{SUBMISSION_GRAPH}-{n}" for n in range(4)]
+    )
+    assert versions == {f"{SUBMISSION_GRAPH}-{n}": 1 for n in range(4)}
