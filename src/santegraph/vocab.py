@@ -208,6 +208,7 @@ class SG(DefinedNamespace):
     siret: URIRef  # SIRET number
 
     # Annotation properties
+    champExterne: URIRef  # external field
     citation: URIRef  # quotation
     codeExterne: URIRef  # external code
     ditDansSource: URIRef  # what the source says
@@ -216,5 +217,7 @@ class SG(DefinedNamespace):
     termeSource: URIRef  # source term
 
     # Datatypes
+    ChampHSDS: URIRef  # Open Referral HSDS field
     CodeDataInclusionPublic: URIRef  # data·inclusion public code
     CodeDataInclusionThematique: URIRef  # data·inclusion theme code
+    CodeRORPublicPrisEnCharge: URIRef  # ROR public served code (TRE_R239)
