@@ -256,6 +256,80 @@ def test_alignments(onto):
     assert (SG.sigle, RDFS.subPropertyOf, SKOS.altLabel) in onto
 
 
+# Open Referral HSDS 3 tables and the fields we point to, as named by its tabular schema:
+# github.com/openreferral/specification, schema/simple/schema.csv at commit
+# 32e5e5ce27814b03bda722d4cc1061be02a35f9e (HSDS publishes no RDF IRI for them, issue #561).
+HSDS = {
+    "organization": {"id", "name", "alternate_name", "description", "email", "website", "uri"},
+    "service": {
+        "id",
+        "organization_id",
+        "name",
+        "description",
+        "url",
+        "email",
+        "eligibility_description",
+        "minimum_age",
+        "maximum_age",
+        "assured_date",
+        "service_areas",
+    },
+    "service_area": {"id", "service_id", "name", "description", "extent", "uri"},
+    "location": {"id", "location_type", "name", "description", "latitude", "longitude"},
+    "address": {"id", "location_id", "address_1", "address_2", "city", "postal_code"},
+    "organization_identifier": {"id", "organization_id", "identifier_type", "identifier"},
+    "attribute": {"id", "link_id", "taxonomy_term_id", "link_type", "link_entity", "value"},
+    "phone": {"id", "number"},
+    "contact": {"id", "name", "email"},
+    "program": {"id", "organization_id", "name"},
+    "taxonomy_term": {"id", "code", "name", "term_uri"},
+}
+
+
+def test_hsds_correspondences_name_real_hsds_tables_and_fields(onto):
+    values = list(onto.subject_objects(SG.champExterne))
+    assert len(values) >= 10
+    covered = set()
+    for term, value in values:
+        assert isinstance(value, Literal) and value.datatype == SG.ChampHSDS, (term, value)
+        table, _, column = str(value).partition(".")
+        assert table in HSDS, (term, value)
+        assert not column or column in HSDS[table], (term, value)
+        # the annotated term is one the ontology declares (ours, or a reused one)
+        assert any(onto.triples((term, RDF.type, None))), term
+        covered.add(table)
+    # an integrator mapping an HSDS directory finds where its core tables land
+    assert {"organization", "service", "service_area", "location", "address"} <= covered
+
+
+def test_external_code_datatypes_say_where_their_codes_come_from(onto):
+    used = {o.datatype for o in onto.objects(None, SG.champExterne)} | {
+        SG.CodeDataInclusionPublic,
+        SG.CodeDataInclusionThematique,
+        SG.CodeRORPublicPrisEnCharge,
+    }
+    for datatype in used:
+        assert (datatype, RDF.type, RDFS.Datatype) in onto, datatype
+        assert list(onto.objects(datatype, RDFS.seeAlso)), f"{datatype}: no rdfs:seeAlso"
+    # the ROR codes are joined on the FHIR code system URL that ROR data carries
+    assert list(onto.objects(SG.CodeRORPublicPrisEnCharge, DCT.source)) == [
+        URIRef(
+            "https://mos.esante.gouv.fr/NOS/TRE_R239-PublicPrisEnCharge"
+            "/FHIR/TRE-R239-PublicPrisEnCharge"
+        )
+    ]
+    # cited sources are pinned to a commit, so the codes read can be checked again
+    for datatype in (SG.CodeRORPublicPrisEnCharge, SG.ChampHSDS):
+        cited = [str(o) for p in (RDFS.seeAlso, DCT.source) for o in onto.objects(datatype, p)]
+        assert any(re.search(r"github\.com/.+/blob/[0-9a-f]{40}/", c) for c in cited), datatype
+
+
+def test_no_hsds_note_left_outside_the_machine_readable_mapping(onto):
+    """HSDS correspondences live in sg:champExterne only (one source of truth)."""
+    holders = {s for s, note in onto.subject_objects(SKOS.note) if "HSDS" in str(note)}
+    assert holders == {SG.ChampHSDS}
+
+
 # --------------------------------------------------------------------------- reasoning
 
 FIXTURE = """

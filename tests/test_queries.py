@@ -402,6 +402,43 @@ EXPECTED: dict[str, Expected] = {
             ),
         )
     ),
+    "correspondances-externes": Expected(
+        (
+            Run(
+                rows=(
+                    {"terme": "sg:ageMinimum", "valeur": "service.minimum_age"},
+                    {
+                        "terme": "public/personnes-handicap",
+                        "valeur": "personnes-en-situation-de-handicap",
+                    },
+                    {
+                        "terme": "public/tout-public",
+                        "valeur": "07",
+                        "referentiel": "https://mos.esante.gouv.fr/NOS/TRE_R239-PublicPrisEnCharge"
+                        "/FHIR/TRE-R239-PublicPrisEnCharge",
+                    },
+                ),
+            ),
+            # what a ROR record coded TRE_R239 "01" (older people losing autonomy, and carers)
+            # points to
+            Run(
+                params={
+                    "nomenclature": "sg:CodeRORPublicPrisEnCharge",
+                    "code": ox.Literal("01"),
+                },
+                rows=(
+                    {"terme": "public/personnes-agees", "nom": "Personnes âgées"},
+                    {"terme": "public/aidants"},
+                ),
+                count=2,
+            ),
+            Run(
+                params={"nomenclature": "sg:ChampHSDS"},
+                rows=({"terme": "sg:Service", "valeur": "service"},),
+                absent=({"terme": "public/tout-public"},),
+            ),
+        )
+    ),
     "instances-par-classe-externe": Expected(
         (
             Run(

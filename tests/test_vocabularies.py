@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
@@ -213,17 +214,133 @@ def test_no_broader_cycles(store):
     assert [c for c in list(parents) if has_cycle(c, frozenset())] == []
 
 
+# Lexical form of each nomenclature's codes (the datatype of an sg:codeExterne literal).
+CODE_PATTERNS = {
+    SG + "CodeDataInclusionPublic": r"[a-z0-9-]+",
+    SG + "CodeDataInclusionThematique": r"[a-z0-9-]+",
+    SG + "CodeRORPublicPrisEnCharge": r"[0-9]{2}",
+}
+
+
 def test_external_codes_are_typed(store):
-    rows = select(store, "SELECT ?c ?code WHERE { ?c sg:codeExterne ?code }")
+    rows = select(
+        store, "SELECT ?c ?code (DATATYPE(?code) AS ?dt) WHERE { ?c sg:codeExterne ?code }"
+    )
     assert len(rows) > 20
     for r in rows:
-        assert re.fullmatch(r"[a-z0-9-]+", r["code"]), r
-    datatypes = select(
-        store, "SELECT DISTINCT (DATATYPE(?code) AS ?dt) WHERE { ?c sg:codeExterne ?code }"
+        assert r["dt"] in CODE_PATTERNS, r
+        assert re.fullmatch(CODE_PATTERNS[r["dt"]], r["code"]), r
+    assert {r["dt"] for r in rows} == set(CODE_PATTERNS)
+
+
+# --------------------------------------------------------------------------- ROR TRE_R239
+
+ROR = SG + "CodeRORPublicPrisEnCharge"
+TRE_R239_SYSTEM = (
+    "https://mos.esante.gouv.fr/NOS/TRE_R239-PublicPrisEnCharge/FHIR/TRE-R239-PublicPrisEnCharge"
+)
+# TRE_R239 "Public pris en charge", version of 2023-01-27, as the ANS publishes it:
+# github.com/ansforge/IG-NOS, ig/allNos2/CodeSystem-TRE-R239-PublicPrisEnCharge.ttl at commit
+# b8b0cc32cc5e1471d417d6d3a3dd17bfb0fce3e9 (display, then the "LibelleAdapte" designation).
+TRE_R239 = {
+    "01": "Personnes âgées en perte d'autonomie et aidants",
+    "02": "Personnes en situation de handicap et aidants",
+    "03": "Personnes âgées autonomes",
+    "04": "Personnes présentant une addiction",
+    "05": "Personnes handicapées vieillissantes",
+    "06": "Personnes en situation de précarité",
+    "07": "Tout public",
+    "08": "Etudiants",
+}
+
+
+def ror_codes(store: ox.Store) -> dict[str, set[str]]:
+    """concept (relative IRI) -> its TRE_R239 codes."""
+    rows = select(
+        store,
+        f"SELECT ?c ?code WHERE {{ ?c sg:codeExterne ?code FILTER(DATATYPE(?code) = <{ROR}>) }}",
     )
-    assert {r["dt"] for r in datatypes} == {
-        SG + "CodeDataInclusionPublic",
-        SG + "CodeDataInclusionThematique",
+    codes: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        codes[rel(r["c"])].add(r["code"])
+    return codes
+
+
+def fold(label: str) -> str:
+    """Case and accents folded, so « Étudiants » and « Etudiants » compare equal."""
+    return "".join(
+        ch for ch in unicodedata.normalize("NFD", label.casefold()) if not unicodedata.combining(ch)
+    )
+
+
+def test_ror_codes_are_tre_r239_codes_on_declared_publics(store):
+    codes = ror_codes(store)
+    assert len(codes) >= 10
+    publics = {
+        rel(r["c"])
+        for r in select(
+            store,
+            """SELECT ?c WHERE { ?c a sg:Public, skos:Concept ; skos:inScheme <schema/publics> ;
+                                    skos:prefLabel ?l FILTER(LANG(?l) = "fr") }""",
+        )
+    }
+    for concept, values in codes.items():
+        assert concept in publics, concept
+        assert values <= set(TRE_R239), (concept, values)
+        # a closest value, not a list: two codes only where the concept covers both
+        assert len(values) <= 2, (concept, values)
+
+
+def test_a_public_named_like_a_tre_r239_code_carries_it(store):
+    """Where our French label and the ANS label are the same words, the code must be there."""
+    codes = ror_codes(store)
+    labels = select(
+        store,
+        """SELECT ?c ?l WHERE { ?c a sg:Public ; skos:prefLabel ?l FILTER(LANG(?l) = "fr") }""",
+    )
+    by_label = {fold(r["l"]): rel(r["c"]) for r in labels}
+    same = {
+        code: by_label[fold(label)] for code, label in TRE_R239.items() if fold(label) in by_label
+    }
+    assert set(same) >= {"06", "07", "08"}
+    for code, concept in same.items():
+        assert code in codes.get(concept, set()), (concept, code)
+
+
+def test_the_scheme_note_tells_the_tre_r239_version(store):
+    notes = select(store, "SELECT ?n WHERE { <schema/publics> skos:note ?n }")
+    ror = [r["n"] for r in notes if "TRE_R239" in r["n"]]
+    assert len(ror) == 1 and "2023" in ror[0] and "ansforge/IG-NOS" in ror[0]
+    assert "non établie" not in ror[0]
+
+
+def test_an_integrator_finds_our_publics_from_a_ror_coding():
+    """A ROR record carries (system, code) pairs; the ontology ties the system to our datatype."""
+    store = ox.Store()
+    store.bulk_load(
+        path=str(ROOT / "ontology" / "santegraph.ttl"),
+        format=ox.RdfFormat.TURTLE,
+        base_iri=BASE,
+        to_graph=ox.NamedNode(f"{BASE}graph/ontologie"),
+    )
+    for path in sorted(VOCAB_DIR.glob("*.ttl")):
+        store.bulk_load(
+            path=str(path),
+            format=ox.RdfFormat.TURTLE,
+            base_iri=BASE,
+            to_graph=ox.NamedNode(f"{BASE}graph/vocabulaires/{path.stem}"),
+        )
+    query = f"""SELECT ?public ?code WHERE {{
+        VALUES (?systeme ?code) {{ (<{TRE_R239_SYSTEM}> "06") (<{TRE_R239_SYSTEM}> "03") }}
+        ?type dct:source ?systeme .
+        ?public sg:codeExterne ?valeur .
+        FILTER(DATATYPE(?valeur) = ?type && STR(?valeur) = ?code) }}"""
+    found = {(rel(r["public"]), r["code"]) for r in select(store, query)}
+    assert found == {
+        ("public/personnes-precarite", "06"),
+        ("public/personnes-sans-domicile", "06"),
+        ("public/jeunes-moins-25-precarite", "06"),
+        ("public/personnes-agees", "03"),
     }
 
 

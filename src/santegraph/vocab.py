@@ -220,6 +220,7 @@ class SG(DefinedNamespace):
     version: URIRef  # version
 
     # Annotation properties
+    champExterne: URIRef  # external field
     citation: URIRef  # quotation
     codeExterne: URIRef  # external code
     ditDansSource: URIRef  # what the source says
@@ -228,5 +229,7 @@ class SG(DefinedNamespace):
     termeSource: URIRef  # source term
 
     # Datatypes
+    ChampHSDS: URIRef  # Open Referral HSDS field
     CodeDataInclusionPublic: URIRef  # data·inclusion public code
     CodeDataInclusionThematique: URIRef  # data·inclusion theme code
+    CodeRORPublicPrisEnCharge: URIRef  # ROR public served code (TRE_R239)
