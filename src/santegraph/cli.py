@@ -13,6 +13,7 @@ from typing import Any
 from . import __version__
 from .config import Settings, load_settings, settings_doc
 from .errors import (
+    AuthenticationFailed,
     ConfigError,
     InputError,
     QueryError,
@@ -32,6 +33,7 @@ EXIT_CODES = {
     InputError: EXIT_USAGE,
     ConfigError: EXIT_USAGE,
     StoreError: EXIT_USAGE,
+    AuthenticationFailed: EXIT_USAGE,
 }
 
 FORMAT_ALIASES = {
@@ -218,6 +220,10 @@ def build_parser() -> argparse.ArgumentParser:
         """,
     )
     p.add_argument("territory_args", nargs=argparse.REMAINDER, help="see --help of the importer")
+
+    from .steward_cli import add_commands
+
+    add_commands(command)  # submit, correct, withdraw, history, steward-token
     return parser
 
 
@@ -252,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return territories_main(args.territory_args)
         settings = _settings_from(args)
         handler = COMMANDS[args.command]
-        if args.command == "serve":
+        if args.command in ("serve", "steward-token"):
             return handler(args, settings)
         with open_store(settings) as store:
             return handler(args, settings, store)
@@ -449,8 +455,15 @@ def _config(args) -> int:
     return EXIT_OK
 
 
+from . import steward_cli  # noqa: E402 - the steward commands live in their own module
+
 COMMANDS = {
     "serve": cmd_serve,
+    "steward-token": steward_cli.cmd_steward_token,
+    "submit": steward_cli.cmd_submit,
+    "correct": steward_cli.cmd_correct,
+    "withdraw": steward_cli.cmd_withdraw,
+    "history": steward_cli.cmd_history,
     "load": cmd_load,
     "validate": cmd_validate,
     "query": cmd_query,

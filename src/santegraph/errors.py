@@ -54,3 +54,7 @@ class StoreError(SantegraphError):
 
 class WritesDisabled(SantegraphError):
     """A write was attempted while no steward credential is configured."""
+
+
+class AuthenticationFailed(SantegraphError):
+    """No valid steward credential was given for a write."""

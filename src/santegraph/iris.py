@@ -38,3 +38,18 @@ def graph_for_file(path: Path, content_root: Path, base_iri: str) -> str:
     parts = parts[:2]
     parts[-1] = parts[-1].split(".")[0]
     return base_iri + "graph/" + "/".join(parts)
+
+
+def submission_prefix(base_iri: str) -> str:
+    """Steward graphs: one per submission, written only through stewardship.py."""
+    return base_iri + "graph/soumission/"
+
+
+def journal_graph(base_iri: str) -> str:
+    """The audit log of steward operations (stewardship.py)."""
+    return base_iri + "graph/journal"
+
+
+def is_steward_graph(graph: str, base_iri: str) -> bool:
+    """Graphs that belong to the steward workflow, not to the content files."""
+    return graph.startswith(submission_prefix(base_iri)) or graph == journal_graph(base_iri)

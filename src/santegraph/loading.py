@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from .config import Settings
 from .errors import InputError, ValidationFailed
-from .iris import graph_for_file, slugify
+from .iris import graph_for_file, is_steward_graph, journal_graph, slugify
 from .queries import QueryCatalogue
 from .rdfio import DUMP_FORMATS, parse_bytes, parse_file
 from .store.base import GraphStore
@@ -227,6 +227,8 @@ class Loader:
     # ------------------------------------------------------------------ writing
     def load(self, payloads: Sequence[Payload], *, add: bool = False) -> LoadSummary:
         """Validate in context, then write all payloads in one atomic update."""
+        for payload in payloads:
+            self.check_target_graph(payload.graph)
         report = self.check(payloads, in_context=True)
         if not report.conforms:
             raise ValidationFailed(report)
@@ -250,15 +252,36 @@ class Loader:
         payloads = self.read_files(content_files(self.root))
         if not payloads:
             raise InputError(f"no RDF files under {self.root}/{{ontology,shapes,data}}")
-        report = self.check(payloads, in_context=False)
+        # Steward submissions and their journal survive a rebuild, and the submissions
+        # must still conform with the new content: they are validated with it.
+        kept = self._steward_payloads()
+        report = self.check(payloads + kept, in_context=False)
         if not report.conforms:
             raise ValidationFailed(report)
         self._stage(f"écriture de {len(payloads)} graphes nommés…")
         if replace_all:
-            self.store.restore(q for p in payloads for q in p.quads)
+            self.store.restore(q for p in payloads + kept for q in p.quads)
         else:
             self.store.replace_graphs({p.graph: p.quads for p in payloads})
         return LoadSummary([p.graph for p in payloads], sum(len(p.quads) for p in payloads), report)
+
+    def _steward_payloads(self) -> list[Payload]:
+        base = self.settings.base_iri
+        journal = journal_graph(base)
+        payloads = []
+        for graph in self.store.list_graphs():
+            if is_steward_graph(graph, base):
+                quads = list(self.store.match(graph=ox.NamedNode(graph)))
+                payloads.append(Payload(graph, quads, validated=graph != journal))
+        return payloads
+
+    def check_target_graph(self, graph: str) -> None:
+        """``load --graph`` writes content graphs; steward graphs go through ``submit``."""
+        if is_steward_graph(graph, self.settings.base_iri):
+            raise InputError(
+                f"<{graph}> belongs to the steward workflow (journaled): use "
+                "`santegraph submit`, `correct` or `withdraw` instead of `load`"
+            )
 
     def ensure_content(self) -> LoadSummary | None:
         """First run: load the project content if the store is empty; else do nothing."""

@@ -32,7 +32,7 @@ import pyoxigraph as ox
 from .auth import Steward
 from .config import Settings
 from .errors import SantegraphError, ValidationFailed
-from .iris import slugify
+from .iris import journal_graph, slugify, submission_prefix
 from .loading import INTERNAL_QUERIES, Loader, Payload
 from .queries import QueryCatalogue
 from .store.base import GraphStore
@@ -167,11 +167,11 @@ class Stewardship:
     # ------------------------------------------------------------------ graph names
     @property
     def journal_graph(self) -> str:
-        return self.settings.base_iri + "graph/journal"
+        return journal_graph(self.settings.base_iri)
 
     @property
     def submission_prefix(self) -> str:
-        return self.settings.base_iri + "graph/soumission/"
+        return submission_prefix(self.settings.base_iri)
 
     def new_graph_name(self, hint: str = "") -> str:
         day = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d")
