@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from .config import Settings
 from .errors import InputError, ValidationFailed
-from .iris import graph_for_file, is_steward_graph, journal_graph, slugify
+from .iris import graph_for_file, is_steward_graph, slugify
 from .queries import QueryCatalogue
 from .rdfio import DUMP_FORMATS, parse_bytes, parse_file
 from .store.base import GraphStore
@@ -267,12 +267,11 @@ class Loader:
 
     def _steward_payloads(self) -> list[Payload]:
         base = self.settings.base_iri
-        journal = journal_graph(base)
         payloads = []
         for graph in self.store.list_graphs():
             if is_steward_graph(graph, base):
                 quads = list(self.store.match(graph=ox.NamedNode(graph)))
-                payloads.append(Payload(graph, quads, validated=graph != journal))
+                payloads.append(Payload(graph, quads))
         return payloads
 
     def check_target_graph(self, graph: str) -> None:

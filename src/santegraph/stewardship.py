@@ -137,6 +137,8 @@ class Proposal:
     comment: str = ""
     payload: Payload | None = None  # the parsed submission, kept for locating problems
     created: float = field(default_factory=time.monotonic)
+    events: list[str] = field(default_factory=list)  # made at commit time (journal=True)
+    journal: list[ox.Triple] = field(default_factory=list)
 
     @property
     def conforms(self) -> bool:
@@ -196,11 +198,13 @@ class Stewardship:
         source: str = "",
         comment: str = "",
         payload: Payload | None = None,
+        journal: bool = False,
     ) -> Proposal:
         """Diff, dependants and validation of the new content of some steward graphs.
 
         ``contents`` maps each graph to its complete new content (empty: withdraw it).
-        Nothing is written.
+        Nothing is written. With ``journal``, the journal events are made now and
+        validated with the rest (``proposal.journal``): what ``commit`` writes.
         """
         if channel not in CHANNELS:
             raise ValueError(f"unknown channel {channel!r}")
@@ -212,19 +216,21 @@ class Stewardship:
             after = list(dict.fromkeys(_triple(t) for t in items))
             before = [_triple(q) for q in self.store.match(graph=ox.NamedNode(graph))]
             changes.append(GraphChange(graph, before, after, versions.get(graph, 0)))
-        dependants = self._dependants(changes)
-        report = self._validate(changes, dependants, payload)
-        return Proposal(
+        proposal = Proposal(
             secrets.token_urlsafe(16),
             steward,
             changes,
-            report,
-            dependants,
+            ValidationReport(),
+            self._dependants(changes),
             channel,
             source,
             comment,
             payload,
         )
+        if journal:
+            proposal.events, proposal.journal = self._journal_entries(proposal)
+        proposal.report = self._validate(changes, proposal.dependants, payload, proposal.journal)
+        return proposal
 
     def propose_deposit(
         self, steward: Steward, payload: Payload, *, channel: str, source: str, comment: str = ""
@@ -310,6 +316,7 @@ class Stewardship:
                 source=proposal.source,
                 comment=proposal.comment,
                 payload=proposal.payload,
+                journal=True,  # the journal events pass the shapes too
             )
             if not fresh.conforms:
                 raise ValidationFailed(fresh.report)
@@ -318,12 +325,11 @@ class Stewardship:
                     f"{fresh.report.warning_count} avertissement(s) à lire et accepter avant "
                     "l'enregistrement"
                 )
-            events, journal = self._journal_entries(fresh)
             replace = {c.graph: c.after for c in fresh.changes if c.after}
             drop = [c.graph for c in fresh.changes if not c.after]
-            self.store.write(replace=replace, drop=drop, add={self.journal_graph: journal})
+            self.store.write(replace=replace, drop=drop, add={self.journal_graph: fresh.journal})
             self._pending.pop(proposal.id, None)
-            return events
+            return fresh.events
 
     def apply(
         self,
@@ -466,8 +472,13 @@ class Stewardship:
         changes: Sequence[GraphChange],
         dependants: Sequence[Dependant],
         payload: Payload | None,
+        journal: Sequence[ox.Triple] = (),
     ) -> ValidationReport:
         payloads = []
+        if journal:
+            graph = ox.NamedNode(self.journal_graph)
+            quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in journal]
+            payloads.append(Payload(self.journal_graph, quads))
         for change in changes:
             if not change.after:
                 continue
