@@ -167,6 +167,26 @@ def _sid_filter(graph: str) -> str:
     return _sid(graph)
 
 
+@bp.app_template_filter("term")
+def _term_filter(term) -> str:
+    """A term as a steward reads it: ``acteur/x`` for minted IRIs, ``sg:localisation``
+    for vocabulary terms, ``"texte"@fr`` for literals (escaped by Jinja like any text)."""
+    import pyoxigraph as ox
+
+    from .ontology import curie
+
+    if isinstance(term, ox.NamedNode):
+        base = state().settings.base_iri
+        if term.value.startswith(base):
+            return term.value[len(base) :]
+        return curie(term.value)
+    if isinstance(term, ox.Literal) and term.language:
+        return f'"{term.value}"@{term.language}'
+    if isinstance(term, ox.Literal):
+        return f'"{term.value}"'
+    return str(term)
+
+
 @bp.get("/")
 @login_required
 def home():

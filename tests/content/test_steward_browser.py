@@ -1,0 +1,77 @@
+"""The steward workflow in a real headless Chromium on the real content: sign in, paste a
+CSV-template entry, read the preview, confirm. Screenshot: docs/screenshots/steward-apercu.png.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from santegraph.auth import credential_line
+from santegraph.config import load_settings
+from santegraph.store import EmbeddedStore
+from santegraph.web import create_app
+
+from ..conftest import free_port, wait_for_http
+from .conftest import BASE, ROOT
+from .test_browser import CHROMIUM, _screenshot, browser, page  # noqa: F401 - fixtures
+from .test_steward_validate_content import DUNKERQUE, HEADER
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="/usr/bin/chromium absent (apt-get install chromium)"
+)
+TOKEN = "jeton-navigateur-de-test-" + "n" * 20
+
+
+@pytest.fixture
+def steward_server(loaded_content):
+    import waitress
+
+    store, _ = loaded_content
+    copy = EmbeddedStore(":memory:")  # the session store stays untouched
+    copy.pyoxigraph_store.extend(store.quads())
+    settings = load_settings(
+        {
+            "content_dir": str(ROOT),
+            "base_iri": BASE,
+            "steward_tokens": credential_line("Marie Martin", TOKEN),
+            "secret_key": "cle-navigateur-" + "k" * 24,
+        },
+        environ={},
+    )
+    app = create_app(settings, store=copy)
+    port = free_port()
+    srv = waitress.create_server(app, host="127.0.0.1", port=port, threads=4)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    wait_for_http(url + "/healthz")
+    yield url, copy
+    srv.close()
+    thread.join(timeout=5)
+
+
+def test_a_steward_signs_in_previews_and_confirms_a_cpts(steward_server, page):  # noqa: F811
+    url, store = steward_server
+    page.goto(url + "/steward/soumettre")
+    assert "/steward/connexion" in page.url  # sign in first
+    page.fill("#nom", "Marie Martin")
+    page.fill("#jeton", TOKEN)
+    page.click("button[type=submit]")
+    assert page.url.endswith("/steward/soumettre")
+
+    page.fill("#texte", f"{HEADER}\n{DUNKERQUE}\n")
+    page.select_option("#format", "csv")
+    page.fill("#commentaire", "CPTS signalée par la coordination")
+    page.click("text=Vérifier et voir l'aperçu")
+    assert "/steward/apercu/" in page.url
+    assert page.locator("text=Conforme").count() >= 1
+    assert page.locator("text=entrée ajoutée").count() >= 1
+    _screenshot(page, "steward-apercu.png")
+
+    page.click("text=Confirmer et enregistrer")
+    assert "/steward/soumissions/" in page.url
+    assert page.locator("text=Enregistré.").count() == 1
+    graphs = [g for g in store.list_graphs() if "/soumission/" in g]
+    assert len(graphs) == 1
