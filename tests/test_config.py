@@ -50,3 +50,14 @@ def test_every_setting_is_documented():
     doc = settings_doc()
     for name in Settings.__dataclass_fields__:
         assert f"`{name}`" in doc and f"SANTEGRAPH_{name.upper()}" in doc
+
+
+@pytest.mark.parametrize(("text", "expected"), [("true", True), ("0", False), ("yes", True)])
+def test_boolean_settings_read_words_and_digits(text, expected):
+    settings = load_settings({}, environ={"SANTEGRAPH_SECURE_COOKIES": text})
+    assert settings.secure_cookies is expected
+
+
+def test_a_boolean_setting_refuses_other_words():
+    with pytest.raises(ConfigError, match="not a boolean"):
+        load_settings({}, environ={"SANTEGRAPH_SECURE_COOKIES": "peut-être"})

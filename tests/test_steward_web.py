@@ -542,3 +542,25 @@ def test_concurrent_graph_store_writes_both_land_while_readers_read(live, store)
         [f"{SUBMISSION_GRAPH}-{n}" for n in range(4)]
     )
     assert versions == {f"{SUBMISSION_GRAPH}-{n}": 1 for n in range(4)}
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_the_session_cookie_is_httponly_samesite_and_secure_when_asked(store, secure):
+    web = create_app(steward_settings(secure_cookies=secure), store=store).test_client()
+    cookie = web.get("/steward/connexion").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert ("Secure" in cookie) is secure
+
+
+def test_graph_store_body_over_the_limit_is_a_413(store):
+    settings = steward_settings(max_upload_bytes=2000)
+    web = create_app(settings, store=store).test_client()
+    before = sorted_quads(store)
+    response = web.put(
+        f"/store?graph={SUBMISSION_GRAPH}",
+        data=MSP + "#" * 5000,
+        content_type="text/turtle",
+        headers=basic(),
+    )
+    assert response.status_code == 413
+    assert sorted_quads(store) == before

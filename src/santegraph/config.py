@@ -108,6 +108,10 @@ class Settings:
         "Flask session signing key; required for steward web sessions. Empty disables them.",
         secret=True,
     )
+    secure_cookies: bool = _setting(
+        False,
+        "Send the steward session cookie over HTTPS only; set it in production behind TLS.",
+    )
 
     # ------------------------------------------------------------------ derived values
     @property
@@ -154,6 +158,15 @@ FIELD_NAMES = {f.name for f in fields(Settings)}
 
 def _coerce(name: str, value: Any) -> Any:
     target = {f.name: f.type for f in fields(Settings)}[name]
+    if target in ("bool", bool):
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise ConfigError(f"setting {name}: {value!r} is not a boolean (true/false)")
     try:
         if target in ("int", int):
             return int(value)

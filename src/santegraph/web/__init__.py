@@ -62,6 +62,7 @@ def create_app(
         # steward sessions: not readable by scripts, not sent on cross-site posts
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
         PERMANENT_SESSION_LIFETIME=8 * 3600,
         JSON_SORT_KEYS=False,
     )
