@@ -307,3 +307,30 @@ def test_readers_never_see_half_a_submission(service, store):
 def _contents(service, text: str) -> dict:
     data = payload(service, text)
     return {service.new_graph_name("lot"): data.quads}
+
+
+def test_a_commit_from_another_process_in_the_race_window_is_a_conflict(
+    service, store, settings, monkeypatch
+):
+    """Two santegraph processes on one store: their locks do not see each other. The write
+    itself is conditional on the journal (compare-and-swap), so the loser writes nothing."""
+    graph = deposit(service, MSP)
+    other_process = Stewardship(store, settings, service.loader)
+    correction = '<acteur/msp-du-port> a sg:MSP ; skos:prefLabel "A"@fr ; sg:telephone "1" .'
+    mine = service.propose_correction(
+        MARIE, graph, payload(service, correction), channel="web", source="a.ttl"
+    )
+    theirs = other_process.propose_correction(
+        PAUL,
+        graph,
+        payload(service, correction.replace('"A"', '"B"')),
+        channel="web",
+        source="b.ttl",
+    )
+    other_process.commit(theirs)
+    after_theirs = sorted_quads(store)
+    # this process checked the version just before the other one wrote: it still sees 1
+    monkeypatch.setattr(service, "versions", lambda graphs: dict.fromkeys(graphs, 1))
+    with pytest.raises(Conflict, match="un autre processus"):
+        service.commit(mine)
+    assert sorted_quads(store) == after_theirs

@@ -327,7 +327,23 @@ class Stewardship:
                 )
             replace = {c.graph: c.after for c in fresh.changes if c.after}
             drop = [c.graph for c in fresh.changes if not c.after]
-            self.store.write(replace=replace, drop=drop, add={self.journal_graph: fresh.journal})
+            self.store.write(
+                replace=replace,
+                drop=drop,
+                add={self.journal_graph: fresh.journal},
+                guard=self._unchanged_since(fresh.changes),
+            )
+            # The lock covers this process only; another santegraph process on the same
+            # remote store may have committed since the version check: then the guard
+            # made the update a no-op, and the journal does not hold our event.
+            if not self.store.ask(
+                "ASK { VALUES ?g { UNDEF } VALUES ?e { UNDEF } GRAPH ?g { ?e ?p ?o } }",
+                {"g": ox.NamedNode(self.journal_graph), "e": ox.NamedNode(fresh.events[0])},
+            ):
+                raise Conflict(
+                    "un autre processus a modifié le même graphe au même moment : rien n'a "
+                    "été enregistré, refaites l'aperçu"
+                )
             self._pending.pop(proposal.id, None)
             return fresh.events
 
@@ -437,6 +453,22 @@ class Stewardship:
         ]
 
     # ------------------------------------------------------------------ internals
+    def _unchanged_since(self, changes: Sequence[GraphChange]) -> str:
+        """A SPARQL pattern true only while the journal holds no version of any of the
+        graphs after the one the change was made from (versions go 1, 2, 3...: a newer
+        state means version N+1 exists). Built from IRIs and integers only."""
+        journal = ox.NamedNode(self.journal_graph)
+        concerne, version = ox.NamedNode(SG + "grapheConcerne"), ox.NamedNode(SG + "version")
+        # A COUNT sub-select: Virtuoso 7 gets FILTER NOT EXISTS and OPTIONAL + !BOUND
+        # wrong in this position (measured by the race test)
+        return "\n".join(
+            f"{{ SELECT (COUNT(?guardEvent{i}) AS ?newer{i}) WHERE {{ GRAPH {journal} {{"
+            f" ?guardEvent{i} {concerne} {ox.NamedNode(c.graph)} ;"
+            f" {version} {ox.Literal(str(int(c.version) + 1), datatype=XSD_INTEGER)} }} }} }}\n"
+            f"FILTER(?newer{i} = 0)"
+            for i, c in enumerate(changes)
+        )
+
     def _dependants(self, changes: Sequence[GraphChange]) -> list[Dependant]:
         """Links from other graphs to entries that the change leaves without a type."""
         changed = {c.graph for c in changes}

@@ -137,19 +137,38 @@ class GraphStore(ABC):
         replace: Mapping[str, Iterable[ox.Quad | ox.Triple]] | None = None,
         add: Mapping[str, Iterable[ox.Quad | ox.Triple]] | None = None,
         drop: Iterable[str] = (),
+        guard: str | None = None,
     ) -> None:
         """Replace some graphs, add to others and drop others, as **one** atomic update.
 
         The steward workflow writes a submission and its journal entry this way: a reader
-        sees both or neither.
+        sees both or neither. ``guard`` (a SPARQL group pattern built by santegraph, never
+        from user text) makes every operation conditional: if it has no solution when the
+        server runs the update, nothing changes (compare-and-swap across processes).
         """
         replace, add = dict(replace or {}), dict(add or {})
-        operations = [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in [*drop, *replace]]
         inserts = {**replace}
         for graph, items in add.items():
             inserts[graph] = [*inserts.get(graph, ()), *items]
-        text = _update_text(inserts, drop_first=False)
-        self.update(" ;\n".join([*operations, text]))
+        if guard is None:
+            operations = [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in [*drop, *replace]]
+            self.update(" ;\n".join([*operations, _update_text(inserts, drop_first=False)]))
+            return
+        operations = [
+            f"DELETE {{ GRAPH {ox.NamedNode(g)} {{ ?s ?p ?o }} }}\n"
+            f"WHERE {{ {guard}\n  GRAPH {ox.NamedNode(g)} {{ ?s ?p ?o }} }}"
+            for g in [*drop, *replace]
+        ]
+        body = "\n".join(
+            f"GRAPH {ox.NamedNode(g)} {{\n"
+            + "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in items)
+            + "\n}"
+            for g, items in inserts.items()
+            if items
+        )
+        if body:
+            operations.append(f"INSERT {{\n{body}\n}}\nWHERE {{ {guard} }}")
+        self.update(" ;\n".join(operations))
 
     def match(
         self,
