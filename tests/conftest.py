@@ -7,6 +7,7 @@ pyoxigraph store and against a real `oxigraph serve` subprocess reached over HTT
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import socket
@@ -234,3 +235,31 @@ def pytest_collection_modifyitems(config, items):
         callspec = getattr(item, "callspec", None)
         if marker and callspec and callspec.params.get("store") == "virtuoso":
             item.add_marker(pytest.mark.xfail(reason=marker.args[0], strict=True))
+
+
+@contextlib.contextmanager
+def live_server(app, threads: int = 4):
+    """Serve ``app`` with waitress (as ``santegraph serve`` does) on a free loopback port in
+    a daemon thread; yield its base URL; stop it cleanly."""
+    import threading
+
+    import waitress
+
+    port = free_port()
+    server = waitress.create_server(app, host="127.0.0.1", port=port, threads=threads)
+    thread = threading.Thread(target=server.run, daemon=True, name="waitress-test")
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(base + "/healthz", timeout=20)
+        yield base
+    finally:
+        # stop the workers, then close every socket from inside waitress's loop thread,
+        # so that the loop ends cleanly (closing from here races with a finishing worker)
+        def close_all():
+            for dispatcher in list(server._map.values()):
+                dispatcher.close()
+
+        server.task_dispatcher.shutdown()
+        server.trigger.pull_trigger(close_all)
+        thread.join(timeout=10)

@@ -14,7 +14,6 @@ import threading
 
 import pytest
 import requests
-import waitress
 from SPARQLWrapper import POST, SPARQLWrapper
 
 from santegraph.auth import credential_line
@@ -22,8 +21,7 @@ from santegraph.config import load_settings
 from santegraph.loading import Loader
 from santegraph.web import create_app
 
-from .conftest import BASE, MINI, SUBMISSIONS, free_port, sorted_quads, wait_for_http
-from .test_sparql_clients import stop
+from .conftest import BASE, MINI, SUBMISSIONS, live_server, sorted_quads
 
 TOKEN = "jeton-de-test-" + "x" * 24
 OTHER_TOKEN = "autre-jeton-de-test-" + "y" * 20
@@ -478,16 +476,8 @@ def live(store):
     settings = steward_settings()
     Loader(store, settings, progress=False).ensure_content()
     app = create_app(settings, store=store)
-    port = free_port()
-    server = waitress.create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(base + "/healthz", timeout=20)
+    with live_server(app) as base:
         yield base, app
-    finally:
-        stop(server, thread)
 
 
 def test_sparqlwrapper_updates_with_basic_auth(live, store):

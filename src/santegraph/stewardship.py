@@ -236,18 +236,9 @@ class Stewardship:
         self, steward: Steward, payload: Payload, *, channel: str, source: str, comment: str = ""
     ) -> Proposal:
         """A new submission: its own new graph (``payload.graph`` is replaced by a fresh name)."""
-        graph = self.new_graph_name(source)
-        payload.quads = [
-            ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(graph)) for q in payload.quads
-        ]
-        payload.graph = graph
-        return self.propose(
-            steward,
-            {graph: payload.quads},
-            channel=channel,
-            source=source,
-            comment=comment,
-            payload=payload,
+        triples = [_triple(q) for q in payload.quads]
+        return self._propose_payload(
+            steward, self.new_graph_name(source), triples, payload, channel, source, comment
         )
 
     def propose_correction(
@@ -270,9 +261,15 @@ class Stewardship:
         new = [_triple(q) for q in payload.quads]
         replaced = {t.subject for t in new if isinstance(t.subject, ox.NamedNode)}
         kept = _without_descriptions(current, replaced)
-        payload.quads = [
-            ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph)) for t in kept + new
-        ]
+        return self._propose_payload(
+            steward, graph, kept + new, payload, channel, source, comment
+        )
+
+    def _propose_payload(self, steward, graph, triples, payload, channel, source, comment):
+        """Propose ``triples`` as the content of ``graph``; the payload (moved to that
+        graph) keeps the file texts and CSV rows that locate problems in the report."""
+        name = ox.NamedNode(graph)
+        payload.quads = [ox.Quad(t.subject, t.predicate, t.object, name) for t in triples]
         payload.graph = graph
         return self.propose(
             steward,

@@ -4,8 +4,6 @@ CSV-template entry, read the preview, confirm. Screenshot: docs/screenshots/stew
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from santegraph.auth import credential_line
@@ -13,7 +11,7 @@ from santegraph.config import load_settings
 from santegraph.store import EmbeddedStore
 from santegraph.web import create_app
 
-from ..conftest import free_port, wait_for_http
+from ..conftest import live_server
 from .conftest import BASE, ROOT
 from .test_browser import CHROMIUM, _screenshot, browser, page  # noqa: F401 - fixtures
 from .test_steward_validate_content import DUNKERQUE, HEADER
@@ -26,8 +24,6 @@ TOKEN = "jeton-navigateur-de-test-" + "n" * 20
 
 @pytest.fixture
 def steward_server(loaded_content):
-    import waitress
-
     store, _ = loaded_content
     copy = EmbeddedStore(":memory:")  # the session store stays untouched
     copy.pyoxigraph_store.extend(store.quads())
@@ -40,16 +36,8 @@ def steward_server(loaded_content):
         },
         environ={},
     )
-    app = create_app(settings, store=copy)
-    port = free_port()
-    srv = waitress.create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    wait_for_http(url + "/healthz")
-    yield url, copy
-    srv.close()
-    thread.join(timeout=5)
+    with live_server(create_app(settings, store=copy)) as url:
+        yield url, copy
 
 
 def test_a_steward_signs_in_previews_and_confirms_a_cpts(steward_server, page):  # noqa: F811
