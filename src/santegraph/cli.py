@@ -303,6 +303,12 @@ def cmd_serve(args, settings: Settings) -> int:
             "writes disabled: no steward credential configured (SANTEGRAPH_STEWARD_TOKENS)",
             file=sys.stderr,
         )
+    elif not settings.secret_key:
+        print(
+            "steward web sessions disabled: no SANTEGRAPH_SECRET_KEY (tools can still write "
+            "through /store and /update)",
+            file=sys.stderr,
+        )
     serve(app, host=settings.host, port=settings.port, threads=settings.threads, ident="santegraph")
     return EXIT_OK
 
