@@ -58,7 +58,8 @@ BUDGET_SECONDS = 240.0  # time budget per case for the repetitions
 
 # The synthetic places are ``.../synthetic/territoire/...``: the page's place index only
 # knows ``territoire/...`` (it skips other prefixes), so the place cases use real places of
-# the project content, which the France-scale store also holds.
+# the project content, which the France-scale store also holds. The place filter still
+# runs against the whole France-scale graph (it is found from the place, then joined).
 CASES: dict[str, list[tuple[str, str]]] = {
     "content": [
         ("public only", "/publics/professionnels-sante"),
@@ -70,6 +71,10 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     "france": [  # cheapest first: a long run leaves a partial report
         ("public + place (département)", "/publics/personnes-agees?lieu=departement/59"),
+        (
+            "public + need + place (commune)",
+            "/publics/adolescents?besoin=sante-mentale&lieu=commune/59350",
+        ),
         ("public + need + role", "/publics/adolescents?besoin=sante-mentale&role=orientation"),
         ("public only (narrow)", "/publics/adolescents"),
         ("public only (large)", "/publics/personnes-agees"),
@@ -528,8 +533,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"scale 1, seed 20221201: 35,000 communes, 1,300 EPCI, ~1,000 CPTS, 2,500 MSP, "
                 f"50,000 other actors), bulk-loaded ({meta['bulk_load_s']} s) into an on-disk "
                 "EmbeddedStore. Synthetic places are not in the page's place index (it only "
-                "knows `territoire/...` IRIs), so place cases use a real place of the "
-                "content (département 59) on this store."
+                "knows `territoire/...` IRIs), so place cases use real places of the "
+                "content (département 59, Lille) on this store."
             )
         else:
             raise SystemExit(f"unknown dataset {name!r}")

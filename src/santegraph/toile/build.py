@@ -136,7 +136,11 @@ def actor_cards(
         return []
     acronyms = acronyms or {}
     facts: dict[str, dict[str, list[tuple[str, str]]]] = {a: defaultdict(list) for a in actors}
-    for row in store.select(catalogue["acteurs-fiches"].text, {"acteur": _nodes(actors)}):
+    rows = store.select(catalogue["acteurs-fiches"].text, {"acteur": _nodes(actors)})
+    # the query leaves rows unsorted (sorting in the store costs more than the query at
+    # France scale): the first name, the order of territories and services come from here
+    rows.sort(key=lambda r: (_value(r, "acteur"), _value(r, "champ"), _value(r, "valeur")))
+    for row in rows:
         item = (_value(row, "valeur"), _value(row, "libelle"))
         field = facts[_value(row, "acteur")][_value(row, "champ")]
         if item not in field:
@@ -257,7 +261,9 @@ def build_toile(
         on_toile = set(actor_iris)
         query = catalogue["orientations-entre-acteurs"].text
         seen = set()
-        for row in store.select(query, {"acteur": _nodes(actor_iris)}):
+        rows = store.select(query, {"acteur": _nodes(actor_iris)})
+        rows.sort(key=lambda r: (_value(r, "acteurNom"), _value(r, "cibleNom")))  # unsorted
+        for row in rows:
             pair = (_value(row, "acteur"), _value(row, "cible"))
             if pair[1] in on_toile and pair not in seen:
                 seen.add(pair)
