@@ -605,7 +605,7 @@ def run(args) -> dict:
         Server(
             "santegraph serve",
             santegraph_cmd,
-            f"http://127.0.0.1:{sg_port}/sparql/examples",  # /healthz counts triples: slow
+            f"http://127.0.0.1:{sg_port}/healthz",
             out / "santegraph.log",
             env=env,
         ),
