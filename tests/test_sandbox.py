@@ -18,7 +18,7 @@ import time
 import pyoxigraph as ox
 import pytest
 
-from santegraph import results
+from santegraph import results, sandbox
 from santegraph.config import load_settings
 from santegraph.sandbox import EmbeddedRunner, QueryBusy
 from santegraph.store import EmbeddedStore, RemoteStore
@@ -161,6 +161,24 @@ def test_all_workers_busy_is_a_503_within_the_limit(big_store):
         assert b'"7"' in answer.read()
     finally:
         runner.close()
+
+
+def test_a_large_answer_crosses_the_pipe_and_spills_to_disk(big_store, monkeypatch):
+    """Several DATA messages, then a spool that spilled to a temporary file: same bytes."""
+    monkeypatch.setattr(sandbox, "SPOOL_MEMORY", 50_000)
+    runner = EmbeddedRunner(big_store, timeout=30, limit=0, workers=1)
+    try:
+        query = f"SELECT ?s ?r WHERE {{ ?s <{EX}rank> ?r }} ORDER BY ?r"
+        answer = runner.run(query, "text/tab-separated-values")
+        assert answer.spool.file is not None and answer.size > sandbox.CHUNK
+        body = answer.read()
+    finally:
+        runner.close()
+    assert len(body) == answer.size
+    expected = ox.Store()
+    expected.extend(quads())
+    union = expected.query(query, use_default_graph_as_union=True)
+    assert body == union.serialize(format=ox.QueryResultsFormat.TSV)
 
 
 def test_a_bad_query_is_a_400_and_leaves_the_worker_usable(shared_app):

@@ -61,10 +61,10 @@ CHUNK = 65536
 BOOT_TIMEOUT = 30.0  # seconds a new worker process may take to start
 SPOOL_MEMORY = 4 * 1024 * 1024  # bytes of an answer kept in memory before spilling to disk
 TRUNCATED_HEADER = "X-Santegraph-Truncated"
+LIMIT_HEADER = "X-Santegraph-Result-Limit"
 # Worker -> server messages (``send_bytes``), tagged by their first byte.
 READY, RELEASED, DATA, END, ERROR = b"r", b"R", b"d", b"e", b"x"
 _END = struct.Struct("<q?")  # END: rows or triples written (-1: not counted), truncated
-LIMIT_HEADER = "X-Santegraph-Result-Limit"
 
 
 class QueryTimeout(SantegraphError):
