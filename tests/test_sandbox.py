@@ -320,6 +320,18 @@ def test_capped_answers_are_pyoxigraph_answers_byte_for_byte(media_type, limit):
     assert outcome == results.Outcome(None if limit == 0 else TRICKY_ROWS, False)
 
 
+def test_a_capped_answer_whose_tsv_spilled_to_disk_is_the_same(monkeypatch):
+    monkeypatch.setattr(results, "TSV_MEMORY", 64)  # the TSV goes to a temporary file
+    store = tricky_store()
+    for limit, truncated in ((1000, False), (TRICKY_ROWS - 1, True)):
+        out = io.BytesIO()
+        outcome = results.write_solutions(out, results.JSON, evaluate(store), limit)
+        assert outcome.truncated is truncated
+        parsed = ox.parse_query_results(out.getvalue(), format=ox.QueryResultsFormat.JSON)
+        got = [str(row) for row in parsed]
+        assert got == [str(row) for row in evaluate(store)][: min(limit, TRICKY_ROWS)]
+
+
 @pytest.mark.parametrize("media_type", list(SOLUTION_FORMATS))
 def test_a_cut_answer_holds_the_first_rows(media_type):
     store = tricky_store()
