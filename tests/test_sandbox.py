@@ -14,12 +14,11 @@ import os
 import subprocess
 import threading
 import time
-import xml.etree.ElementTree as ET
 
 import pyoxigraph as ox
 import pytest
 
-from santegraph import results
+from santegraph import results, sandbox
 from santegraph.config import load_settings
 from santegraph.sandbox import EmbeddedRunner, QueryBusy
 from santegraph.store import EmbeddedStore, RemoteStore
@@ -164,6 +163,24 @@ def test_all_workers_busy_is_a_503_within_the_limit(big_store):
         runner.close()
 
 
+def test_a_large_answer_crosses_the_pipe_and_spills_to_disk(big_store, monkeypatch):
+    """Several DATA messages, then a spool that spilled to a temporary file: same bytes."""
+    monkeypatch.setattr(sandbox, "SPOOL_MEMORY", 50_000)
+    runner = EmbeddedRunner(big_store, timeout=30, limit=0, workers=1)
+    try:
+        query = f"SELECT ?s ?r WHERE {{ ?s <{EX}rank> ?r }} ORDER BY ?r"
+        answer = runner.run(query, "text/tab-separated-values")
+        assert answer.spool.file is not None and answer.size > sandbox.CHUNK
+        body = answer.read()
+    finally:
+        runner.close()
+    assert len(body) == answer.size
+    expected = ox.Store()
+    expected.extend(quads())
+    union = expected.query(query, use_default_graph_as_union=True)
+    assert body == union.serialize(format=ox.QueryResultsFormat.TSV)
+
+
 def test_a_bad_query_is_a_400_and_leaves_the_worker_usable(shared_app):
     response, _ = get(shared_app, "SELECT ?s WHERE { ?s ?p }")
     assert response.status_code == 400
@@ -267,52 +284,122 @@ def test_ask_is_never_capped(shared_app):
 # ===================================================================== the writers
 TRICKY = """
 PREFIX ex: <http://example.org/>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 INSERT DATA { GRAPH ex:g {
   ex:a ex:p "plain" , "tab\\there, \\"quoted\\"\\nnew line\\r<&>" , "chat"@fr , "x"@ar--rtl ,
-    "1"^^<http://www.w3.org/2001/XMLSchema#integer> , "<&>" , _:b1 ,
-    <<( ex:a ex:p ex:b )>> .
+    "1"^^xsd:integer , "01"^^xsd:integer , "abc"^^xsd:integer , "1.50"^^xsd:decimal ,
+    "1e3"^^xsd:double , "NaN"^^xsd:double , "1"^^xsd:boolean , " spaced "^^xsd:integer ,
+    "<&>" , "" , "\\u0007\\u007F" , "a\\u2028b" , _:b1 , <http://example.org/é%20?x=1#f> ,
+    <<( ex:a ex:p ex:b )>> , <<( _:b2 ex:p "lit"@en )>> .
+  _:b1 ex:p _:b1 .
 } }
 """
+TRICKY_QUERY = "SELECT ?s ?o ?unbound WHERE { ?s ?p ?o OPTIONAL { ?s ?q ?unbound FILTER(false) } }"
+TRICKY_ROWS = 20
+
+
+def tricky_store() -> ox.Store:
+    store = ox.Store()
+    store.update(TRICKY)
+    return store
+
+
+def evaluate(store, query=TRICKY_QUERY):
+    return store.query(query, use_default_graph_as_union=True)
 
 
 @pytest.mark.parametrize("media_type", list(SOLUTION_FORMATS))
-def test_writers_agree_with_pyoxigraph(media_type):
-    store = ox.Store()
-    store.update(TRICKY)
-    query = "SELECT ?s ?o ?unbound WHERE { ?s ?p ?o OPTIONAL { ?s ?q ?unbound FILTER(false) } }"
-    fmt = SOLUTION_FORMATS[media_type]
-    expected = store.query(query, use_default_graph_as_union=True).serialize(format=fmt)
-    result = store.query(query, use_default_graph_as_union=True)
+@pytest.mark.parametrize("limit", [0, TRICKY_ROWS, 1000])
+def test_capped_answers_are_pyoxigraph_answers_byte_for_byte(media_type, limit):
+    """Under the cap, the TSV count-and-cut and its round trip change no byte."""
+    store = tricky_store()
+    expected = evaluate(store).serialize(format=SOLUTION_FORMATS[media_type])
     out = io.BytesIO()
-    outcome = results.write_solutions(out, media_type, ["s", "o", "unbound"], result)
-    ours = results.prelude(media_type, outcome, 0) + out.getvalue()
-    assert outcome == results.Outcome(8, False)
-
-    def rows(data):
-        if media_type == "text/csv":
-            return sorted(map(str, csv.reader(io.StringIO(data.decode(), newline=""))))
-        parsed = ox.parse_query_results(data, format=fmt)
-        return sorted(str([solution[v] for v in ("s", "o", "unbound")]) for solution in parsed)
-
-    # the same terms back (CSV, lossy, is compared as parsed text)
-    assert rows(ours) == rows(expected)
-    assert len(rows(ours)) == (9 if media_type == "text/csv" else 8)
-    if media_type == "application/sparql-results+xml":
-        ET.fromstring(ours)  # well-formed
-    if media_type == "application/sparql-results+json":
-        json.loads(ours)
+    outcome = results.write_solutions(out, media_type, evaluate(store), limit)
+    assert out.getvalue() == expected
+    assert outcome == results.Outcome(None if limit == 0 else TRICKY_ROWS, False)
 
 
-def test_a_truncated_json_answer_stays_valid_sparql_json():
+def test_a_capped_answer_whose_tsv_spilled_to_disk_is_the_same(monkeypatch):
+    monkeypatch.setattr(results, "TSV_MEMORY", 64)  # the TSV goes to a temporary file
+    store = tricky_store()
+    for limit, truncated in ((1000, False), (TRICKY_ROWS - 1, True)):
+        out = io.BytesIO()
+        outcome = results.write_solutions(out, results.JSON, evaluate(store), limit)
+        assert outcome.truncated is truncated
+        parsed = ox.parse_query_results(out.getvalue(), format=ox.QueryResultsFormat.JSON)
+        got = [str(row) for row in parsed]
+        assert got == [str(row) for row in evaluate(store)][: min(limit, TRICKY_ROWS)]
+
+
+@pytest.mark.parametrize("media_type", list(SOLUTION_FORMATS))
+def test_a_cut_answer_holds_the_first_rows(media_type):
+    store = tricky_store()
+    fmt = SOLUTION_FORMATS[media_type]
+    out = io.BytesIO()
+    outcome = results.write_solutions(out, media_type, evaluate(store), TRICKY_ROWS - 1)
+    assert outcome == results.Outcome(TRICKY_ROWS - 1, True)
+    body = out.getvalue()
+    if media_type == results.CSV:  # pyoxigraph does not read CSV back
+        assert len(list(csv.reader(io.StringIO(body.decode(), newline="")))) == TRICKY_ROWS
+        return
+    got = [str(row) for row in ox.parse_query_results(body, format=fmt)]
+    assert got == [str(row) for row in evaluate(store)][: TRICKY_ROWS - 1]
+    if media_type == results.JSON:
+        assert json.loads(body)["santegraph"] == {"truncated": True, "limit": TRICKY_ROWS - 1}
+
+
+@pytest.mark.parametrize(
+    ("query", "limit", "expected"),
+    [
+        ("SELECT * WHERE {}", 1, results.Outcome(1, False)),  # one row with no variable
+        ("SELECT * WHERE { FILTER(false) }", 1, results.Outcome(0, False)),
+        (f"SELECT ?s WHERE {{ ?s <{EX}rank> ?r }}", 5, results.Outcome(5, False)),
+        (f"SELECT ?s WHERE {{ ?s <{EX}rank> ?r }}", 4, results.Outcome(4, True)),
+    ],
+)
+def test_rows_are_counted_exactly_at_the_edges(query, limit, expected):
     store = ox.Store()
     store.extend(quads(5))
-    result = store.query("SELECT ?s WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+    for media_type in (results.JSON, results.TSV):
+        outcome = results.write_solutions(io.BytesIO(), media_type, evaluate(store, query), limit)
+        assert outcome == expected
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 7, 4096])
+def test_the_line_cap_cuts_at_the_same_place_whatever_the_chunks(chunk):
+    text = b"?s\n" + b"".join(b"<http://example.org/s%d>\n" % i for i in range(50))
+
+    def serialize(sink, _fmt):
+        for start in range(0, len(text), chunk):
+            sink.write(text[start : start + chunk])
+
     out = io.BytesIO()
-    outcome = results.write_solutions(out, results.JSON, ["s"], result, limit=3)
-    assert outcome == results.Outcome(3, True)
-    body = results.prelude(results.JSON, outcome, 3) + out.getvalue()
-    assert json.loads(body)["santegraph"] == {"truncated": True, "limit": 3}
-    assert len(list(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))) == 3
+    sink = results._LineCap(out, 1 + 20)
+    results._serialize_until_cut(serialize, sink, None)
+    assert sink.cut and sink.lines == 21
+    assert out.getvalue() == b"".join(text.splitlines(keepends=True)[:21])
+    out = io.BytesIO()
+    sink = results._LineCap(out, 1 + 50)  # exactly everything: not cut
+    results._serialize_until_cut(serialize, sink, None)
+    assert not sink.cut and out.getvalue() == text
+
+
+@pytest.mark.parametrize("media_type", ["application/n-triples", "text/turtle"])
+def test_triples_are_cut_at_the_cap(media_type):
+    store = ox.Store()
+    store.extend(quads(30))
+    query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+    fmt = ox.RdfFormat.from_media_type(media_type)
+    out = io.BytesIO()
+    assert results.write_triples(out, media_type, evaluate(store, query), 10) == (
+        results.Outcome(10, True)
+    )
+    assert len(list(ox.parse(out.getvalue(), format=fmt))) == 10
+    out = io.BytesIO()
+    outcome = results.write_triples(out, media_type, evaluate(store, query), 30)
+    assert not outcome.truncated
+    assert out.getvalue() == evaluate(store, query).serialize(format=fmt)
 
 
 # ===================================================================== remote backend

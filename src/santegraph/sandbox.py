@@ -7,9 +7,11 @@ into a temporary on-disk one). A query that reaches the deadline gets its worker
 (SIGKILL: its CPU is freed at once), a new worker is started for the next query, and the
 client gets ``503`` with ``query exceeded the time limit of N s``.
 
-The status must be known before the first byte is sent, so the answer is collected,
-chunk by chunk, into a ``SpooledTemporaryFile`` (in memory up to a few MiB, then on
-disk) and streamed to the client only once the worker reported completion.
+The worker writes the answer with pyoxigraph's own serialisers (``results.py``: the cap
+is counted on their output). The status must be known before the first byte is sent, so
+the answer is collected, chunk by chunk, into a :class:`Spool` (in memory up to a few
+MiB, then a temporary file) and streamed to the client only once the worker reported
+completion; a small answer crosses the pipe as one message.
 
 The remote backend has the same interface: the deadline bounds the whole HTTP exchange
 (each socket read waits at most for the time left), the connection is closed when it is
@@ -28,6 +30,7 @@ import os
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -59,6 +62,9 @@ BOOT_TIMEOUT = 30.0  # seconds a new worker process may take to start
 SPOOL_MEMORY = 4 * 1024 * 1024  # bytes of an answer kept in memory before spilling to disk
 TRUNCATED_HEADER = "X-Santegraph-Truncated"
 LIMIT_HEADER = "X-Santegraph-Result-Limit"
+# Worker -> server messages (``send_bytes``), tagged by their first byte.
+READY, RELEASED, DATA, END, ERROR = b"r", b"R", b"d", b"e", b"x"
+_END = struct.Struct("<q?")  # END: rows or triples written (-1: not counted), truncated
 
 
 class QueryTimeout(SantegraphError):
@@ -67,6 +73,41 @@ class QueryTimeout(SantegraphError):
 
 class QueryBusy(SantegraphError):
     """Every query worker stayed busy until the deadline; the query never started."""
+
+
+class Spool:
+    """An answer's bytes: in memory up to SPOOL_MEMORY, the rest in a temporary file."""
+
+    def __init__(self):
+        self.chunks: list[bytes] = []
+        self.file = None
+        self.size = 0
+
+    def write(self, data) -> int:
+        size = len(data)
+        if self.file is None and self.size + size > SPOOL_MEMORY:
+            self.file = tempfile.TemporaryFile(prefix="santegraph-answer-")
+        if self.file is None:
+            self.chunks.append(bytes(data))
+        else:
+            self.file.write(data)
+        self.size += size
+        return size
+
+    def flush(self) -> None:
+        pass
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.chunks
+        if self.file is not None:
+            self.file.seek(0)
+            while chunk := self.file.read(CHUNK):
+                yield chunk
+
+    def close(self) -> None:
+        self.chunks = []
+        if self.file is not None:
+            self.file.close()
 
 
 class SpooledAnswer:
@@ -79,24 +120,18 @@ class SpooledAnswer:
     def __init__(
         self,
         media_type: str,
-        spool,
+        spool: Spool,
         *,
-        head: bytes = b"",
         truncated: bool = False,
         limit: int = 0,
         count: int | None = None,
     ):
-        self.media_type, self.spool, self.head = media_type, spool, head
+        self.media_type, self.spool = media_type, spool
         self.truncated, self.limit, self.count = truncated, limit, count
-        spool.seek(0, os.SEEK_END)
-        self.size = len(head) + spool.tell()
+        self.size = spool.size
 
     def __iter__(self) -> Iterator[bytes]:
-        if self.head:
-            yield self.head
-        self.spool.seek(0)
-        while chunk := self.spool.read(CHUNK):
-            yield chunk
+        yield from self.spool
         self.close()
 
     def read(self) -> bytes:
@@ -107,10 +142,6 @@ class SpooledAnswer:
 
     def __del__(self) -> None:  # a response never iterated nor closed (e.g. a test client)
         self.spool.close()
-
-
-def _spool():
-    return tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY, prefix="santegraph-answer-")
 
 
 class QueryRunner(ABC):
@@ -199,11 +230,13 @@ class _Worker:
 class EmbeddedRunner(QueryRunner):
     """A pool of worker processes over a snapshot refreshed after every write.
 
-    When all workers are busy a query waits for one, within its own deadline; if none
-    frees up in time it is refused with QueryBusy (never started).
+    The pool starts empty and grows with concurrency, up to ``workers``, keeping one idle
+    worker ahead of demand (a single client uses two). When all ``workers`` are busy a
+    query waits for one, within its own deadline; if none frees up in time it is refused
+    with QueryBusy (never started).
     """
 
-    def __init__(self, store: EmbeddedStore, *, timeout: float, limit: int, workers: int = 2):
+    def __init__(self, store: EmbeddedStore, *, timeout: float, limit: int, workers: int = 8):
         super().__init__(timeout, limit)
         self.store, self.size = store, max(1, workers)
         self._lock = threading.Condition()
@@ -252,7 +285,7 @@ class EmbeddedRunner(QueryRunner):
 
     # ------------------------------------------------------------------ one query
     def _collect(self, worker: _Worker, deadline: float | None, media_type: str, limit: int):
-        spool = _spool()
+        spool = Spool()
         try:
             while True:
                 remaining = _remaining(deadline)
@@ -261,24 +294,27 @@ class EmbeddedRunner(QueryRunner):
                     log.warning("query stopped at the %g s time limit", self.timeout)
                     raise self._timeout_error()
                 try:
-                    message = worker.conn.recv()
+                    message = worker.conn.recv_bytes()
                 except (EOFError, OSError) as exc:
                     code = worker.process.poll()
                     raise StoreError(f"the query worker stopped unexpectedly ({code})") from exc
-                kind = message[0]
-                if kind == "data":
-                    spool.write(message[1])
-                elif kind == "done":
+                kind = message[:1]
+                if kind == DATA:
+                    spool.write(message[1:])
+                elif kind == END:
                     worker.idle = True
-                    _, count, truncated = message
-                    outcome = results.Outcome(count, truncated)
-                    head = results.prelude(media_type, outcome, limit) if count >= 0 else b""
+                    count, truncated = _END.unpack_from(message, 1)
+                    spool.write(message[1 + _END.size :])
                     return SpooledAnswer(
-                        media_type, spool, head=head, truncated=truncated, limit=limit, count=count
+                        media_type,
+                        spool,
+                        truncated=bool(truncated),
+                        limit=limit,
+                        count=None if count < 0 else count,
                     )
-                elif kind == "error":
+                elif kind == ERROR:
                     worker.idle = True
-                    raise QueryError(message[1])
+                    raise QueryError(message[1:].decode("utf-8", "replace"))
                 else:  # pragma: no cover - protocol bug
                     raise StoreError(f"unexpected message from a query worker: {kind!r}")
         except BaseException:
@@ -290,7 +326,7 @@ class EmbeddedRunner(QueryRunner):
     def _booted(worker: _Worker) -> bool:
         if not worker.ready:
             try:
-                worker.ready = worker.conn.poll(0) and worker.conn.recv() == "ready"
+                worker.ready = worker.conn.poll(0) and worker.conn.recv_bytes() == READY
             except (EOFError, OSError):
                 pass
         return worker.ready
@@ -300,7 +336,7 @@ class EmbeddedRunner(QueryRunner):
         if worker.ready:
             return
         try:
-            ready = worker.conn.poll(BOOT_TIMEOUT) and worker.conn.recv() == "ready"
+            ready = worker.conn.poll(BOOT_TIMEOUT) and worker.conn.recv_bytes() == READY
         except (EOFError, OSError):
             ready = False
         if not ready:
@@ -325,14 +361,14 @@ class EmbeddedRunner(QueryRunner):
                 self._idle.remove(worker)
                 self._workers.remove(worker)
             if not self._idle and len(self._workers) < self.size:
-                # start every missing worker now: they boot (~0.3 s) in parallel
-                for _ in range(self.size - len(self._workers)):
-                    worker = self._spawn()
-                    self._workers.append(worker)
-                    self._idle.append(worker)
-            if self._idle:  # a booted worker if there is one, else the oldest
-                worker = next((w for w in self._idle if self._booted(w)), self._idle[0])
+                self._grow()  # this query waits for it to boot (~0.3 s)
+            if self._idle:
+                # the most recently used booted worker (its caches are warm), else the oldest
+                booted = (w for w in reversed(self._idle) if self._booted(w))
+                worker = next(booted, self._idle[0])
                 self._idle.remove(worker)
+                if not self._idle and len(self._workers) < self.size:
+                    self._grow()  # one step ahead: the next concurrent query finds it booted
                 return worker
             remaining = _remaining(deadline)
             if remaining is not None and remaining <= 0:
@@ -341,6 +377,12 @@ class EmbeddedRunner(QueryRunner):
                     "try again later"
                 )
             self._lock.wait(remaining)
+
+    def _grow(self) -> None:
+        """One more worker (the pool grows with concurrency, up to ``size``)."""
+        worker = self._spawn()
+        self._workers.append(worker)
+        self._idle.append(worker)
 
     def _spawn(self) -> _Worker:
         """A fresh interpreter (never a fork of this process, which holds RocksDB handles
@@ -415,7 +457,7 @@ class EmbeddedRunner(QueryRunner):
         for worker in stale:
             try:
                 worker.conn.send("release")
-                if not worker.conn.poll(5) or worker.conn.recv() != "released":
+                if not worker.conn.poll(5) or worker.conn.recv_bytes() != RELEASED:
                     raise OSError("no answer")
             except (OSError, EOFError):
                 self._kill(worker)
@@ -489,21 +531,26 @@ def _cleanup(workers: list[_Worker], snapshots: list[_Snapshot]) -> None:
 
 # ---------------------------------------------------------------------- in the worker
 class _PipeWriter:
-    """A binary file-like object sending ~64 KiB ``("data", bytes)`` messages."""
+    """A binary file-like object sending the answer as ~64 KiB DATA messages; the last
+    bytes travel with the END message (a small answer is one message)."""
 
-    def __init__(self, conn):
+    def __init__(self, conn: Connection):
         self.conn, self.buffer = conn, bytearray()
 
     def write(self, data) -> int:
         self.buffer += data
         if len(self.buffer) >= CHUNK:
-            self.flush()
+            self.conn.send_bytes(DATA + self.buffer)
+            self.buffer = bytearray()
         return len(data)
 
     def flush(self) -> None:
-        if self.buffer:
-            self.conn.send(("data", bytes(self.buffer)))
-            self.buffer = bytearray()
+        pass
+
+    def end(self, outcome: results.Outcome) -> None:
+        count = -1 if outcome.count is None else outcome.count
+        self.conn.send_bytes(END + _END.pack(count, outcome.truncated) + self.buffer)
+        self.buffer = bytearray()
 
 
 def _worker_main(fd: int) -> None:
@@ -511,7 +558,7 @@ def _worker_main(fd: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; it stops us
     _die_with_parent()
     conn = Connection(fd)
-    conn.send("ready")
+    conn.send_bytes(READY)
     opened: tuple[str, ox.Store] | None = None
     while True:
         try:
@@ -522,22 +569,22 @@ def _worker_main(fd: int) -> None:
             return
         if task == "release":
             opened = None  # closes the store (the main process deletes the snapshot)
-            conn.send("released")
+            conn.send_bytes(RELEASED)
             continue
         db, query, media_type, default_graphs, named_graphs, limit = task
         if opened is None or opened[0] != db:
             opened = None  # close the previous snapshot before opening the next
             opened = (db, ox.Store.read_only(db))
+        out = _PipeWriter(conn)
         try:
-            out = _PipeWriter(conn)
             graphs = default_graphs, named_graphs
             outcome = _evaluate(opened[1], out, query, media_type, *graphs, limit)
         except SyntaxError as exc:
-            conn.send(("error", f"SPARQL syntax error: {exc.msg}"))
+            conn.send_bytes(ERROR + f"SPARQL syntax error: {exc.msg}".encode())
         except (OSError, RuntimeError, ValueError, TypeError) as exc:
-            conn.send(("error", f"query failed: {exc}"))
+            conn.send_bytes(ERROR + f"query failed: {exc}".encode())
         else:
-            conn.send(("done", outcome.count, outcome.truncated))
+            out.end(outcome)
 
 
 def _die_with_parent() -> None:
@@ -560,20 +607,7 @@ def _evaluate(
         result = store.query(query, default_graph=default, named_graphs=named)
     else:
         result = store.query(query, use_default_graph_as_union=True, named_graphs=named)
-    return _write(result, media_type, limit, out)
-
-
-def _write(result, media_type: str, limit: int, out) -> results.Outcome:
-    if isinstance(result, ox.QueryBoolean):
-        result.serialize(out, ox.QueryResultsFormat.from_media_type(media_type))
-        outcome = results.Outcome(-1, False)
-    elif isinstance(result, ox.QueryTriples):
-        outcome = results.write_triples(out, media_type, result, limit)
-    else:
-        names = [v.value for v in result.variables]
-        outcome = results.write_solutions(out, media_type, names, result, limit)
-    out.flush()
-    return outcome
+    return results.write_result(out, media_type, result, limit)
 
 
 # ====================================================================== remote backend
@@ -607,7 +641,7 @@ class RemoteRunner(QueryRunner):
         chunks = _DeadlineChunks(response, deadline)
         # Virtuoso's JSON blank nodes fixed (a pattern N-Triples cannot hold unescaped)
         reader = _BnodeFixingReader(iter(chunks))
-        spool = _spool()
+        spool = Spool()
         try:
             with response:
                 if graph:
@@ -616,15 +650,9 @@ class RemoteRunner(QueryRunner):
                         for q in ox.parse(reader, format=ox.RdfFormat.N_TRIPLES)
                     )
                     outcome = results.write_triples(spool, media_type, triples, self.limit)
-                    head = b""
                 else:
                     parsed = ox.parse_query_results(reader, format=ox.QueryResultsFormat.JSON)
-                    if isinstance(parsed, ox.QueryBoolean):
-                        parsed.serialize(spool, ox.QueryResultsFormat.from_media_type(media_type))
-                        return SpooledAnswer(media_type, spool)
-                    names = [v.value for v in parsed.variables]
-                    outcome = results.write_solutions(spool, media_type, names, parsed, self.limit)
-                    head = results.prelude(media_type, outcome, self.limit)
+                    outcome = results.write_result(spool, media_type, parsed, self.limit)
         except BaseException as exc:
             spool.close()
             if chunks.timed_out:
@@ -637,7 +665,6 @@ class RemoteRunner(QueryRunner):
         return SpooledAnswer(
             media_type,
             spool,
-            head=head,
             truncated=outcome.truncated,
             limit=self.limit,
             count=outcome.count,

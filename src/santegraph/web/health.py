@@ -1,8 +1,14 @@
-"""`/healthz`: is the store reachable, which backend, how many triples."""
+"""`/healthz`: a liveness answer: is the store reachable, which backend, are writes on.
+
+It must stay cheap whatever the store's size (probes call it every few seconds), so it
+asks the store an ``ASK {}``, which reads no data: in process it proves the store is open,
+on the remote backend that the endpoint answers. Sizes (a count is a scan of the store)
+are in the dataset description at ``/.well-known/void``.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, url_for
 
 from .. import __version__
 from ..errors import SantegraphError
@@ -18,9 +24,10 @@ def healthz():
         "version": __version__,
         "backend": app_state.store.backend,
         "writes_enabled": app_state.settings.writes_enabled,
+        "dataset_description": url_for("linkeddata.void"),
     }
     try:
-        body["triples"] = app_state.store.count_triples()
+        app_state.store.ask("ASK {}")
     except SantegraphError as exc:
         return jsonify(status="unavailable", error=str(exc), **body), 503
     return jsonify(status="ok", **body)
