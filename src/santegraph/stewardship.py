@@ -261,9 +261,7 @@ class Stewardship:
         new = [_triple(q) for q in payload.quads]
         replaced = {t.subject for t in new if isinstance(t.subject, ox.NamedNode)}
         kept = _without_descriptions(current, replaced)
-        return self._propose_payload(
-            steward, graph, kept + new, payload, channel, source, comment
-        )
+        return self._propose_payload(steward, graph, kept + new, payload, channel, source, comment)
 
     def _propose_payload(self, steward, graph, triples, payload, channel, source, comment):
         """Propose ``triples`` as the content of ``graph``; the payload (moved to that
