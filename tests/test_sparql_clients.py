@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 import urllib.error
 
 import pytest
 import rdflib
 import requests
-import waitress
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
@@ -25,7 +23,7 @@ from santegraph.config import load_settings
 from santegraph.loading import Loader
 from santegraph.web import create_app
 
-from .conftest import BASE, MINI, free_port, wait_for_http
+from .conftest import BASE, MINI, live_server
 
 SG = rdflib.Namespace("https://w3id.org/santegraph/def#")
 SKOS = rdflib.Namespace("http://www.w3.org/2004/02/skos/core#")
@@ -43,35 +41,8 @@ def endpoint(store):
     """The URL of /sparql on a live waitress server over ``store`` with the tiny content."""
     settings = load_settings({"content_dir": str(MINI), "base_iri": BASE}, environ={})
     Loader(store, settings, progress=False).ensure_content()
-    app = create_app(settings, store=store)
-    port = free_port()
-    server = waitress.create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True, name="waitress-test")
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(base + "/healthz", timeout=20)
+    with live_server(create_app(settings, store=store)) as base:
         yield base + "/sparql"
-    finally:
-        stop(server, thread)
-
-
-def stop(server, thread: threading.Thread) -> None:
-    """Stop the worker threads, then close every socket from inside waitress's loop thread
-    so that its loop ends cleanly.
-
-    (``server.close()`` from here would close descriptors the loop is polling, and a
-    worker finishing a request would pull the closed trigger.)
-    """
-
-    def close_all():
-        for dispatcher in list(server._map.values()):
-            dispatcher.close()
-
-    server.task_dispatcher.shutdown()
-    server.trigger.pull_trigger(close_all)
-    thread.join(timeout=10)
-    assert not thread.is_alive()
 
 
 def wrapper(endpoint: str, query: str, fmt: str, method: str | None = None) -> SPARQLWrapper:
