@@ -48,11 +48,9 @@ def toile_from_graph(
     is not applied; a place must name exactly one territory, else 400 (the page then offers
     choices, a download cannot).
     """
-    from ..toile.build import build_toile, load_vocabulary
     from . import pages
 
-    cat = pages.catalogue()
-    vocab = load_vocabulary(store, cat)
+    vocab = pages.vocabulary()
     public = pages._choice(slug, "public/", vocab.publics)
     if public is None:
         return None
@@ -64,18 +62,11 @@ def toile_from_graph(
                 400, description="Lieu inconnu ou ambigu : choisissez-le sur la page de la toile."
             )
         place = found[0]
-    entries = pages.indexes().search.entries
-    return build_toile(
-        store,
-        cat,
-        public=public,
-        vocabulary=vocab,
+    return pages.make_toile(
+        public,
         besoin=pages._choice(besoin or "", "besoin/", vocab.besoins),
         role=pages._choice(role or "", "role/", vocab.roles),
-        places=[place.iri] if place else None,
-        place_label=place.label if place else "",
-        labels={e.iri: e.label for e in entries if e.category == "dispositif"},
-        acronyms={e.iri: e.acronym for e in entries if e.acronym},
+        place=place,
     )
 
 
