@@ -10,6 +10,7 @@ from bs4 import BeautifulSoup
 
 from santegraph.config import load_settings
 from santegraph.store import EmbeddedStore
+from santegraph.toile.pdf import unavailable_reason
 from santegraph.web import create_app
 
 from .conftest import BASE, ROOT
@@ -241,6 +242,8 @@ def test_the_toile_page_offers_downloads_print_and_embed_with_its_filters(loaded
     links = {a["href"] for a in page.select(".toile-telechargements a")}
     assert "/publics/professionnels-sante/toile.svg?role=accompagnement" in links
     assert "/publics/professionnels-sante/toile.csv?role=accompagnement" in links
+    pdf = "/publics/professionnels-sante/toile.pdf?papier=a3&role=accompagnement"
+    assert (pdf in links) == (not unavailable_reason())  # only where cairo loads
     assert "iframe" in page.select_one("textarea.toile-iframe").text
 
 
