@@ -220,3 +220,83 @@ def test_pages_listing_propositions_on_every_backend(store):
     client = create_app(settings, store=store).test_client()
     for url in ("/dispositifs/MDA", "/territoires/commune/59183", "/propositions"):
         assert client.get(url).status_code == 200, url
+
+
+def test_catalogue_query_actors_by_public_need_and_place_on_every_backend(store):
+    """queries/acteurs-par-public-et-lieu.rq (filters found first from the bound values):
+    narrower and broader publics and needs, places that contain or lie in the place; the
+    listed publics, needs and territories are those that matched."""
+    load(store)
+    query = QueryCatalogue(project_queries())["acteurs-par-public-et-lieu"].text
+
+    def run(**params):
+        bindings = {
+            k: [ox.NamedNode(BASE + v) for v in (vs if isinstance(vs, list) else [vs])]
+            for k, vs in params.items()
+        }
+        out = []
+        for row in store.select(query, bindings):
+
+            def split(key, row=row):
+                value = row.get(key)
+                return frozenset(value.value.split(" ; ")) - {""} if value is not None else set()
+
+            out.append(
+                (
+                    row["acteur"].value[len(BASE + "acteur/") :],
+                    split("publics"),
+                    split("besoins"),
+                    split("territoires"),
+                    split("selon"),
+                )
+            )
+        return out
+
+    everything = run()
+    assert [a for a, *_ in everything] == [
+        "ado-nord",
+        "aide-precarite",
+        "espace-lille",
+        "mda-dunkerque",
+    ]
+    assert everything[3][1:] == (
+        {"Adolescents"},
+        {"Prévention"},
+        {"Dunkerque"},
+        {"type de dispositif"},
+    )
+    # a public: itself, narrower (adolescents, jeunes handicapés) and broader ones
+    assert run(public="public/jeunes") == [
+        ("ado-nord", {"Adolescents"}, {"Dépistage"}, {"Nord"}, {"acteur"}),
+        ("espace-lille", {"Jeunes handicapés"}, {"Logement"}, {"Lille"}, {"service"}),
+        ("mda-dunkerque", {"Adolescents"}, {"Prévention"}, {"Dunkerque"}, {"type de dispositif"}),
+    ]
+    assert [a for a, *_ in run(public="public/jeunes-handicap")] == ["espace-lille"]
+    assert [a for a, *_ in run(public="public/precarite")] == ["aide-precarite"]
+    assert [a for a, *_ in run(public=["public/handicap", "public/precarite"])] == [
+        "aide-precarite",
+        "espace-lille",
+    ]
+    assert run(public="public/inconnu") == []
+    # a need: narrower (dépistage under prévention) and broader
+    assert [a for a, *_ in run(besoin="besoin/prevention")] == ["ado-nord", "mda-dunkerque"]
+    assert [a for a, *_ in run(besoin="besoin/depistage")] == ["ado-nord", "mda-dunkerque"]
+    # a place: territories containing it (département, EPCI) or inside it; only those listed
+    assert run(lieu="territoire/commune/59183") == [
+        ("ado-nord", {"Adolescents"}, {"Dépistage"}, {"Nord"}, {"acteur"}),
+        ("aide-precarite", {"Précarité"}, set(), {"Nord"}, {"acteur"}),
+        ("mda-dunkerque", {"Adolescents"}, {"Prévention"}, {"Dunkerque"}, {"type de dispositif"}),
+    ]
+    assert [a for a, *_ in run(lieu="territoire/epci/1")] == [
+        "ado-nord",
+        "aide-precarite",
+        "mda-dunkerque",
+    ]
+    assert len(run(lieu="territoire/departement/59")) == 4
+    assert run(
+        public="public/jeunes", besoin="besoin/logement", lieu="territoire/commune/59350"
+    ) == [("espace-lille", {"Jeunes handicapés"}, {"Logement"}, {"Lille"}, {"service"})]
+    assert [a for a, *_ in run(public="public/precarite", lieu="territoire/commune/59350")] == [
+        "aide-precarite"
+    ]
+    assert run(public="public/precarite", besoin="besoin/logement") == []

@@ -11,6 +11,7 @@ import pytest
 
 from santegraph.toile import svg as toile_svg
 from santegraph.toile.model import Sector, Toile, ToileActor, ToileLink
+from santegraph.toile.pdf import unavailable_reason as pdf_unavailable
 from santegraph.toile.svg import contrast_ratio, render_svg, text_color_on
 from santegraph.toile.table import COLUMNS, to_csv
 
@@ -360,3 +361,110 @@ def test_tools_macro_renders_links_and_iframe_code(client):
     assert soup.find("label", attrs={"for": code["id"]})
     assert code.text.startswith('<iframe src="http://localhost/publics/jeunes-moins-25-precarite/')
     assert "<c" not in code.text and "%3Cc" in code.text
+
+
+# ----------------------------------------------------------------------------- PDF
+def _pdf_pages(data: bytes) -> tuple[int, list[tuple[float, float]]]:
+    """(page count of the page tree, page sizes in points) read from cairo's PDF, whose
+    object dictionaries are plain text (only content streams are compressed)."""
+    count = int(re.search(rb"/Type /Pages\b[^>]*?/Count (\d+)", data, re.S).group(1))
+    boxes = [
+        (float(m.group(3)) - float(m.group(1)), float(m.group(4)) - float(m.group(2)))
+        for m in re.finditer(rb"/MediaBox \[ *([\d.]+) +([\d.]+) +([\d.]+) +([\d.]+) *\]", data)
+    ]
+    return count, boxes
+
+
+needs_cairo = pytest.mark.skipif(
+    bool(pdf_unavailable()),
+    reason=f"CairoSVG cannot load libcairo2 (Debian package libcairo2): {pdf_unavailable()}",
+)
+
+
+@needs_cairo
+@pytest.mark.parametrize(
+    ("query", "size", "name"),
+    [
+        ("", (841.89, 595.28), "toile-jeunes-moins-25-precarite-59350.pdf"),
+        ("&papier=a3", (1190.55, 841.89), "toile-jeunes-moins-25-precarite-59350-a3.pdf"),
+    ],
+)
+def test_pdf_download_is_one_landscape_page_of_the_chosen_paper(client, query, size, name):
+    r = client.get("/publics/jeunes-moins-25-precarite/toile.pdf?lieu=59350" + query)
+    assert r.status_code == 200
+    assert r.mimetype == "application/pdf"
+    assert r.data.startswith(b"%PDF-")
+    assert f'filename="{name}"' in r.headers["Content-Disposition"]
+    assert client.calls[-1] == ("jeunes-moins-25-precarite", None, "59350", None)
+    count, boxes = _pdf_pages(r.data)
+    assert count == 1
+    assert len(boxes) == 1
+    assert boxes[0] == pytest.approx(size, abs=0.05)
+
+
+@needs_cairo
+def test_pdf_page_holds_title_drawing_and_footer_in_its_margins():
+    from santegraph.toile.pdf import MARGIN_MM, PX_PER_MM, page_svg, render_pdf
+
+    toile = make_toile(60, links=20, hostile=True)
+    toile.need_label = "Santé mentale"
+    page = parse(page_svg(toile, paper="a4", footer="Source : https://exemple.fr/x?a=1&b=2"))
+    width, height = float(page.get("width")), float(page.get("height"))
+    assert (width, height) == pytest.approx((297 * PX_PER_MM, 210 * PX_PER_MM), abs=0.01)
+    texts = page.findall(SVG + "text")
+    assert texts[0].text.startswith("Toile des acteurs pour le public « Jeunes")
+    assert texts[1].text == "Besoin : Santé mentale"
+    assert texts[-1].text == "Source : https://exemple.fr/x?a=1&b=2"
+    drawing = page.find(SVG + "svg")
+    assert drawing.get("viewBox") and drawing_actor_total(drawing) == 60
+    margin = MARGIN_MM * PX_PER_MM
+    x, y = float(drawing.get("x")), float(drawing.get("y"))
+    w, h = float(drawing.get("width")), float(drawing.get("height"))
+    assert x >= margin - 0.01 and x + w <= width - margin + 0.01
+    assert y > float(texts[1].get("y")) and y + h < float(texts[-1].get("y"))
+    assert render_pdf(toile, paper="a3").startswith(b"%PDF-")  # hostile labels too
+
+
+def drawing_actor_total(root: ET.Element) -> int:
+    singles = root.findall(f".//{SVG}g[@class='acteur']")
+    groups = root.findall(f".//{SVG}g[@class='groupe']")
+    return len(singles) + sum(int(g.get("data-count")) for g in groups)
+
+
+@needs_cairo
+def test_pdf_refuses_an_unknown_paper(client):
+    r = client.get("/publics/jeunes-moins-25-precarite/toile.pdf?papier=a0")
+    assert r.status_code == 400
+    assert "a4 ou a3" in r.get_data(as_text=True)
+
+
+def test_without_cairo_the_pdf_is_503_in_french_and_no_link_is_offered(client, monkeypatch):
+    from flask import render_template_string
+
+    from santegraph.toile import pdf
+
+    macro = '{% from "toile/_tools.html" import toile_tools %}{{ toile_tools("p", {}) }}'
+    with client.application.test_request_context("/publics/p"):
+        here = render_template_string(macro)
+    assert ("/publics/p/toile.pdf?papier=a3" in here) == (not pdf.unavailable_reason())
+    monkeypatch.setattr(pdf, "unavailable_reason", lambda: "OSError: no library called cairo")
+    r = client.get("/publics/jeunes-moins-25-precarite/toile.pdf", headers={"Accept": "text/html"})
+    assert r.status_code == 503
+    from bs4 import BeautifulSoup
+
+    text = BeautifulSoup(r.data, "html.parser").get_text()
+    assert "Le PDF n'est pas disponible sur ce serveur (bibliothèque cairo absente)" in text
+    with client.application.test_request_context("/publics/p"):
+        without = render_template_string(macro)
+    assert "toile.pdf" not in without
+    assert "toile.svg" in without
+
+
+def test_unavailable_reason_names_what_failed_to_load(monkeypatch):
+    import sys
+
+    from santegraph.toile import pdf
+
+    monkeypatch.setitem(sys.modules, "cairosvg", None)  # import cairosvg -> ImportError
+    reason = pdf.unavailable_reason.__wrapped__()
+    assert reason.startswith("ModuleNotFoundError") and "cairosvg" in reason

@@ -10,6 +10,7 @@ from bs4 import BeautifulSoup
 
 from santegraph.config import load_settings
 from santegraph.store import EmbeddedStore
+from santegraph.toile.pdf import unavailable_reason
 from santegraph.web import create_app
 
 from .conftest import BASE, ROOT
@@ -241,4 +242,62 @@ def test_the_toile_page_offers_downloads_print_and_embed_with_its_filters(loaded
     links = {a["href"] for a in page.select(".toile-telechargements a")}
     assert "/publics/professionnels-sante/toile.svg?role=accompagnement" in links
     assert "/publics/professionnels-sante/toile.csv?role=accompagnement" in links
+    pdf = "/publics/professionnels-sante/toile.pdf?papier=a3&role=accompagnement"
+    assert (pdf in links) == (not unavailable_reason())  # only where cairo loads
     assert "iframe" in page.select_one("textarea.toile-iframe").text
+
+
+SMALL = """
+@prefix sg: <https://w3id.org/santegraph/def#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+sg:Association rdfs:subClassOf sg:Acteur .
+<public/jeunes> a sg:Public ; skos:prefLabel "Jeunes"@fr .
+<secteur/social> a sg:Secteur ; skos:prefLabel "Social"@fr ; sg:couleur "#1A85FF" .
+<acteur/a> a sg:Association ; skos:prefLabel "Mission locale"@fr ; sg:public <public/jeunes> ;
+    sg:secteur <secteur/social> .
+"""
+
+LATER = """
+@prefix sg: <https://w3id.org/santegraph/def#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<public/aidants> a sg:Public ; skos:prefLabel "Aidants"@fr .
+<secteur/insertion> a sg:Secteur ; skos:prefLabel "Insertion"@fr ; sg:couleur "#D35FB7" .
+<besoin/repit> a sg:Besoin ; skos:prefLabel "Répit"@fr .
+"""
+
+
+def test_what_the_pages_keep_between_requests_follows_every_write():
+    """Vocabulary, filter options and sectors are kept per store generation: a write
+    (here a new graph, then its removal) shows on the next request."""
+    store = EmbeddedStore(":memory:")
+
+    def turtle(text):
+        return list(ox.parse(text.encode(), format=ox.RdfFormat.TURTLE, base_iri=BASE))
+
+    store.replace_graphs({BASE + "graph/local/small": turtle(SMALL)})
+    settings = load_settings({"content_dir": str(ROOT), "base_iri": BASE}, environ={})
+    client = create_app(settings, store=store).test_client()
+
+    def sectors(soup):
+        return [li.text for li in soup.select("ul.secteurs li")]
+
+    soup = page(client, "/publics/jeunes")
+    assert cards(soup) == ["Mission locale"]
+    assert sectors(soup) == ["Social"]
+    assert [o["value"] for o in soup.select("#besoin option")] == [""]
+    page(client, "/publics/aidants", status=404)
+    page(client, "/publics/jeunes/toile.svg?besoin=repit")  # cached here too, filter unknown
+
+    store.replace_graphs({BASE + "graph/local/later": turtle(LATER)})
+    soup = page(client, "/publics/jeunes")
+    assert sectors(soup) == ["Insertion", "Social"]
+    assert [o["value"] for o in soup.select("#besoin option")] == ["", "repit"]
+    assert "Aidants" in page(client, "/publics").text
+    assert page(client, "/publics/aidants").h1.text.startswith("Qui s'occupe des aidants")
+
+    store.drop_graph(BASE + "graph/local/later")
+    soup = page(client, "/publics/jeunes")
+    assert sectors(soup) == ["Social"]
+    page(client, "/publics/aidants", status=404)
+    store.close()

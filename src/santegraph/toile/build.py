@@ -21,6 +21,7 @@ Every fact comes from named queries of ``queries/`` run with bound values:
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -44,20 +45,28 @@ def _nodes(iris: Iterable[str]) -> list[ox.NamedNode]:
 
 @dataclass
 class Hierarchy:
-    """A SKOS hierarchy held in memory: concept -> broader concepts."""
+    """A SKOS hierarchy held in memory: concept -> broader concepts.
+
+    Treat it as read-only once built: the pages keep one per store generation and
+    ``ancestors`` remembers its answers.
+    """
 
     broader: dict[str, set[str]]
     labels: dict[str, str]
+    _ancestors: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict, repr=False)
 
     def ancestors(self, concept: str) -> set[str]:
-        seen: set[str] = set()
-        todo = [concept]
-        while todo:
-            for parent in self.broader.get(todo.pop(), ()):
-                if parent not in seen:
-                    seen.add(parent)
-                    todo.append(parent)
-        return seen
+        known = self._ancestors.get(concept)
+        if known is None:
+            seen: set[str] = set()
+            todo = [concept]
+            while todo:
+                for parent in self.broader.get(todo.pop(), ()):
+                    if parent not in seen:
+                        seen.add(parent)
+                        todo.append(parent)
+            known = self._ancestors[concept] = frozenset(seen)
+        return set(known)
 
     def descendants(self, concept: str) -> set[str]:
         return {c for c in self.broader if concept in self.ancestors(c)}
@@ -231,12 +240,16 @@ def build_toile(
     place_label: str = "",
     labels: Mapping[str, str] | None = None,
     acronyms: Mapping[str, str] | None = None,
+    sectors: list[Sector] | None = None,
+    kinds: Mapping[str, KindFacts] | None = None,
 ) -> Toile:
     """The toile of ``public`` (IRI), optionally for a need, a role and a place.
 
     ``places`` are territory IRIs (several when a place has several IRIs, e.g. a name
     chosen among homonyms is one; an empty list or None means anywhere). ``labels`` and
     ``acronyms`` name kinds (from the search index); missing names fall back to the data.
+    ``sectors`` (:func:`load_sectors`) and ``kinds`` (:func:`kind_facts`) are the same for
+    every toile of a store: a caller that keeps them passes them, else they are queried.
     """
     labels = labels or {}
     acronyms = acronyms or {}
@@ -252,7 +265,8 @@ def build_toile(
     rows = store.select(catalogue["toile-acteurs"].text, bindings)
     actor_iris = sorted({_value(r, "acteur") for r in rows})
 
-    sectors = load_sectors(store, catalogue)
+    if sectors is None:
+        sectors = load_sectors(store, catalogue)
     by_iri = {s.iri: s for s in sectors}
     actors = actor_cards(store, catalogue, actor_iris, sectors=by_iri, acronyms=acronyms)
 
@@ -269,8 +283,9 @@ def build_toile(
                 seen.add(pair)
                 links.append(ToileLink(*pair))
 
-    facts = kind_facts(store, catalogue)
-    expected = expected_kinds(facts, publics, besoins, role)
+    if kinds is None:
+        kinds = kind_facts(store, catalogue)
+    expected = expected_kinds(kinds, publics, besoins, role)
     gaps = []
     if expected:
         check: dict = {"type": _nodes(expected)}
@@ -293,5 +308,5 @@ def build_toile(
         actors=actors,
         links=links,
         gaps=gaps,
-        sectors=sectors,
+        sectors=list(sectors),
     )

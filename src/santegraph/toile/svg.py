@@ -37,6 +37,7 @@ OTHERS = Sector(iri="", label="Autres", color="#767676")
 INK = "#1d2433"
 DARK_ON_FILL = "#111111"  # darker than INK: text on mid-tone fills such as #1A85FF
 LINK_COLOR = "#3b4252"
+FONTS = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -268,6 +269,13 @@ def _subtitle(toile: Toile) -> str:
     return " ; ".join(parts)
 
 
+def toile_title(toile: Toile) -> str:
+    """ "Toile des acteurs pour le public « … »" and its filters in words."""
+    title = f"Toile des acteurs pour le public « {toile.public_label} »"
+    subtitle = _subtitle(toile)
+    return f"{title} ({subtitle})" if subtitle else title
+
+
 def _actor_title(actor: ToileActor, sector: Sector) -> str:
     lines = [full_name(actor), f"Secteur : {sector.label}"]
     if actor.kinds:
@@ -327,8 +335,17 @@ def _link_path(a: Node, b: Node) -> str:
     return f"M{_num(sx)},{_num(sy)}Q{_num(cx)},{_num(cy)} {_num(ex)},{_num(ey)}"
 
 
-def render_svg(toile: Toile, *, title_id: str = "toile") -> str:
-    """The toile as an SVG document (UTF-8 text, no XML declaration needed)."""
+def render_svg(
+    toile: Toile,
+    *,
+    title_id: str = "toile",
+    box: tuple[float, float, float, float] | None = None,
+) -> str:
+    """The toile as an SVG document (UTF-8 text, no XML declaration needed).
+
+    ``box`` (x, y, width, height) places the drawing inside an enclosing SVG (the PDF
+    page): the drawing is fitted and centred there; by default it has its natural size.
+    """
     lay = layout(toile, title_id)
     nodes = lay.nodes
     node_of: dict[str, Node] = {}
@@ -347,10 +364,7 @@ def render_svg(toile: Toile, *, title_id: str = "toile") -> str:
         links.append((a, b))
 
     n_actors = len(toile.actors)
-    subtitle = _subtitle(toile)
-    title = f"Toile des acteurs pour le public « {toile.public_label} »"
-    if subtitle:
-        title += f" ({subtitle})"
+    title = toile_title(toile)
     sector_counts = ", ".join(f"{w.sector.label} : {len(w.actors)}" for w in lay.wedges)
     desc = (
         f"{n_actors} acteur{'s' if n_actors != 1 else ''} autour du public, "
@@ -387,15 +401,18 @@ def render_svg(toile: Toile, *, title_id: str = "toile") -> str:
     legend_h = (40 + rows * 28 + 64) * scale
     height = y1 - y0 + legend_h
 
+    if box is None:
+        size = f'width="{_num(width)}" height="{_num(height)}"'
+    else:
+        size = 'x="{}" y="{}" width="{}" height="{}"'.format(*map(_num, box))
     out: list[str] = []
     w = out.append
     w(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="toile" role="img" '
-        f'viewBox="{_num(x0)} {_num(y0)} {_num(width)} {_num(height)}" '
-        f'width="{_num(width)}" height="{_num(height)}" '
+        f'viewBox="{_num(x0)} {_num(y0)} {_num(width)} {_num(height)}" {size} '
         f"aria-labelledby={_attr(title_id + '-title')} "
         f"aria-describedby={_attr(title_id + '-desc')} "
-        f"font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif\">"
+        f'font-family="{FONTS}">'
     )
     w(f"<title id={_attr(title_id + '-title')}>{_text(title)}</title>")
     w(f"<desc id={_attr(title_id + '-desc')}>{_text(desc)}</desc>")
@@ -536,16 +553,24 @@ def render_svg(toile: Toile, *, title_id: str = "toile") -> str:
 
 
 def _label(node: Node, lines: list[str]) -> str:
-    """The node's label, centred under its circle, with a white halo over links and tints."""
+    """The node's label, centred under its circle, with a white halo over links and tints.
+
+    The halo is a white-stroked copy drawn first, not ``paint-order="stroke"``: renderers
+    without paint-order (CairoSVG for the PDF, some editors) would stroke over the glyphs.
+    """
     x = _num(node.x)
     spans = "".join(
         f'<tspan x="{x}" dy="{"0" if k == 0 else _num(LABEL_SIZE * 1.15)}">{_text(line)}</tspan>'
         for k, line in enumerate(lines)
     )
+    position = (
+        f'x="{x}" y="{_num(node.y + node.r + LABEL_SIZE + 2)}" text-anchor="middle" '
+        f'font-size="{LABEL_SIZE}"'
+    )
     return (
-        f'<text class="etiquette" x="{x}" y="{_num(node.y + node.r + LABEL_SIZE + 2)}" '
-        f'text-anchor="middle" font-size="{LABEL_SIZE}" fill="{INK}" stroke="#FFFFFF" '
-        f'stroke-width="3" stroke-linejoin="round" paint-order="stroke">{spans}</text>'
+        f'<text class="halo" aria-hidden="true" {position} fill="none" stroke="#FFFFFF" '
+        f'stroke-width="3" stroke-linejoin="round">{spans}</text>'
+        f'<text class="etiquette" {position} fill="{INK}">{spans}</text>'
     )
 
 

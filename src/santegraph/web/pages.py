@@ -10,9 +10,12 @@ into SPARQL); names, acronyms and places are looked up in the in-memory indexes 
 from __future__ import annotations
 
 import functools
+import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -29,11 +32,22 @@ from flask import (
 
 from ..queries import QueryCatalogue
 from ..search import CATEGORIES, IndexCache, Indexes, project_queries
-from ..toile.build import SG, build_toile, load_vocabulary
+from ..toile.build import (
+    SG,
+    KindFacts,
+    Vocabulary,
+    build_toile,
+    kind_facts,
+    load_sectors,
+    load_vocabulary,
+)
+from ..toile.model import Sector, Toile
 from . import state
 
 bp = Blueprint("pages", __name__)
 CACHE_KEY = "santegraph.pages.indexes"
+GENERATION_KEY = "santegraph.pages.per-generation"
+NAMES_KEY = "santegraph.pages.kind-names"
 MAX_HITS = 25
 
 
@@ -45,8 +59,13 @@ def _catalogue_at(path: str) -> QueryCatalogue:
     return QueryCatalogue(Path(path))
 
 
+@functools.cache
+def _queries_folder() -> str:
+    return str(project_queries())
+
+
 def catalogue() -> QueryCatalogue:
-    return _catalogue_at(str(project_queries()))
+    return _catalogue_at(_queries_folder())
 
 
 def base() -> str:
@@ -58,6 +77,112 @@ def indexes() -> Indexes:
     if cache is None:
         cache = current_app.extensions.setdefault(CACHE_KEY, IndexCache(catalogue, base()))
     return cache.get(state().store)
+
+
+class PerGeneration:
+    """Values derived from the store, computed once per store generation.
+
+    The embedded store bumps ``generation`` after every write and is its data's only
+    writer (one opener per directory), so what was derived at one generation holds until
+    the next. A store without a generation (remote: other clients may write) gets its
+    values computed on every call.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._store: object = None
+        self._generation: int | None = None
+        self._values: dict[str, Any] = {}
+
+    def get(self, store, name: str, compute: Callable[[], Any]) -> Any:
+        generation = getattr(store, "generation", None)
+        if generation is None:
+            return compute()
+        with self._lock:
+            if store is not self._store or generation != self._generation:
+                self._store, self._generation, self._values = store, generation, {}
+            if name in self._values:
+                return self._values[name]
+        # read before computing: a write during the computation bumps the generation
+        # after it, so a value that may mix both states is never kept for the new one
+        value = compute()
+        with self._lock:
+            if store is self._store and generation == self._generation:
+                self._values[name] = value
+        return value
+
+
+def per_generation(name: str, compute: Callable[[], Any]) -> Any:
+    cache = current_app.extensions.get(GENERATION_KEY)
+    if cache is None:
+        cache = current_app.extensions.setdefault(GENERATION_KEY, PerGeneration())
+    return cache.get(state().store, name, compute)
+
+
+def vocabulary() -> Vocabulary:
+    """Publics, needs and roles (two queries), once per store generation."""
+    return per_generation("vocabulary", lambda: load_vocabulary(state().store, catalogue()))
+
+
+def filter_options() -> dict[str, list[dict]]:
+    """The select options of the publics, needs and roles, once per store generation."""
+
+    def compute() -> dict[str, list[dict]]:
+        vocab = vocabulary()
+        return {
+            "publics": _options(vocab.publics, "public/"),
+            "besoins": _options(vocab.besoins, "besoin/"),
+            "roles": _options(vocab.roles, "role/"),
+        }
+
+    return per_generation("filter-options", compute)
+
+
+@dataclass(frozen=True)
+class ToileReference:
+    """What every toile of a store shares: sectors and what kinds state (gaps)."""
+
+    sectors: tuple[Sector, ...]
+    kinds: dict[str, KindFacts]
+
+
+def toile_reference() -> ToileReference:
+    def compute() -> ToileReference:
+        store, cat = state().store, catalogue()
+        return ToileReference(tuple(load_sectors(store, cat)), kind_facts(store, cat))
+
+    return per_generation("toile-reference", compute)
+
+
+def kind_names() -> tuple[dict[str, str], dict[str, str]]:
+    """(labels of dispositif kinds, acronyms) from the search index, once per index."""
+    idx = indexes()
+    cached = current_app.extensions.get(NAMES_KEY)
+    if cached is None or cached[0] is not idx:
+        labels = {e.iri: e.label for e in idx.search.entries if e.category == "dispositif"}
+        acronyms = {e.iri: e.acronym for e in idx.search.entries if e.acronym}
+        cached = current_app.extensions[NAMES_KEY] = (idx, labels, acronyms)
+    return cached[1], cached[2]
+
+
+def make_toile(public: str, *, besoin: str | None, role: str | None, place=None) -> Toile:
+    """The toile of a public (IRI) for the resolved filters (``place``: a search Place)."""
+    ref = toile_reference()
+    labels, acronyms = kind_names()
+    return build_toile(
+        state().store,
+        catalogue(),
+        public=public,
+        vocabulary=vocabulary(),
+        besoin=besoin,
+        role=role,
+        places=[place.iri] if place else None,
+        place_label=place.label if place else "",
+        labels=labels,
+        acronyms=acronyms,
+        sectors=list(ref.sectors),
+        kinds=ref.kinds,
+    )
 
 
 def select(name: str, bindings: dict | None = None) -> list[dict]:
@@ -174,16 +299,13 @@ def _figures() -> dict[str, int]:
 
 @bp.get("/")
 def home():
-    vocab = load_vocabulary(state().store, catalogue())
     places = [p for p in indexes().places.places if p.kind in ("tas", "departement", "epci")]
     return render_template(
         "index.html",
         triples=state().store.count_triples(),
         figures=_figures(),
-        publics=_options(vocab.publics, "public/"),
-        besoins=_options(vocab.besoins, "besoin/"),
-        roles=_options(vocab.roles, "role/"),
         places=places,
+        **filter_options(),
     )
 
 
@@ -247,8 +369,7 @@ def lieux_suggestions():
 
 @bp.get("/publics")
 def publics():
-    store, cat = state().store, catalogue()
-    vocab = load_vocabulary(store, cat)
+    vocab = vocabulary()
     served: dict[str, set[str]] = defaultdict(set)
     for row in select("toile-acteurs"):
         served[v(row, "public")].add(v(row, "acteur"))
@@ -258,7 +379,7 @@ def publics():
             (v(row, "besoin"), v(row, "besoinNom"), int(v(row, "ressources")))
         )
     items = []
-    for option in _options(vocab.publics, "public/"):
+    for option in filter_options()["publics"]:
         concept = option["iri"]
         actors = set()
         for p in vocab.publics.narrower_or_self(concept):
@@ -287,8 +408,7 @@ def _choice(slug: str, prefix: str, hierarchy) -> str | None:
 
 @bp.get("/publics/<slug>")
 def toile(slug: str):
-    store, cat = state().store, catalogue()
-    vocab = load_vocabulary(store, cat)
+    vocab = vocabulary()
     public = _choice(slug, "public/", vocab.publics)
     if public is None:
         abort(404, description="Ce public n'existe pas dans le graphe.")
@@ -315,20 +435,7 @@ def toile(slug: str):
     result = None
     svg = ""
     if not filters["lieu"] or place is not None:
-        labels = {e.iri: e.label for e in idx.search.entries if e.category == "dispositif"}
-        acronyms = {e.iri: e.acronym for e in idx.search.entries if e.acronym}
-        result = build_toile(
-            store,
-            cat,
-            public=public,
-            vocabulary=vocab,
-            besoin=besoin,
-            role=role,
-            places=[place.iri] if place else None,
-            place_label=place.label if place else "",
-            labels=labels,
-            acronyms=acronyms,
-        )
+        result = make_toile(public, besoin=besoin, role=role, place=place)
         svg = _svg(result)
 
     def with_filters(**changes):
@@ -342,9 +449,8 @@ def toile(slug: str):
         public=public,
         public_label=vocab.publics.labels[public],
         filters=filters,
-        besoins=_options(vocab.besoins, "besoin/"),
-        roles=_options(vocab.roles, "role/"),
-        publics=_options(vocab.publics, "public/"),
+        besoins=filter_options()["besoins"],
+        roles=filter_options()["roles"],
         place=place,
         choices=choices,
         suggestions=suggestions,

@@ -1,6 +1,9 @@
 """The toile's downloads and its embeddable page (blueprint ``toile``).
 
 * ``/publics/<slug>/toile.svg``: the drawing alone (``image/svg+xml``);
+* ``/publics/<slug>/toile.pdf?papier=a4|a3``: the drawing on one landscape page, with its
+  title and filters (``santegraph.toile.pdf``, CairoSVG); 503 where libcairo2 is missing,
+  and the toile page then offers no PDF link;
 * ``/publics/<slug>/toile.csv``: the list, one row per actor (``santegraph.toile.table``);
 * ``/publics/<slug>/embed``: a minimal page (drawing + list, no navigation) that any site
   may show in an ``<iframe>``; only this page sends ``frame-ancestors *``.
@@ -16,10 +19,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from markupsafe import Markup
 
 from ..errors import StoreError
+from ..toile import pdf
 from ..toile.model import Toile
 from ..toile.svg import OTHERS, render_svg, sector_color
 from ..toile.table import to_csv
@@ -48,11 +52,9 @@ def toile_from_graph(
     is not applied; a place must name exactly one territory, else 400 (the page then offers
     choices, a download cannot).
     """
-    from ..toile.build import build_toile, load_vocabulary
     from . import pages
 
-    cat = pages.catalogue()
-    vocab = load_vocabulary(store, cat)
+    vocab = pages.vocabulary()
     public = pages._choice(slug, "public/", vocab.publics)
     if public is None:
         return None
@@ -64,18 +66,11 @@ def toile_from_graph(
                 400, description="Lieu inconnu ou ambigu : choisissez-le sur la page de la toile."
             )
         place = found[0]
-    entries = pages.indexes().search.entries
-    return build_toile(
-        store,
-        cat,
-        public=public,
-        vocabulary=vocab,
+    return pages.make_toile(
+        public,
         besoin=pages._choice(besoin or "", "besoin/", vocab.besoins),
         role=pages._choice(role or "", "role/", vocab.roles),
-        places=[place.iri] if place else None,
-        place_label=place.label if place else "",
-        labels={e.iri: e.label for e in entries if e.category == "dispositif"},
-        acronyms={e.iri: e.acronym for e in entries if e.acronym},
+        place=place,
     )
 
 
@@ -147,6 +142,35 @@ def svg(slug: str):
     name = _file_name(slug, filters(), "svg")
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'
     response.headers["Content-Security-Policy"] = SVG_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.app_template_global()
+def toile_pdf_available() -> bool:
+    """Whether this server can make PDFs (CairoSVG and libcairo2 load)."""
+    return not pdf.unavailable_reason()
+
+
+@bp.get("/publics/<slug>/toile.pdf")
+def pdf_download(slug: str):
+    reason = pdf.unavailable_reason()
+    if reason:
+        abort(
+            503,
+            description="Le PDF n'est pas disponible sur ce serveur (bibliothèque cairo "
+            "absente) : téléchargez l'image SVG ou imprimez la page.",
+        )
+    paper = request.args.get("papier", "a4").strip().lower() or "a4"
+    if paper not in pdf.PAPERS:
+        abort(400, description="Papier inconnu : choisissez a4 ou a3.")
+    toile = load_toile(slug)
+    args = filters()
+    source = url_for("pages.toile", slug=slug, _external=True, **args)
+    body = pdf.render_pdf(toile, paper=paper, footer=f"Source : {source}")
+    response = Response(body, mimetype="application/pdf")
+    name = _file_name(slug, args | ({"papier": paper} if paper != "a4" else {}), "pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
