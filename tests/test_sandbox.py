@@ -148,10 +148,51 @@ def test_a_runaway_query_is_stopped_at_the_limit_while_others_are_answered(app):
     assert again_time < 1
 
 
-def test_all_workers_busy_is_a_503_within_the_limit(big_store):
-    runner = EmbeddedRunner(big_store, timeout=0.5, limit=10, workers=1)
+# 9,000,000 rows counted: about 1.3 s in a worker on the 2-core test machine
+SLOW_COUNT = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?a <{EX}rank> ?r . ?b <{EX}rank> ?r2 }}"
+
+
+def test_a_query_sharing_the_killed_worker_is_run_again_within_its_limit(big_store):
+    """Two queries in threads of one worker; the runaway's deadline kills the worker while
+    the other one is evaluating: that one is run again on the replacement and answers."""
+    timeout = 6
+    runner = EmbeddedRunner(big_store, timeout=timeout, limit=10, workers=1, threads=2)
     try:
-        taken = runner._acquire(None)  # the only worker, held as a runaway would
+        assert b'"7"' in runner.run(SIMPLE).read()  # snapshot made, worker booted
+        (pid,) = runner.worker_pids
+        outcome = {}
+
+        def runaway():
+            started = time.monotonic()
+            try:
+                runner.run(RUNAWAY)
+            except sandbox.QueryTimeout as exc:
+                outcome["runaway"] = str(exc), time.monotonic() - started
+
+        thread = threading.Thread(target=runaway)
+        started = time.monotonic()
+        thread.start()
+        time.sleep(timeout - 0.7 - (time.monotonic() - started))
+        assert runner.worker_pids == [pid]  # both queries on the same process
+        innocent_started = time.monotonic()
+        answer = runner.run(SLOW_COUNT)
+        innocent_time = time.monotonic() - innocent_started
+        thread.join(10)
+        body = json.loads(answer.read())
+    finally:
+        runner.close()
+    assert outcome["runaway"][0] == f"query exceeded the time limit of {timeout} s"
+    assert timeout <= outcome["runaway"][1] < timeout + 2
+    assert not alive(pid)
+    assert runner.reruns == 1  # it was evaluating when its worker was killed
+    assert body["results"]["bindings"][0]["n"]["value"] == "9000000"
+    assert innocent_time < timeout
+
+
+def test_all_workers_busy_is_a_503_within_the_limit(big_store):
+    runner = EmbeddedRunner(big_store, timeout=0.5, limit=10, workers=1, threads=1)
+    try:
+        taken = runner._acquire(None)  # the only slot, held as a runaway would
         started = time.monotonic()
         with pytest.raises(QueryBusy, match="query workers stayed busy"):
             runner.run(SIMPLE)
