@@ -243,6 +243,29 @@ def test_the_next_query_sees_a_write(app, big_store):
     assert values(get(app, count)[0], "n") == ["42"]
 
 
+def test_an_old_snapshot_lives_until_the_last_query_reading_it_ends(big_store):
+    """One worker: a write while a query reads the old snapshot; a query after the write,
+    in the same worker, sees it; the old snapshot goes when the slow query has answered."""
+    runner = EmbeddedRunner(big_store, timeout=30, limit=10, workers=1, threads=2)
+    try:
+        runner.run(SIMPLE).read()
+        old = runner._current.folder
+        slow = {}
+        thread = threading.Thread(target=lambda: slow.update(body=runner.run(SLOW_COUNT).read()))
+        thread.start()
+        time.sleep(0.3)  # evaluating on the old snapshot
+        big_store.replace_graphs({GRAPH: quads(40)})
+        count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+        assert b'"40"' in runner.run(count).read()
+        assert old.exists()  # still read by the slow query
+        thread.join(30)
+        assert b'"9000000"' in slow["body"]  # 3000 x 3000: the old snapshot's answer
+        assert not old.exists()  # closed by the worker (before its answer), then deleted
+        assert len(runner.worker_pids) == 1
+    finally:
+        runner.close()
+
+
 def test_snapshots_are_deleted_when_the_runner_closes(app):
     get(app, SIMPLE)
     runner = runner_of(app)
