@@ -20,6 +20,7 @@ import pytest
 
 from santegraph import results, sandbox
 from santegraph.config import load_settings
+from santegraph.errors import StoreError
 from santegraph.sandbox import EmbeddedRunner, QueryBusy
 from santegraph.store import EmbeddedStore, RemoteStore
 from santegraph.web import create_app
@@ -187,6 +188,35 @@ def test_a_query_sharing_the_killed_worker_is_run_again_within_its_limit(big_sto
     assert runner.reruns == 1  # it was evaluating when its worker was killed
     assert body["results"]["bindings"][0]["n"]["value"] == "9000000"
     assert innocent_time < timeout
+
+
+def test_queries_on_a_worker_that_dies_fail_and_the_pool_recovers(big_store):
+    """Killed from outside (OOM...): not run again, since one of them may be the cause."""
+    runner = EmbeddedRunner(big_store, timeout=30, limit=10, workers=1, threads=2)
+    try:
+        runner.run(SIMPLE).read()
+        (pid,) = runner.worker_pids
+        errors = []
+
+        def slow():
+            try:
+                runner.run(SLOW_COUNT)
+            except StoreError as exc:
+                errors.append(str(exc))
+
+        threads = [threading.Thread(target=slow) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.3)  # both evaluating in the one worker
+        os.kill(pid, 9)
+        for thread in threads:
+            thread.join(30)
+        assert errors == ["the query worker stopped unexpectedly (-9)"] * 2
+        assert runner.reruns == 0
+        assert b'"7"' in runner.run(SIMPLE).read()  # on a new worker
+        assert pid not in runner.worker_pids
+    finally:
+        runner.close()
 
 
 def test_all_workers_busy_is_a_503_within_the_limit(big_store):
