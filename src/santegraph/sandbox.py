@@ -771,7 +771,7 @@ def _run_task(state: _WorkerState, db: str, out: _PipeWriter, *task) -> None:
             outcome = _evaluate(state.store(db), out, *task)
         except SyntaxError as exc:
             message = f"SPARQL syntax error: {exc.msg}"
-        except (OSError, RuntimeError, ValueError, TypeError) as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure must end this query's wait
             message = f"query failed: {exc}"
         else:
             message = None
