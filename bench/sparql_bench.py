@@ -421,6 +421,7 @@ def santegraph_design(overrides: dict[str, str]) -> dict:
     return {
         "runner": runner.__name__ if runner else "none",
         "query_workers": getattr(settings, "query_workers", None),
+        "query_threads": getattr(settings, "query_threads", None),
         "threads": settings.threads,
         "pool_grows": True,  # the pool grows with concurrency up to query_workers
         "summary": (sandbox.__doc__ or "").strip().splitlines()[0],
@@ -489,7 +490,13 @@ def render(report: dict) -> str:
         + ".",
         f"- santegraph `/sparql`: {design['runner']} with "
         + ("up to " if design.get("pool_grows") else "")
-        + f"{design['query_workers']} query worker processes, waitress with "
+        + f"{design['query_workers']} query worker processes"
+        + (
+            f" of {design['query_threads']} query threads each"
+            if design.get("query_threads")
+            else ""
+        )
+        + ", waitress with "
         f"{design['threads']} threads; "
         f"`SANTEGRAPH_QUERY_TIMEOUT={SANTEGRAPH_ENV['SANTEGRAPH_QUERY_TIMEOUT']}`, "
         f"`SANTEGRAPH_RESULT_LIMIT={SANTEGRAPH_ENV['SANTEGRAPH_RESULT_LIMIT']}` "

@@ -20,6 +20,7 @@ import pytest
 
 from santegraph import results, sandbox
 from santegraph.config import load_settings
+from santegraph.errors import StoreError
 from santegraph.sandbox import EmbeddedRunner, QueryBusy
 from santegraph.store import EmbeddedStore, RemoteStore
 from santegraph.web import create_app
@@ -148,10 +149,80 @@ def test_a_runaway_query_is_stopped_at_the_limit_while_others_are_answered(app):
     assert again_time < 1
 
 
-def test_all_workers_busy_is_a_503_within_the_limit(big_store):
-    runner = EmbeddedRunner(big_store, timeout=0.5, limit=10, workers=1)
+# 9,000,000 rows counted: about 1.3 s in a worker on the 2-core test machine
+SLOW_COUNT = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?a <{EX}rank> ?r . ?b <{EX}rank> ?r2 }}"
+
+
+def test_a_query_sharing_the_killed_worker_is_run_again_within_its_limit(big_store):
+    """Two queries in threads of one worker; the runaway's deadline kills the worker while
+    the other one is evaluating: that one is run again on the replacement and answers."""
+    timeout = 6
+    runner = EmbeddedRunner(big_store, timeout=timeout, limit=10, workers=1, threads=2)
     try:
-        taken = runner._acquire(None)  # the only worker, held as a runaway would
+        assert b'"7"' in runner.run(SIMPLE).read()  # snapshot made, worker booted
+        (pid,) = runner.worker_pids
+        outcome = {}
+
+        def runaway():
+            started = time.monotonic()
+            try:
+                runner.run(RUNAWAY)
+            except sandbox.QueryTimeout as exc:
+                outcome["runaway"] = str(exc), time.monotonic() - started
+
+        thread = threading.Thread(target=runaway)
+        started = time.monotonic()
+        thread.start()
+        time.sleep(timeout - 0.7 - (time.monotonic() - started))
+        assert runner.worker_pids == [pid]  # both queries on the same process
+        innocent_started = time.monotonic()
+        answer = runner.run(SLOW_COUNT)
+        innocent_time = time.monotonic() - innocent_started
+        thread.join(10)
+        body = json.loads(answer.read())
+    finally:
+        runner.close()
+    assert outcome["runaway"][0] == f"query exceeded the time limit of {timeout} s"
+    assert timeout <= outcome["runaway"][1] < timeout + 2
+    assert not alive(pid)
+    assert runner.reruns == 1  # it was evaluating when its worker was killed
+    assert body["results"]["bindings"][0]["n"]["value"] == "9000000"
+    assert innocent_time < timeout
+
+
+def test_queries_on_a_worker_that_dies_fail_and_the_pool_recovers(big_store):
+    """Killed from outside (OOM...): not run again, since one of them may be the cause."""
+    runner = EmbeddedRunner(big_store, timeout=30, limit=10, workers=1, threads=2)
+    try:
+        runner.run(SIMPLE).read()
+        (pid,) = runner.worker_pids
+        errors = []
+
+        def slow():
+            try:
+                runner.run(SLOW_COUNT)
+            except StoreError as exc:
+                errors.append(str(exc))
+
+        threads = [threading.Thread(target=slow) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.3)  # both evaluating in the one worker
+        os.kill(pid, 9)
+        for thread in threads:
+            thread.join(30)
+        assert errors == ["the query worker stopped unexpectedly (-9)"] * 2
+        assert runner.reruns == 0
+        assert b'"7"' in runner.run(SIMPLE).read()  # on a new worker
+        assert pid not in runner.worker_pids
+    finally:
+        runner.close()
+
+
+def test_all_workers_busy_is_a_503_within_the_limit(big_store):
+    runner = EmbeddedRunner(big_store, timeout=0.5, limit=10, workers=1, threads=1)
+    try:
+        taken = runner._acquire(None)  # the only slot, held as a runaway would
         started = time.monotonic()
         with pytest.raises(QueryBusy, match="query workers stayed busy"):
             runner.run(SIMPLE)
@@ -200,6 +271,29 @@ def test_the_next_query_sees_a_write(app, big_store):
     assert not first.exists()  # no worker holds the old snapshot any more: deleted
     big_store.add_to_graphs({EX + "other": quads(2)})
     assert values(get(app, count)[0], "n") == ["42"]
+
+
+def test_an_old_snapshot_lives_until_the_last_query_reading_it_ends(big_store):
+    """One worker: a write while a query reads the old snapshot; a query after the write,
+    in the same worker, sees it; the old snapshot goes when the slow query has answered."""
+    runner = EmbeddedRunner(big_store, timeout=30, limit=10, workers=1, threads=2)
+    try:
+        runner.run(SIMPLE).read()
+        old = runner._current.folder
+        slow = {}
+        thread = threading.Thread(target=lambda: slow.update(body=runner.run(SLOW_COUNT).read()))
+        thread.start()
+        time.sleep(0.3)  # evaluating on the old snapshot
+        big_store.replace_graphs({GRAPH: quads(40)})
+        count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+        assert b'"40"' in runner.run(count).read()
+        assert old.exists()  # still read by the slow query
+        thread.join(30)
+        assert b'"9000000"' in slow["body"]  # 3000 x 3000: the old snapshot's answer
+        assert not old.exists()  # closed by the worker (before its answer), then deleted
+        assert len(runner.worker_pids) == 1
+    finally:
+        runner.close()
 
 
 def test_snapshots_are_deleted_when_the_runner_closes(app):

@@ -90,11 +90,17 @@ class Settings:
         "a cut answer says so with `X-Santegraph-Truncated: true`. `0`: no cap.",
     )
     query_workers: int = _setting(
-        8,
-        "Embedded backend: most worker processes evaluating public /sparql queries at once "
-        "(each on a snapshot of the store, ~150 MiB resident at 2.5 M quads); the pool "
-        "grows with concurrency, one idle worker ahead. When all are busy a query waits "
-        "for one within its time limit.",
+        2,
+        "Embedded backend: most worker processes evaluating public /sparql queries (each "
+        "on a snapshot of the store, ~150 MiB resident at 2.5 M quads, caches not shared "
+        "between processes); the pool grows with concurrency, one unused worker ahead.",
+    )
+    query_threads: int = _setting(
+        4,
+        "Embedded backend: most public /sparql queries one worker process runs at once, in "
+        "threads sharing its snapshot and caches. When every slot of every worker is taken "
+        "a query waits within its time limit; a query stopped at the limit kills its "
+        "worker, and the other queries it ran are run again elsewhere.",
     )
     max_upload_bytes: int = _setting(
         10 * 1024 * 1024, "Largest request body (uploads, SPARQL POST) accepted, in bytes."
