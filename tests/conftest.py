@@ -263,3 +263,22 @@ def live_server(app, threads: int = 4):
         server.task_dispatcher.shutdown()
         server.trigger.pull_trigger(close_all)
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def run(tmp_path, capsys, monkeypatch):
+    """The CLI in process (``main(argv)``) against a fresh on-disk store under tmp_path and
+    the tiny content tree: ``run(*args) -> (exit code, stdout, stderr)``."""
+    from santegraph.cli import main
+
+    for name in ("SANTEGRAPH_CONFIG", "SANTEGRAPH_BACKEND", "SANTEGRAPH_STORE_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    common = ["--store-path", str(tmp_path / "store"), "--content-dir", str(MINI), "--no-progress"]
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = main([*common, *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return invoke

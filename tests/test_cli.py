@@ -11,22 +11,6 @@ from santegraph.config import settings_doc
 from .conftest import MINI, SUBMISSIONS
 
 
-@pytest.fixture
-def run(tmp_path, capsys, monkeypatch):
-    """Run the CLI against a fresh on-disk store and the tiny content tree."""
-    for name in ("SANTEGRAPH_CONFIG", "SANTEGRAPH_BACKEND", "SANTEGRAPH_STORE_PATH"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    common = ["--store-path", str(tmp_path / "store"), "--content-dir", str(MINI), "--no-progress"]
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main([*common, *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
-
-
 def test_help_lists_every_command_with_examples(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["--help"])

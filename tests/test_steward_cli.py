@@ -15,28 +15,18 @@ import pytest
 from santegraph.auth import credential_line
 from santegraph.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 
-from .conftest import MINI, SUBMISSIONS
+from .conftest import SUBMISSIONS
 
 TOKEN = "jeton-cli-de-test-" + "t" * 24
 
 
 @pytest.fixture
-def run(tmp_path, capsys, monkeypatch):
-    """The CLI over a fresh on-disk store with the tiny content, one steward configured."""
-    for name in ("SANTEGRAPH_CONFIG", "SANTEGRAPH_BACKEND", "SANTEGRAPH_STORE_PATH"):
-        monkeypatch.delenv(name, raising=False)
+def run(run, monkeypatch):
+    """The CLI (conftest) with the tiny content loaded and one steward configured."""
     monkeypatch.setenv("SANTEGRAPH_STEWARD_TOKENS", credential_line("Marie Martin", TOKEN))
     monkeypatch.setenv("SANTEGRAPH_STEWARD_TOKEN", TOKEN)
-    monkeypatch.chdir(tmp_path)
-    common = ["--store-path", str(tmp_path / "store"), "--content-dir", str(MINI), "--no-progress"]
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main([*common, *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    assert invoke("load")[0] == EXIT_OK
-    return invoke
+    assert run("load")[0] == EXIT_OK
+    return run
 
 
 def graphs(run) -> list[str]:

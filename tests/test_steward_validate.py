@@ -11,7 +11,7 @@ import json
 import pytest
 from bs4 import BeautifulSoup
 
-from santegraph.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
+from santegraph.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from santegraph.config import load_settings
 from santegraph.csvtemplates import ACTEURS, columns_markdown, parse_csv, template_csv
 from santegraph.errors import InputError
@@ -84,20 +84,11 @@ def test_wrong_header_lists_the_expected_columns():
 
 # ------------------------------------------------------------------ the CLI
 @pytest.fixture
-def run(tmp_path, capsys, monkeypatch):
-    for name in ("SANTEGRAPH_CONFIG", "SANTEGRAPH_BACKEND", "SANTEGRAPH_STORE_PATH"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    common = ["--store-path", str(tmp_path / "store"), "--content-dir", str(MINI), "--no-progress"]
-    assert main([*common, "load"]) == EXIT_OK
-    capsys.readouterr()
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main([*common, *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
+def run(run):
+    """The CLI (conftest) with the tiny content already loaded."""
+    code, _, _ = run("load")
+    assert code == EXIT_OK
+    return run
 
 
 def _write(tmp_path, name, data):

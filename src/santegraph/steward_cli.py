@@ -160,9 +160,13 @@ def describe(proposal: Proposal) -> str:
     return "\n".join(lines)
 
 
+def _service(args, settings: Settings, store: GraphStore) -> Stewardship:
+    return Stewardship(store, settings, Loader(store, settings, progress=args.progress))
+
+
 def cmd_submit(args, settings: Settings, store: GraphStore) -> int:
     steward = _steward(args, settings)
-    service = Stewardship(store, settings, Loader(store, settings, progress=args.progress))
+    service = _service(args, settings, store)
     payload = _payload(service.loader, args.file, settings)
     proposal = service.propose_deposit(
         steward, payload, channel="cli", source=args.file.name, comment=args.comment
@@ -172,7 +176,7 @@ def cmd_submit(args, settings: Settings, store: GraphStore) -> int:
 
 def cmd_correct(args, settings: Settings, store: GraphStore) -> int:
     steward = _steward(args, settings)
-    service = Stewardship(store, settings, Loader(store, settings, progress=args.progress))
+    service = _service(args, settings, store)
     payload = _payload(service.loader, args.file, settings)
     proposal = service.propose_correction(
         steward, args.graph, payload, channel="cli", source=args.file.name, comment=args.comment
@@ -182,7 +186,7 @@ def cmd_correct(args, settings: Settings, store: GraphStore) -> int:
 
 def cmd_withdraw(args, settings: Settings, store: GraphStore) -> int:
     steward = _steward(args, settings)
-    service = Stewardship(store, settings, Loader(store, settings, progress=args.progress))
+    service = _service(args, settings, store)
     proposal = service.propose_withdrawal(steward, args.graph, channel="cli", comment=args.comment)
     return _finish(args, service, proposal)
 

@@ -281,12 +281,16 @@ class Stewardship:
     def propose_withdrawal(
         self, steward: Steward, graph: str, *, channel: str, comment: str = ""
     ) -> Proposal:
+        self.require_graph(graph)
+        return self.propose(steward, {graph: []}, channel=channel, comment=comment)
+
+    def require_graph(self, graph: str) -> None:
+        """Forbidden unless a steward graph; NotFound unless the store holds it."""
         self.check_writable(graph)
         if not self.store.ask(
             "ASK { VALUES ?g { UNDEF } GRAPH ?g { ?s ?p ?o } }", {"g": ox.NamedNode(graph)}
         ):
             raise NotFound(f"aucun graphe de référent <{graph}> dans le graphe (déjà retiré ?)")
-        return self.propose(steward, {graph: []}, channel=channel, comment=comment)
 
     # ------------------------------------------------------------------ committing
     def commit(self, proposal: Proposal, *, acknowledge_warnings: bool = False) -> list[str]:
@@ -436,12 +440,14 @@ class Stewardship:
 
     def submissions(self) -> list[dict]:
         """The steward graphs the store holds now, with their latest journal event."""
-        live = {g for g in self.store.list_graphs() if g.startswith(self.submission_prefix)}
+        sizes = {  # one scan of the store: graph_sizes() is a GROUP BY over every quad
+            g: n for g, n in self.store.graph_sizes() if g.startswith(self.submission_prefix)
+        }
+        live = set(sizes)
         latest: dict[str, dict] = {}
         for row in self.history():
             if row["graph"] in live:
                 latest.setdefault(row["graph"], row)
-        sizes = dict(self.store.graph_sizes())
         return [
             {**latest.get(g, {"graph": g}), "graph": g, "triples": sizes.get(g, 0)}
             for g in sorted(live)

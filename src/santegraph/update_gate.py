@@ -110,7 +110,7 @@ class OverlayStore(Store):
             return
         seen: set = set()
         graphs = [graph] if graph else None
-        for quad in self._base(s, p, o, graph):
+        for quad in self.backend.match(s, p, o, ox.NamedNode(graph) if graph else None):
             name = quad.graph_name.value
             triple = ox.Triple(quad.subject, quad.predicate, quad.object)
             if name in self.cleared or triple in self.removed.get(name, ()):
@@ -123,12 +123,6 @@ class OverlayStore(Store):
             for triple in triples:
                 if (triple, name) not in seen and _matches(triple, s, p, o):
                     yield _from_ox(triple), iter([self._context(name)])
-
-    def _base(self, s, p, o, graph: str | None):
-        g = ox.NamedNode(graph) if graph else None
-        if isinstance(s, ox.BlankNode) and self.backend.backend != "embedded":
-            return iter(())  # blank nodes cannot be named in a remote query
-        return self.backend.match(s, p, o, g)
 
     def _context(self, name: str) -> Graph:
         return Graph(store=self, identifier=URIRef(name))

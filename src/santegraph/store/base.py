@@ -177,7 +177,14 @@ class GraphStore(ABC):
         obj: Term | None = None,
         graph: ox.NamedNode | None = None,
     ) -> Iterator[ox.Quad]:
-        """Quads of the named graphs matching a pattern (None: any term)."""
+        """Quads of the named graphs matching a pattern (None: any term).
+
+        A blank node cannot be named in a query sent to a server (its label is local to
+        one answer), so a pattern with one matches nothing here; the embedded store,
+        which reads its own blank nodes, overrides this.
+        """
+        if isinstance(subject, ox.BlankNode) or isinstance(obj, ox.BlankNode):
+            return
         rows = self.select(
             _MATCH_QUERY,
             {

@@ -232,33 +232,39 @@ def slug_of(iri: str, prefix: str) -> str:
     return path[len(prefix) :] if path.startswith(prefix) else ""
 
 
-def _options(hierarchy, prefix: str) -> list[dict]:
-    """Concepts of a hierarchy as indented select options, tree order."""
+def tree_order(parents: dict[str, list[str]], label) -> list[tuple[str, int]]:
+    """(node, depth) in depth-first order, siblings sorted by ``label(node)``; a node
+    without parents is a root. Shared by the concept and kind trees."""
     children: dict[str, list[str]] = defaultdict(list)
     roots = []
-    for concept, parents in hierarchy.broader.items():
-        if parents:
-            for parent in parents:
-                children[parent].append(concept)
-        else:
-            roots.append(concept)
-    out: list[dict] = []
+    for node, ups in parents.items():
+        for parent in ups:
+            children[parent].append(node)
+        if not ups:
+            roots.append(node)
+    out: list[tuple[str, int]] = []
 
-    def walk(concept: str, depth: int):
-        out.append(
-            {
-                "iri": concept,
-                "slug": slug_of(concept, prefix),
-                "label": hierarchy.labels.get(concept, concept),
-                "depth": depth,
-            }
-        )
-        for child in sorted(children[concept], key=lambda c: hierarchy.labels.get(c, c)):
+    def walk(node: str, depth: int):
+        out.append((node, depth))
+        for child in sorted(children[node], key=label):
             walk(child, depth + 1)
 
-    for root in sorted(roots, key=lambda c: hierarchy.labels.get(c, c)):
+    for root in sorted(roots, key=label):
         walk(root, 0)
     return out
+
+
+def _options(hierarchy, prefix: str) -> list[dict]:
+    """Concepts of a hierarchy as indented select options, tree order."""
+    return [
+        {
+            "iri": concept,
+            "slug": slug_of(concept, prefix),
+            "label": hierarchy.labels.get(concept, concept),
+            "depth": depth,
+        }
+        for concept, depth in tree_order(hierarchy.broader, lambda c: hierarchy.labels.get(c, c))
+    ]
 
 
 def _elements(rows: Iterable[dict]) -> list[dict]:
@@ -538,24 +544,11 @@ def _kinds() -> dict[str, dict]:
 @bp.get("/dispositifs")
 def dispositifs():
     kinds = _kinds()
-    children: dict[str, list[str]] = defaultdict(list)
-    roots = []
-    for iri, item in kinds.items():
-        parents = [p for p in item["parents"] if p in kinds]
-        if parents:
-            for p in parents:
-                children[p].append(iri)
-        else:
-            roots.append(iri)
-    tree: list[dict] = []
-
-    def walk(iri: str, depth: int):
-        tree.append(kinds[iri] | {"depth": depth})
-        for child in sorted(children[iri], key=lambda c: kinds[c]["label"]):
-            walk(child, depth + 1)
-
-    for root in sorted(roots, key=lambda c: kinds[c]["label"]):
-        walk(root, 0)
+    parents = {iri: [p for p in item["parents"] if p in kinds] for iri, item in kinds.items()}
+    tree = [
+        kinds[iri] | {"depth": depth}
+        for iri, depth in tree_order(parents, lambda c: kinds[c]["label"])
+    ]
     return render_template("pages/dispositifs.html", tree=tree)
 
 

@@ -114,6 +114,14 @@ def _file_name(slug: str, args: dict[str, str], ext: str) -> str:
     return "toile-" + "-".join(p for p in parts if p)[:120] + "." + ext
 
 
+def _download(body, mimetype: str, name: str, disposition: str = "inline") -> Response:
+    """A toile file: its name (filters included), never sniffed as another type."""
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{name}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def resource_href(iri: str) -> str:
     """The page of an IRI: ``/id/<path>`` for IRIs under the base, the IRI itself otherwise."""
     base = state().settings.base_iri
@@ -138,11 +146,10 @@ def sector_groups(toile: Toile) -> list[tuple[str, str, list]]:
 @bp.get("/publics/<slug>/toile.svg")
 def svg(slug: str):
     toile = load_toile(slug)
-    response = Response(render_svg(toile, title_id="toile"), mimetype="image/svg+xml")
-    name = _file_name(slug, filters(), "svg")
-    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    response = _download(
+        render_svg(toile, title_id="toile"), "image/svg+xml", _file_name(slug, filters(), "svg")
+    )
     response.headers["Content-Security-Policy"] = SVG_CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
@@ -168,22 +175,16 @@ def pdf_download(slug: str):
     args = filters()
     source = url_for("pages.toile", slug=slug, _external=True, **args)
     body = pdf.render_pdf(toile, paper=paper, footer=f"Source : {source}")
-    response = Response(body, mimetype="application/pdf")
     name = _file_name(slug, args | ({"papier": paper} if paper != "a4" else {}), "pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return _download(body, "application/pdf", name)
 
 
 @bp.get("/publics/<slug>/toile.csv")
 def csv(slug: str):
     toile = load_toile(slug)
-    response = Response(to_csv(toile).encode("utf-8"), mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    body = to_csv(toile).encode("utf-8")
     name = _file_name(slug, filters(), "csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return _download(body, "text/csv", name, "attachment")  # Flask adds charset=utf-8
 
 
 @bp.get("/publics/<slug>/embed")
