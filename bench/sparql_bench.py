@@ -263,6 +263,25 @@ class Server:
         self.__exit__()
         raise SystemExit(f"{self.name} did not answer {self.ready_url}; see {self.log}")
 
+    def peak_memory_mib(self) -> list[float]:
+        """Peak resident memory (VmHWM) of the server and of each of its child processes.
+
+        Read from /proc while they run (Linux only; empty elsewhere). Resident pages shared
+        between processes (the store's files mapped by each) count in each one.
+        """
+        if self.process is None:
+            return []
+        peaks = []
+        for pid in [self.process.pid, *_descendants(self.process.pid)]:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)
+        return peaks
+
     def __exit__(self, *exc) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(2)  # SIGINT: santegraph stops its query workers
@@ -272,6 +291,16 @@ class Server:
                 self.process.kill()
                 self.process.wait(15)
         self.log_file.close()
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process under ``pid`` (Linux /proc), children first."""
+    try:
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        children = [int(c) for t in tasks for c in (t / "children").read_text().split()]
+    except OSError:
+        return []
+    return [d for c in children for d in (c, *_descendants(c))]
 
 
 def oxigraph_binary() -> str:
@@ -568,6 +597,17 @@ def render(report: dict) -> str:
         f"Target met on {2 * len(summary['rows']) - len(fails)} of "
         f"{2 * len(summary['rows'])} (query, load) pairs.",
     ]
+    memory = report.get("memory_mib")  # absent from results saved before it was measured
+    if memory and memory["santegraph"] and memory["oxigraph"]:
+        server, *workers = memory["santegraph"]
+        lines += [
+            "",
+            "Peak resident memory over the run (VmHWM, MiB; pages of the store's files shared "
+            f"between processes count in each): `oxigraph serve` {memory['oxigraph'][0]:,.0f}; "
+            f"santegraph server process {server:,.0f}, query workers "
+            + (", ".join(f"{w:,.0f}" for w in workers) or "none running at the end")
+            + ".",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -621,14 +661,14 @@ def run(args) -> dict:
             oxigraph_cmd,
             f"http://127.0.0.1:{ox_port}/query?query=ASK%7B%7D",
             out / "oxigraph.log",
-        ),
+        ) as oxigraph_server,
         Server(
             "santegraph serve",
             santegraph_cmd,
             f"http://127.0.0.1:{sg_port}/healthz",
             out / "santegraph.log",
             env=env,
-        ),
+        ) as santegraph_server,
     ):
         ways = [
             raw,
@@ -654,6 +694,10 @@ def run(args) -> dict:
         for stats in load.values():
             stats["throughput_qps"] = stats["queries"] / stats["wall_s"]
         load_average["end"] = os.getloadavg()[0]
+        memory = {
+            "oxigraph": oxigraph_server.peak_memory_mib(),
+            "santegraph": santegraph_server.peak_memory_mib(),
+        }
     raw.close()
     dirty = subprocess.run(
         ["git", "-C", str(ROOT), "status", "--porcelain"], capture_output=True, text=True
@@ -688,6 +732,7 @@ def run(args) -> dict:
             for r in results.values()
         ],
         "concurrency": load,
+        "memory_mib": memory,
     }
 
 

@@ -63,12 +63,17 @@ def test_the_harness_reports_every_query_three_ways(tmp_path):
         assert float(cells[5]) > 0 and float(cells[6]) > 0
         assert cells[7] in ("PASS", "FAIL")
     assert "| santegraph | " in section and "queries/s" in section
+    assert "Peak resident memory" in section
 
     # the JSON results: same answer size on the three ways, one timing per run
     [results] = out.glob("results-*.json")
     report = json.loads(results.read_text(encoding="utf-8"))
     assert report["dataset"]["quads"] > report["dataset"]["synthetic_quads"] > 0
     assert report["santegraph"]["query_workers"] >= 1
+    # peak memory of oxigraph serve, of the santegraph server and of its query workers
+    assert len(report["memory_mib"]["oxigraph"]) == 1
+    assert len(report["memory_mib"]["santegraph"]) >= 2
+    assert all(mib > 1 for way in report["memory_mib"].values() for mib in way)
     by_name = {q["name"]: q for q in report["queries"]}
     assert sorted(by_name) == QUERY_NAMES
     assert by_name["09-ask-commune-in-region"]["size"] == -2  # true

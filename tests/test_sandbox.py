@@ -496,6 +496,27 @@ def test_triples_are_cut_at_the_cap(media_type):
     assert out.getvalue() == evaluate(store, query).serialize(format=fmt)
 
 
+def test_a_large_turtle_answer_is_sent_as_n_triples_which_is_turtle(monkeypatch):
+    """Above TURTLE_REGROUP bytes, Turtle is pyoxigraph's N-Triples text, counted natively."""
+    monkeypatch.setattr(results, "TURTLE_REGROUP", 0)
+    store = ox.Store()
+    store.extend(quads(30))
+    query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+    expected = evaluate(store, query).serialize(format=ox.RdfFormat.N_TRIPLES)
+    out = io.BytesIO()
+    assert results.write_triples(out, "text/turtle", evaluate(store, query), 30) == (
+        results.Outcome(30, False)
+    )
+    assert out.getvalue() == expected
+    as_turtle = set(ox.parse(out.getvalue(), format=ox.RdfFormat.TURTLE))
+    assert as_turtle == set(ox.parse(expected, format=ox.RdfFormat.N_TRIPLES))
+    out = io.BytesIO()
+    assert results.write_triples(out, "text/turtle", evaluate(store, query), 10) == (
+        results.Outcome(10, True)
+    )
+    assert len(list(ox.parse(out.getvalue(), format=ox.RdfFormat.TURTLE))) == 10
+
+
 # ===================================================================== remote backend
 @pytest.fixture(scope="module")
 def slow_server(tmp_path_factory):
