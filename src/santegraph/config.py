@@ -92,8 +92,9 @@ class Settings:
     query_workers: int = _setting(
         2,
         "Embedded backend: most worker processes evaluating public /sparql queries (each "
-        "on a snapshot of the store, ~150 MiB resident at 2.5 M quads, caches not shared "
-        "between processes); the pool grows with concurrency, one unused worker ahead.",
+        "on a snapshot of the store, up to ~600 MiB resident at 2.5 M quads with 4 query "
+        "threads busy, caches not shared between processes); the pool grows with "
+        "concurrency, one unused worker ahead.",
     )
     query_threads: int = _setting(
         4,
