@@ -7,6 +7,7 @@ import pytest
 
 from santegraph.queries import QueryCatalogue
 from santegraph.search import project_queries
+from santegraph.store import EmbeddedStore
 from santegraph.toile.build import KindFacts, build_toile, expected_kinds, load_vocabulary
 
 from .conftest import BASE
@@ -223,13 +224,13 @@ def test_pages_listing_propositions_on_every_backend(store):
 
 
 def test_catalogue_query_actors_by_public_need_and_place_on_every_backend(store):
-    """queries/acteurs-par-public-et-lieu.rq (filters found first from the bound values):
-    narrower and broader publics and needs, places that contain or lie in the place; the
-    listed publics, needs and territories are those that matched."""
+    """queries/acteurs-par-public-et-lieu.rq (each facet joined to the set matching the
+    bound values): narrower and broader publics and needs, places that contain or lie in
+    the place; the listed publics, needs and territories are those that matched."""
     load(store)
     query = QueryCatalogue(project_queries())["acteurs-par-public-et-lieu"].text
 
-    def run(**params):
+    def run(store=store, **params):
         bindings = {
             k: [ox.NamedNode(BASE + v) for v in (vs if isinstance(vs, list) else [vs])]
             for k, vs in params.items()
@@ -300,3 +301,50 @@ def test_catalogue_query_actors_by_public_need_and_place_on_every_backend(store)
         "aide-precarite"
     ]
     assert run(public="public/precarite", besoin="besoin/logement") == []
+    # Virtuoso 7 once lost, with a place bound, the actors whose territory is the place
+    # itself or one step from it: those combinations, two values at once and nothing bound
+    dept, lille, dunkerque = (
+        "territoire/departement/59",
+        "territoire/commune/59350",
+        "territoire/commune/59183",
+    )
+    assert run(public="public/jeunes", lieu=dept) == [
+        ("ado-nord", {"Adolescents"}, {"Dépistage"}, {"Nord"}, {"acteur"}),
+        ("espace-lille", {"Jeunes handicapés"}, {"Logement"}, {"Lille"}, {"service"}),
+        ("mda-dunkerque", {"Adolescents"}, {"Prévention"}, {"Dunkerque"}, {"type de dispositif"}),
+    ]
+    assert run(public="public/jeunes", lieu=lille) == [
+        ("ado-nord", {"Adolescents"}, {"Dépistage"}, {"Nord"}, {"acteur"}),
+        ("espace-lille", {"Jeunes handicapés"}, {"Logement"}, {"Lille"}, {"service"}),
+    ]
+    assert run(besoin="besoin/logement", lieu=lille) == [
+        ("espace-lille", {"Jeunes handicapés"}, {"Logement"}, {"Lille"}, {"service"}),
+    ]
+    assert [a for a, *_ in run(besoin="besoin/prevention", lieu=dept)] == [
+        "ado-nord",
+        "mda-dunkerque",
+    ]
+    assert [a for a, *_ in run(public=["public/handicap", "public/precarite"], lieu=lille)] == [
+        "aide-precarite",
+        "espace-lille",
+    ]
+    assert run(public="public/jeunes", lieu=[dunkerque, lille]) == [
+        ("ado-nord", {"Adolescents"}, {"Dépistage"}, {"Nord"}, {"acteur"}),
+        ("espace-lille", {"Jeunes handicapés"}, {"Logement"}, {"Lille"}, {"service"}),
+        ("mda-dunkerque", {"Adolescents"}, {"Prévention"}, {"Dunkerque"}, {"type de dispositif"}),
+    ]
+    assert run(public="public/jeunes", lieu=[dunkerque, lille], besoin="besoin/logement") == [
+        ("espace-lille", {"Jeunes handicapés"}, {"Logement"}, {"Lille"}, {"service"}),
+    ]
+    # every backend gives the embedded store's answers (all columns) on a grid of values
+    reference = EmbeddedStore(":memory:")
+    load(reference)
+    for public in (None, "public/jeunes", ["public/handicap", "public/precarite"]):
+        for besoin in (None, "besoin/prevention", "besoin/logement"):
+            for lieu in (None, dunkerque, lille, "territoire/epci/1", dept, [dunkerque, lille]):
+                params = {
+                    k: v
+                    for k, v in (("public", public), ("besoin", besoin), ("lieu", lieu))
+                    if v is not None
+                }
+                assert run(**params) == run(reference, **params), params
