@@ -336,7 +336,9 @@ def test_catalogue_query_actors_by_public_need_and_place_on_every_backend(store)
     assert run(public="public/jeunes", lieu=[dunkerque, lille], besoin="besoin/logement") == [
         ("espace-lille", {"Jeunes handicapés"}, {"Logement"}, {"Lille"}, {"service"}),
     ]
-    # every backend gives the embedded store's answers (all columns) on a grid of values
+    # every server gives the embedded store's answers (all columns) on a grid of values
+    if isinstance(store, EmbeddedStore):
+        return  # it is the reference
     reference = EmbeddedStore(":memory:")
     load(reference)
     for public in (None, "public/jeunes", ["public/handicap", "public/precarite"]):
