@@ -17,7 +17,7 @@ itself shows these links and the ``<iframe>`` code through the Jinja macro
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from markupsafe import Markup
@@ -151,6 +151,27 @@ def svg(slug: str):
     )
     response.headers["Content-Security-Policy"] = SVG_CSP
     return response
+
+
+@bp.app_template_global()
+def toile_links(slug: str, filters: Mapping[str, str]) -> dict[str, str]:
+    """The download, print and embed URLs of a toile with these filters (macro
+    ``toile_tools``), as ``url_for`` gives them: the query string of the filters is
+    encoded once, the paths are remembered per mount point (``pages.fixed_url``)."""
+    from .pages import fixed_url
+
+    query = url_for("toile.embed", slug=slug, _external=True, **filters).partition("?")
+    tail = "?" + query[2] if query[2] else ""
+    a3 = "?papier=a3" + ("&" + query[2] if query[2] else "")
+    pdf_path = fixed_url("toile.pdf_download", slug=slug)
+    return {
+        "svg": fixed_url("toile.svg", slug=slug) + tail,
+        "csv": fixed_url("toile.csv", slug=slug) + tail,
+        "pdf_a4": pdf_path + tail,
+        "pdf_a3": pdf_path + a3,
+        "embed": query[0] + tail,  # absolute: pasted in another site
+        "embed_a3": fixed_url("toile.embed", slug=slug) + a3,
+    }
 
 
 @bp.app_template_global()
