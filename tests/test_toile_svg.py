@@ -209,6 +209,29 @@ def test_hostile_label_is_escaped_and_the_document_still_parses():
     assert any('<script>alert("x")</script>' in t for t in titles)
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        HOSTILE,
+        "",
+        "plain",
+        "a\nb\r\tc",
+        "both \" and '",
+        "only ' here",
+        "\ufffe\uffff\x0b\x1f&amp;",
+    ],
+)
+def test_escaping_matches_the_standard_library(value):
+    """The one-pass escapes give what xml.sax.saxutils gives once invalid characters are
+    dropped: quoteattr's choice of quotes included."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    valid = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "", value)
+    assert toile_svg._text(value) == escape(valid)
+    entities = {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+    assert toile_svg._attr(value) == quoteattr(valid, entities)
+
+
 def test_same_model_same_bytes():
     a = render_svg(make_toile(80, sectors=7, links=30))
     b = render_svg(make_toile(80, sectors=7, links=30))

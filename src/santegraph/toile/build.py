@@ -22,6 +22,7 @@ Every fact comes from named queries of ``queries/`` run with bound values:
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -37,6 +38,14 @@ SG = "https://w3id.org/santegraph/def#"
 def _value(row: Mapping, key: str) -> str:
     term = row.get(key)
     return term.value if term is not None else ""
+
+
+def _values(row: Mapping, keys: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(term.value if term is not None else "" for term in map(row.get, keys))
+
+
+_FICHE = ("acteur", "champ", "valeur", "libelle")  # the columns of acteurs-fiches
+_FICHE_ORDER = operator.itemgetter(0, 1, 2)  # label last: ties keep the store's order
 
 
 def _nodes(iris: Iterable[str]) -> list[ox.NamedNode]:
@@ -146,12 +155,14 @@ def actor_cards(
     acronyms = acronyms or {}
     facts: dict[str, dict[str, list[tuple[str, str]]]] = {a: defaultdict(list) for a in actors}
     rows = store.select(catalogue["acteurs-fiches"].text, {"acteur": _nodes(actors)})
+    # each term's text read once (pyoxigraph makes a new string at every .value)
+    values = [_values(row, _FICHE) for row in rows]
     # the query leaves rows unsorted (sorting in the store costs more than the query at
     # France scale): the first name, the order of territories and services come from here
-    rows.sort(key=lambda r: (_value(r, "acteur"), _value(r, "champ"), _value(r, "valeur")))
-    for row in rows:
-        item = (_value(row, "valeur"), _value(row, "libelle"))
-        field = facts[_value(row, "acteur")][_value(row, "champ")]
+    values.sort(key=_FICHE_ORDER)
+    for actor, champ, valeur, libelle in values:
+        item = (valeur, libelle)
+        field = facts[actor][champ]
         if item not in field:
             field.append(item)
     cards = []
@@ -276,10 +287,11 @@ def build_toile(
         query = catalogue["orientations-entre-acteurs"].text
         seen = set()
         rows = store.select(query, {"acteur": _nodes(actor_iris)})
-        rows.sort(key=lambda r: (_value(r, "acteurNom"), _value(r, "cibleNom")))  # unsorted
-        for row in rows:
-            pair = (_value(row, "acteur"), _value(row, "cible"))
-            if pair[1] in on_toile and pair not in seen:
+        found = [_values(r, ("acteurNom", "cibleNom", "acteur", "cible")) for r in rows]
+        found.sort(key=operator.itemgetter(0, 1))  # the query leaves them unsorted
+        for _, _, source, target in found:
+            pair = (source, target)
+            if target in on_toile and pair not in seen:
                 seen.add(pair)
                 links.append(ToileLink(*pair))
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape, quoteattr
 
 from .model import Sector, Toile, ToileActor
 
@@ -39,19 +38,39 @@ DARK_ON_FILL = "#111111"  # darker than INK: text on mid-tone fills such as #1A8
 LINK_COLOR = "#3b4252"
 FONTS = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
 # ----------------------------------------------------------------------------- helpers
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+_ATTR_ESCAPES = (*_ESCAPES, ("\n", "&#10;"), ("\r", "&#13;"), ("\t", "&#9;"))
+
+
+def _replace(value: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    # What xml.sax.saxutils does, minus the work for characters absent (most labels).
+    if _XML_INVALID.search(value):
+        value = _XML_INVALID.sub("", value)
+    for char, entity in pairs:
+        if char in value:
+            value = value.replace(char, entity)
+    return value
+
+
 def _text(value: str) -> str:
     """Escape text content; drop characters XML 1.0 cannot carry."""
-    return escape(_XML_INVALID.sub("", value))
+    return _replace(value, _ESCAPES)
 
 
 def _attr(value: str) -> str:
-    """A quoted, escaped attribute value (newlines and tabs kept as character references)."""
-    return quoteattr(_XML_INVALID.sub("", value), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+    """A quoted, escaped attribute value (newlines and tabs kept as character references);
+    quotes chosen as ``xml.sax.saxutils.quoteattr`` does."""
+    value = _replace(value, _ATTR_ESCAPES)
+    if '"' not in value:
+        return f'"{value}"'
+    if "'" not in value:
+        return f"'{value}'"
+    return '"' + value.replace('"', "&quot;") + '"'
 
 
 def _num(value: float) -> str:

@@ -42,7 +42,7 @@ from ..toile.build import (
     load_sectors,
     load_vocabulary,
 )
-from ..toile.model import Sector, Toile
+from ..toile.model import Sector, Toile, ToileActor
 from . import state
 
 bp = Blueprint("pages", __name__)
@@ -237,7 +237,8 @@ def node(iri: str) -> ox.NamedNode:
 
 
 def rel(iri: str) -> str:
-    return iri[len(base()) :] if iri.startswith(base()) else ""
+    prefix = base()
+    return iri[len(prefix) :] if iri.startswith(prefix) else ""
 
 
 @bp.app_template_global()
@@ -272,11 +273,23 @@ def fixed_url(endpoint: str, **values: str) -> str:
 
 
 @bp.app_template_global()
+def site_header() -> Markup:
+    """The header and navigation of every page, rendered once per mount point (it holds
+    fixed URLs only)."""
+    memo = current_app.extensions.setdefault(URLS_KEY, {})
+    key = ("header", request.script_root)
+    html = memo.get(key)
+    if html is None:
+        html = memo[key] = Markup(current_app.jinja_env.get_template("_entete.html").render())
+    return html
+
+
+@bp.app_template_global()
 def page_href(iri: str, category: str = "") -> str:
     """The "qui fait quoi" page of a resource when there is one, else its resource page."""
-    path = rel(iri)
     if iri.startswith(SG) and category in ("dispositif", ""):
         return fixed_url("pages.dispositif", name=iri[len(SG) :])
+    path = rel(iri)
     if path.startswith("public/"):
         return fixed_url("pages.toile", slug=path.split("/", 1)[1])
     if path.startswith("territoire/") and path.count("/") == 2:
@@ -525,9 +538,27 @@ def toile(slug: str):
         suggestions=suggestions,
         problems=problems,
         toile=result,
+        cards=_cards(result) if result else [],
         svg=svg,
         with_filters=with_filters,
     )
+
+
+@dataclass(frozen=True)
+class Card:
+    """An actor of the toile with the links its card shows, made in Python: a function
+    called from Jinja costs more than the function itself, once per card and kind."""
+
+    actor: ToileActor
+    href: str  # the actor's resource page
+    kinds: tuple[tuple[str, str], ...]  # (label, page of the dispositif kind)
+
+
+def _cards(toile: Toile) -> list[Card]:
+    return [
+        Card(a, resource_href(a.iri), tuple(zip(a.kinds, map(page_href, a.kind_iris), strict=True)))
+        for a in toile.actors
+    ]
 
 
 def _svg(toile) -> str:
