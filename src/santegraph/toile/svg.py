@@ -15,8 +15,10 @@ the same model gives the same bytes. Every text comes from the model and is esca
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .model import Sector, Toile, ToileActor
@@ -109,16 +111,21 @@ def short_label(actor: ToileActor) -> list[str]:
     """The lines drawn under a node (at most LABEL_LINES of LABEL_CHARS characters): the
     name; if it does not fit, its acronym; else its beginning and its end ("Maison de…" /
     "d'Hautmont"), the end being what tells two "Maison de santé ..." apart."""
-    label = " ".join(actor.label.split()) or actor.iri.rstrip("/").rsplit("/", 1)[-1]
-    acronym = " ".join(actor.acronym.split())
+    return list(_short_label(actor.label, actor.acronym, actor.iri))
+
+
+@functools.lru_cache(maxsize=4096)  # a pure function of three strings, drawn again and again
+def _short_label(label: str, acronym: str, iri: str) -> tuple[str, ...]:
+    label = " ".join(label.split()) or iri.rstrip("/").rsplit("/", 1)[-1]
+    acronym = " ".join(acronym.split())
     lines = _wrap(label, LABEL_CHARS, LABEL_LINES)
     if " ".join(lines) == label:
-        return lines
+        return tuple(lines)
     if acronym:
-        return _wrap(acronym, LABEL_CHARS, LABEL_LINES)
+        return tuple(_wrap(acronym, LABEL_CHARS, LABEL_LINES))
     words = label.split()
     if lines and words[-1].startswith(lines[-1].rstrip("…").split()[-1]):
-        return lines  # only the last word is cut: the beginning tells enough
+        return tuple(lines)  # only the last word is cut: the beginning tells enough
     tail = words[-1]
     for word in reversed(words[:-1]):
         if len(word) + 1 + len(tail) > LABEL_CHARS:
@@ -127,7 +134,7 @@ def short_label(actor: ToileActor) -> list[str]:
     if len(tail) > LABEL_CHARS:
         tail = "…" + tail[-(LABEL_CHARS - 1) :]
     head = _wrap(label, LABEL_CHARS - 1, 1)[0].rstrip("…").rstrip()
-    return [head + "…", tail]
+    return (head + "…", tail)
 
 
 def full_name(actor: ToileActor) -> str:
@@ -498,8 +505,9 @@ def render_svg(
 
     # Actor nodes and folded groups.
     w('<g class="acteurs">')
+    colors = {id(wedge.sector): sector_color(wedge.sector) for wedge in lay.wedges}
     for node in nodes:
-        color = sector_color(node.sector)
+        color = colors[id(node.sector)]
         if node.folded:
             n = len(node.actors)
             names = "\n".join(full_name(a) for a in node.actors)
@@ -535,7 +543,7 @@ def render_svg(
             f'<circle cx="{_num(node.x)}" cy="{_num(node.y)}" r="{_num(node.r)}" '
             f'fill="{color}" stroke="#FFFFFF" stroke-width="2"/>'
         )
-        w(_label(node, short_label(actor)))
+        w(_label(node, _short_label(actor.label, actor.acronym, actor.iri)))
         w("</g>")
     w("</g>")
 
@@ -549,7 +557,7 @@ def render_svg(
         x = 24 + (k % columns) * col_w
         y = 50 + (k // columns) * 28
         w(
-            f'<circle cx="{_num(x + 8)}" cy="{_num(y)}" r="8" fill="{sector_color(sector)}"/>'
+            f'<circle cx="{_num(x + 8)}" cy="{_num(y)}" r="8" fill="{colors[id(sector)]}"/>'
             f'<text x="{_num(x + 24)}" y="{_num(y)}" dominant-baseline="middle" font-size="14" '
             f'fill="{INK}">{_text(sector.label)} ({count})</text>'
         )
@@ -571,7 +579,10 @@ def render_svg(
     return "\n".join(out) + "\n"
 
 
-def _label(node: Node, lines: list[str]) -> str:
+_LINE_STEP = _num(LABEL_SIZE * 1.15)
+
+
+def _label(node: Node, lines: Sequence[str]) -> str:
     """The node's label, centred under its circle, with a white halo over links and tints.
 
     The halo is a white-stroked copy drawn first, not ``paint-order="stroke"``: renderers
@@ -579,7 +590,7 @@ def _label(node: Node, lines: list[str]) -> str:
     """
     x = _num(node.x)
     spans = "".join(
-        f'<tspan x="{x}" dy="{"0" if k == 0 else _num(LABEL_SIZE * 1.15)}">{_text(line)}</tspan>'
+        f'<tspan x="{x}" dy="{"0" if k == 0 else _LINE_STEP}">{_text(line)}</tspan>'
         for k, line in enumerate(lines)
     )
     position = (
