@@ -259,17 +259,25 @@ def fixed_url(endpoint: str, **values: str) -> str:
     subdomain or host rules here), so the memo holds; request text never goes in (it
     would only grow the memo, bounded anyway by ``MAX_URLS``).
     """
+    key = (request.script_root, endpoint, *sorted(values.items()))
+    return _remembered(_url_memo(), key, lambda: url_for(endpoint, **values))
+
+
+def _url_memo() -> dict:
     memo = current_app.extensions.get(URLS_KEY)
     if memo is None:
         memo = current_app.extensions.setdefault(URLS_KEY, {})
-    key = (request.script_root, endpoint, *sorted(values.items()))
-    url = memo.get(key)
-    if url is None:
-        url = url_for(endpoint, **values)
+    return memo
+
+
+def _remembered(memo: dict, key: Hashable, compute: Callable[[], str]) -> str:
+    value = memo.get(key)
+    if value is None:
+        value = compute()
         if len(memo) >= MAX_URLS:
             memo.clear()
-        memo[key] = url
-    return url
+        memo[key] = value
+    return value
 
 
 @bp.app_template_global()
@@ -555,8 +563,18 @@ class Card:
 
 
 def _cards(toile: Toile) -> list[Card]:
+    # The links of graph resources, remembered like fixed_url's (same memo, same bound):
+    # the memo and the mount point are looked up once for all the cards.
+    memo, root = _url_memo(), request.script_root
+
+    def page(iri: str) -> str:
+        return _remembered(memo, ("page", root, iri), lambda: page_href(iri))
+
+    def resource(iri: str) -> str:
+        return _remembered(memo, ("resource", iri), lambda: resource_href(iri))
+
     return [
-        Card(a, resource_href(a.iri), tuple(zip(a.kinds, map(page_href, a.kind_iris), strict=True)))
+        Card(a, resource(a.iri), tuple(zip(a.kinds, map(page, a.kind_iris), strict=True)))
         for a in toile.actors
     ]
 
