@@ -101,6 +101,7 @@ def contrast_ratio(a: str, b: str) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
+@functools.lru_cache(maxsize=256)  # a few sector colours, asked at every drawing
 def text_color_on(fill: str) -> str:
     """Near-black or white, whichever contrasts more with ``fill``."""
     dark = DARK_ON_FILL

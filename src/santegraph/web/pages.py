@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -552,10 +552,10 @@ def toile(slug: str):
     )
 
 
-@dataclass(frozen=True)
-class Card:
+class Card(NamedTuple):
     """An actor of the toile with the links its card shows, made in Python: a function
-    called from Jinja costs more than the function itself, once per card and kind."""
+    called from Jinja costs more than the function itself, once per card and kind (a
+    tuple: the template unpacks it)."""
 
     actor: ToileActor
     href: str  # the actor's resource page
