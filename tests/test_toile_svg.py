@@ -386,6 +386,38 @@ def test_tools_macro_renders_links_and_iframe_code(client):
     assert "<c" not in code.text and "%3Cc" in code.text
 
 
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {"lieu": "Lille 59350"}, {"besoin": 'a"b<c&d=é', "lieu": "tas/hainaut", "role": "x/y?z"}],
+)
+@pytest.mark.parametrize("root", ["", "/sante"])
+def test_tool_links_are_what_url_for_gives(client, filters, root):
+    """toile_links encodes the filters once and reuses remembered paths: the same URLs as
+    one url_for per link, under any mount point."""
+    from flask import url_for
+
+    from santegraph.web.toile_views import toile_links
+
+    with client.application.test_request_context("/publics/p", base_url="http://h" + root):
+        links = toile_links("jeunes-moins-25-precarite", filters)
+        expected = {
+            "svg": url_for("toile.svg", slug="jeunes-moins-25-precarite", **filters),
+            "csv": url_for("toile.csv", slug="jeunes-moins-25-precarite", **filters),
+            "pdf_a4": url_for("toile.pdf_download", slug="jeunes-moins-25-precarite", **filters),
+            "pdf_a3": url_for(
+                "toile.pdf_download", slug="jeunes-moins-25-precarite", papier="a3", **filters
+            ),
+            "embed": url_for(
+                "toile.embed", slug="jeunes-moins-25-precarite", _external=True, **filters
+            ),
+            "embed_a3": url_for(
+                "toile.embed", slug="jeunes-moins-25-precarite", papier="a3", **filters
+            ),
+        }
+    assert links == expected
+    assert links["svg"].startswith(root + "/publics/")
+
+
 # ----------------------------------------------------------------------------- PDF
 def _pdf_pages(data: bytes) -> tuple[int, list[tuple[float, float]]]:
     """(page count of the page tree, page sizes in points) read from cairo's PDF, whose
