@@ -401,6 +401,8 @@ def test_tool_links_are_what_url_for_gives(client, filters, root):
     with client.application.test_request_context("/publics/p", base_url="http://h" + root):
         links = toile_links("jeunes-moins-25-precarite", filters)
         expected = {
+            "css": url_for("static", filename="toile.css"),
+            "js": url_for("static", filename="toile.js"),
             "svg": url_for("toile.svg", slug="jeunes-moins-25-precarite", **filters),
             "csv": url_for("toile.csv", slug="jeunes-moins-25-precarite", **filters),
             "pdf_a4": url_for("toile.pdf_download", slug="jeunes-moins-25-precarite", **filters),

@@ -270,7 +270,7 @@ def _url_memo() -> dict:
     return memo
 
 
-def _remembered(memo: dict, key: Hashable, compute: Callable[[], str]) -> str:
+def _remembered(memo: dict, key: Hashable, compute: Callable[[], Any]) -> Any:
     value = memo.get(key)
     if value is None:
         value = compute()
@@ -536,6 +536,7 @@ def toile(slug: str):
         slug=slug,
         public=public,
         public_label=vocab.publics.labels[public],
+        links=toile_page_links(slug),
         filters=filters,
         active_filters=active,
         besoin_options=select_options("besoins", filters["besoin"]),
@@ -549,6 +550,29 @@ def toile(slug: str):
         cards=_cards(result) if result else [],
         svg=svg,
         with_filters=with_filters,
+    )
+
+
+class ToilePageLinks(NamedTuple):
+    """The links of a toile page that depend on the public and the mount point only."""
+
+    publics: str
+    page: str  # the form's target, and the page without filters
+    suggestions: str
+    lieux_js: str
+
+
+def toile_page_links(slug: str) -> ToilePageLinks:
+    """Built once per mount point and public (``slug`` is a known public's)."""
+    return _remembered(
+        _url_memo(),
+        ("toile-page", request.script_root, slug),
+        lambda: ToilePageLinks(
+            url_for("pages.publics"),
+            url_for("pages.toile", slug=slug),
+            url_for("pages.lieux_suggestions"),
+            url_for("static", filename="lieux.js"),
+        ),
     )
 
 

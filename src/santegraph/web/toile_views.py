@@ -155,22 +155,36 @@ def svg(slug: str):
 
 @bp.app_template_global()
 def toile_links(slug: str, filters: Mapping[str, str]) -> dict[str, str]:
-    """The download, print and embed URLs of a toile with these filters (macro
-    ``toile_tools``), as ``url_for`` gives them: the query string of the filters is
-    encoded once, the paths are remembered per mount point (``pages.fixed_url``)."""
-    from .pages import fixed_url
+    """The download, print and embed URLs of a toile with these filters, and the static
+    files of the macro ``toile_tools``, as ``url_for`` gives them: the paths are built once
+    per mount point and public (kept with ``pages.fixed_url``'s), the query string of the
+    filters is encoded once per call."""
+    from .pages import _remembered, _url_memo
 
+    paths = _remembered(
+        _url_memo(),
+        ("toile-tools", request.script_root, slug),
+        lambda: {
+            "css": url_for("static", filename="toile.css"),
+            "js": url_for("static", filename="toile.js"),
+            "svg": url_for("toile.svg", slug=slug),
+            "csv": url_for("toile.csv", slug=slug),
+            "pdf": url_for("toile.pdf_download", slug=slug),
+            "embed": url_for("toile.embed", slug=slug),
+        },
+    )
     query = url_for("toile.embed", slug=slug, _external=True, **filters).partition("?")
     tail = "?" + query[2] if query[2] else ""
     a3 = "?papier=a3" + ("&" + query[2] if query[2] else "")
-    pdf_path = fixed_url("toile.pdf_download", slug=slug)
     return {
-        "svg": fixed_url("toile.svg", slug=slug) + tail,
-        "csv": fixed_url("toile.csv", slug=slug) + tail,
-        "pdf_a4": pdf_path + tail,
-        "pdf_a3": pdf_path + a3,
+        "css": paths["css"],
+        "js": paths["js"],
+        "svg": paths["svg"] + tail,
+        "csv": paths["csv"] + tail,
+        "pdf_a4": paths["pdf"] + tail,
+        "pdf_a3": paths["pdf"] + a3,
         "embed": query[0] + tail,  # absolute: pasted in another site
-        "embed_a3": fixed_url("toile.embed", slug=slug) + a3,
+        "embed_a3": paths["embed"] + a3,
     }
 
 
