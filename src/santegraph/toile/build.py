@@ -61,12 +61,13 @@ class Hierarchy:
     """A SKOS hierarchy held in memory: concept -> broader concepts.
 
     Treat it as read-only once built: the pages keep one per store generation and
-    ``ancestors`` remembers its answers.
+    ``ancestors`` and ``descendants`` remember their answers.
     """
 
     broader: dict[str, set[str]]
     labels: dict[str, str]
     _ancestors: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict, repr=False)
+    _descendants: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict, repr=False)
 
     def ancestors(self, concept: str) -> set[str]:
         known = self._ancestors.get(concept)
@@ -82,7 +83,11 @@ class Hierarchy:
         return set(known)
 
     def descendants(self, concept: str) -> set[str]:
-        return {c for c in self.broader if concept in self.ancestors(c)}
+        known = self._descendants.get(concept)
+        if known is None:
+            found = {c for c in self.broader if concept in self.ancestors(c)}
+            known = self._descendants[concept] = frozenset(found)
+        return set(known)
 
     def narrower_or_self(self, concept: str) -> set[str]:
         return {concept} | self.descendants(concept)
