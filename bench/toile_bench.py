@@ -26,7 +26,7 @@ France-scale graph of ``bench/synthetic.py``, bulk-loaded into an on-disk store 
 ``bench/out/toile/``, built once and reused)::
 
     .venv/bin/python -m bench.toile_bench --write-doc
-    .venv/bin/python -m bench.toile_bench --datasets content --repetitions 3   # a quick look
+    .venv/bin/python -m bench.toile_bench --datasets content --repetitions 3 --min-seconds 0
 """
 
 from __future__ import annotations
