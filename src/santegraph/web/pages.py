@@ -50,7 +50,9 @@ CACHE_KEY = "santegraph.pages.indexes"
 GENERATION_KEY = "santegraph.pages.per-generation"
 NAMES_KEY = "santegraph.pages.kind-names"
 URLS_KEY = "santegraph.pages.urls"
-MAX_URLS = 10_000  # fixed_url's memo is emptied beyond this (a bound, never reached here)
+# Links remembered per app (fixed_url, cards' links) are forgotten beyond this: only a
+# toile of thousands of actors reaches it, and there the memo saves nothing anyway.
+MAX_URLS = 10_000
 MAX_HITS = 25
 
 
@@ -284,12 +286,11 @@ def _remembered(memo: dict, key: Hashable, compute: Callable[[], Any]) -> Any:
 def site_header() -> Markup:
     """The header and navigation of every page, rendered once per mount point (it holds
     fixed URLs only)."""
-    memo = current_app.extensions.setdefault(URLS_KEY, {})
-    key = ("header", request.script_root)
-    html = memo.get(key)
-    if html is None:
-        html = memo[key] = Markup(current_app.jinja_env.get_template("_entete.html").render())
-    return html
+    return _remembered(
+        _url_memo(),
+        ("header", request.script_root),
+        lambda: Markup(current_app.jinja_env.get_template("_entete.html").render()),
+    )
 
 
 @bp.app_template_global()
