@@ -4,7 +4,9 @@ For each case (a ``/publics/<slug>?besoin=&lieu=&role=`` URL) on each dataset:
 
 1. warm-up requests through the Flask test client (the first one also builds the search
    and place indexes, cached per store: reported apart as "first request");
-2. then ``--repetitions`` times, side by side:
+2. then ``--repetitions`` times, and more while the case has taken less than
+   ``--min-seconds`` (a page of a few milliseconds is repeated a few hundred times: seven
+   medians of a 4 ms page moved by tens of percent on a shared machine), side by side:
 
    * **page**: ``create_app(settings, store=store).test_client().get(url)``, body read;
      during that request every outer call the page makes to the store (``select`` with its
@@ -24,7 +26,7 @@ France-scale graph of ``bench/synthetic.py``, bulk-loaded into an on-disk store 
 ``bench/out/toile/``, built once and reused)::
 
     .venv/bin/python -m bench.toile_bench --write-doc
-    .venv/bin/python -m bench.toile_bench --datasets content --repetitions 3   # a quick look
+    .venv/bin/python -m bench.toile_bench --datasets content --repetitions 3 --min-seconds 0
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ END = "<!-- toile-bench:end -->"
 TARGET = 1.5  # page / raw queries
 CAP_SECONDS = 60.0  # a page slower than this in warm-up runs once per repetition budget
 BUDGET_SECONDS = 240.0  # time budget per case for the repetitions
+MIN_SECONDS = 3.0  # a case repeats until it has taken this long (page + raw + svg) ...
+MAX_REPETITIONS = 1000  # ... or this many times
 
 # The synthetic places are ``.../synthetic/territoire/...``: the page's place index only
 # knows ``territoire/...`` (it skips other prefixes), so the place cases use real places of
@@ -181,7 +185,9 @@ def svg_url(url: str) -> str:
     return path + "/toile.svg" + ("?" + query if query else "")
 
 
-def measure_case(client, recorder, dataset, label, url, *, warmup, repetitions, log):
+def measure_case(
+    client, recorder, dataset, label, url, *, warmup, repetitions, log, min_seconds=MIN_SECONDS
+):
     result = CaseResult(dataset, label, url)
     started = time.perf_counter()
     response = client.get(url)
@@ -203,7 +209,11 @@ def measure_case(client, recorder, dataset, label, url, *, warmup, repetitions, 
         # page + replay per repetition: keep the case within the budget
         repetitions = max(1, min(repetitions, int(BUDGET_SECONDS // (2 * slowest))))
         result.capped = True
-    for _ in range(repetitions):
+    spent = 0.0
+    while len(result.page) < repetitions or (
+        not result.capped and spent < min_seconds and len(result.page) < MAX_REPETITIONS
+    ):
+        started_repetition = time.perf_counter()
         recorder.start()
         started = time.perf_counter()
         response = client.get(url)
@@ -213,12 +223,12 @@ def measure_case(client, recorder, dataset, label, url, *, warmup, repetitions, 
         result.in_page_queries.append(sum(c.seconds for c in calls))
         result.queries = [_call_name(c) for c in calls]
         result.raw.append(recorder.replay(calls))
-        if result.capped:
-            continue  # toile.svg builds the same toile again: not timed for a slow case
-        started = time.perf_counter()
-        response = client.get(svg_url(url))
-        response.get_data()
-        result.svg.append(time.perf_counter() - started)
+        if not result.capped:  # toile.svg builds the same toile again: not for a slow case
+            started = time.perf_counter()
+            response = client.get(svg_url(url))
+            response.get_data()
+            result.svg.append(time.perf_counter() - started)
+        spent += time.perf_counter() - started_repetition
     s = result.summary()
     log(
         f"  {label}: page {_ms(s['page_s'])} ms, raw {_ms(s['raw_s'])} ms, "
@@ -273,7 +283,16 @@ def toile_size(store, settings, url: str) -> tuple[int, int]:
 
 
 def run_dataset(
-    name, store, settings, cases, *, warmup, repetitions, log, on_result=None
+    name,
+    store,
+    settings,
+    cases,
+    *,
+    warmup,
+    repetitions,
+    log,
+    on_result=None,
+    min_seconds=MIN_SECONDS,
 ) -> list[CaseResult]:
     from santegraph.web import create_app
 
@@ -283,7 +302,15 @@ def run_dataset(
         results = []
         for label, url in cases:
             result = measure_case(
-                client, recorder, name, label, url, warmup=warmup, repetitions=repetitions, log=log
+                client,
+                recorder,
+                name,
+                label,
+                url,
+                warmup=warmup,
+                repetitions=repetitions,
+                log=log,
+                min_seconds=min_seconds,
             )
             if result.status == 200 and not result.capped:
                 result.actors, result.links = toile_size(store, settings, url)
@@ -392,8 +419,10 @@ def render(report: dict) -> str:
         "",
         f"- Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB; "
         f"{machine['os']}; Python {machine['python']}, pyoxigraph {machine['pyoxigraph']}.",
-        f"- {run['warmup']} warm-up request(s), then {run['repetitions']} repetitions per case "
-        f"(fewer when a warm page takes over {CAP_SECONDS:.0f} s: marked *capped*); medians. "
+        f"- {run['warmup']} warm-up request(s), then at least {run['repetitions']} repetitions "
+        f"per case, more until the case has taken {run['min_seconds']:g} s (at most "
+        f"{MAX_REPETITIONS}; *runs* below); fewer when a warm page takes over "
+        f"{CAP_SECONDS:.0f} s (marked *capped*); medians. "
         f"1-minute load average: start {run['load_start']}, end {run['load_end']}.",
     ]
     for name, meta in report["datasets"].items():
@@ -406,15 +435,15 @@ def render(report: dict) -> str:
         f"(building the toile in Python, the SVG drawing, the template). Target: page ≤ "
         f"{TARGET}× raw.",
         "",
-        "| dataset | case | actors / links | first request | page | raw | queries in page "
-        f"| rest | toile.svg | page / raw | {TARGET}× |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| dataset | case | actors / links | runs | first request | page | raw "
+        f"| queries in page | rest | toile.svg | page / raw | {TARGET}× |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in report["results"]:
         if r["status"] != 200:
             lines.append(
                 f"| {r['dataset']} | {r['label']} (`{r['url']}`) | HTTP {r['status']} "
-                "| | | | | | | | not run |"
+                "| | | | | | | | | not run |"
             )
             continue
         s = r["summary"]
@@ -422,7 +451,8 @@ def render(report: dict) -> str:
         links = f"{r['links']:,}" if r["links"] >= 0 else "not counted"
         lines.append(
             f"| {r['dataset']} | {r['label']} (`{r['url']}`) | {r['actors']:,} / "
-            f"{links} | {_ms(r['first_s'])} | {_ms(s['page_s'])} | {_ms(s['raw_s'])} "
+            f"{links} | {len(r['page_s'])} | {_ms(r['first_s'])} | {_ms(s['page_s'])} "
+            f"| {_ms(s['raw_s'])} "
             f"| {_ms(s['in_page_queries_s'])} | {_ms(s['rest_s'])} | {_ms(s['svg_s'])} "
             f"| {s['ratio']:.2f} | {mark} |"
         )
@@ -445,6 +475,7 @@ def build_report(args, datasets: dict, results: list[CaseResult], load_start, lo
             "command": command.strip(),
             "warmup": args.warmup,
             "repetitions": args.repetitions,
+            "min_seconds": getattr(args, "min_seconds", MIN_SECONDS),
             "load_start": load_start,
             "load_end": load_end,
         },
@@ -487,7 +518,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--datasets", default="content,france", help="content, france or both")
     parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--repetitions", type=int, default=7)
+    parser.add_argument("--repetitions", type=int, default=7, help="at least, per case")
+    parser.add_argument(
+        "--min-seconds",
+        type=float,
+        default=MIN_SECONDS,
+        help="repeat a case until it has taken this long (fast pages: stable medians)",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--synthetic", type=Path, default=DEFAULT_NQ, help="N-Quads, scale 1")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the France-scale store")
@@ -549,6 +586,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             repetitions=args.repetitions,
             log=log,
             on_result=save,
+            min_seconds=args.min_seconds,
         )
         store.close()
     print(save())

@@ -30,7 +30,7 @@ def test_the_harness_measures_and_reports(tmp_path):
     settings = load_settings({"content_dir": str(MINI), "base_iri": BASE}, environ={})
     messages = []
     results = toile_bench.run_dataset(
-        "tiny", store, settings, CASES, warmup=1, repetitions=2, log=messages.append
+        "tiny", store, settings, CASES, warmup=1, repetitions=2, log=messages.append, min_seconds=0
     )
     assert [r.status for r in results] == [200, 200, 404]
     everywhere, filtered, unknown = results
@@ -55,7 +55,8 @@ def test_the_harness_measures_and_reports(tmp_path):
     section = toile_bench.render(report)
     rows = [line for line in section.splitlines() if line.startswith("| tiny |")]
     assert len(rows) == 3
-    assert rows[0].count("|") == rows[1].count("|") == 12
+    assert rows[0].count("|") == rows[1].count("|") == rows[2].count("|") == 13
+    assert rows[0].split("|")[4].strip() == "2"  # runs
     assert rows[0].endswith(("| PASS |", "| FAIL |"))
     assert "HTTP 404" in rows[2]
 
@@ -67,3 +68,16 @@ def test_the_harness_measures_and_reports(tmp_path):
     text = doc.read_text(encoding="utf-8")
     assert "old" not in text and text.startswith("# B\n\nbefore\n") and text.endswith("after\n")
     assert section in text
+
+
+def test_a_fast_case_repeats_until_its_time_or_the_cap(monkeypatch):
+    """Past --repetitions, a case repeats while it has taken less than --min-seconds, at
+    most MAX_REPETITIONS times (here: the cap decides, the time never runs out)."""
+    store = EmbeddedStore()
+    load(store)
+    settings = load_settings({"content_dir": str(MINI), "base_iri": BASE}, environ={})
+    monkeypatch.setattr(toile_bench, "MAX_REPETITIONS", 5)
+    (result,) = toile_bench.run_dataset(
+        "tiny", store, settings, CASES[:1], warmup=1, repetitions=2, log=print, min_seconds=1e9
+    )
+    assert len(result.page) == len(result.raw) == len(result.svg) == 5

@@ -204,6 +204,9 @@ def test_pages_and_indexes_on_every_backend(store):
     )
     names = [card.h3.a.text for card in soup.select("article.carte")]
     assert names == ["Ados du Nord", "Maison des ados de Dunkerque"]
+    # the filter's options: kept per generation here, rendered per request on a remote store
+    chosen = soup.find("select", attrs={"name": "besoin"}).find("option", selected=True)
+    assert chosen["value"] == "prevention"
 
 
 @pytest.mark.virtuoso_difference(

@@ -209,6 +209,29 @@ def test_hostile_label_is_escaped_and_the_document_still_parses():
     assert any('<script>alert("x")</script>' in t for t in titles)
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        HOSTILE,
+        "",
+        "plain",
+        "a\nb\r\tc",
+        "both \" and '",
+        "only ' here",
+        "\ufffe\uffff\x0b\x1f&amp;",
+    ],
+)
+def test_escaping_matches_the_standard_library(value):
+    """The one-pass escapes give what xml.sax.saxutils gives once invalid characters are
+    dropped: quoteattr's choice of quotes included."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    valid = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "", value)
+    assert toile_svg._text(value) == escape(valid)
+    entities = {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+    assert toile_svg._attr(value) == quoteattr(valid, entities)
+
+
 def test_same_model_same_bytes():
     a = render_svg(make_toile(80, sectors=7, links=30))
     b = render_svg(make_toile(80, sectors=7, links=30))
@@ -361,6 +384,40 @@ def test_tools_macro_renders_links_and_iframe_code(client):
     assert soup.find("label", attrs={"for": code["id"]})
     assert code.text.startswith('<iframe src="http://localhost/publics/jeunes-moins-25-precarite/')
     assert "<c" not in code.text and "%3Cc" in code.text
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {"lieu": "Lille 59350"}, {"besoin": 'a"b<c&d=é', "lieu": "tas/hainaut", "role": "x/y?z"}],
+)
+@pytest.mark.parametrize("root", ["", "/sante"])
+def test_tool_links_are_what_url_for_gives(client, filters, root):
+    """toile_links encodes the filters once and reuses remembered paths: the same URLs as
+    one url_for per link, under any mount point."""
+    from flask import url_for
+
+    from santegraph.web.toile_views import toile_links
+
+    with client.application.test_request_context("/publics/p", base_url="http://h" + root):
+        links = toile_links("jeunes-moins-25-precarite", filters)
+        expected = {
+            "css": url_for("static", filename="toile.css"),
+            "js": url_for("static", filename="toile.js"),
+            "svg": url_for("toile.svg", slug="jeunes-moins-25-precarite", **filters),
+            "csv": url_for("toile.csv", slug="jeunes-moins-25-precarite", **filters),
+            "pdf_a4": url_for("toile.pdf_download", slug="jeunes-moins-25-precarite", **filters),
+            "pdf_a3": url_for(
+                "toile.pdf_download", slug="jeunes-moins-25-precarite", papier="a3", **filters
+            ),
+            "embed": url_for(
+                "toile.embed", slug="jeunes-moins-25-precarite", _external=True, **filters
+            ),
+            "embed_a3": url_for(
+                "toile.embed", slug="jeunes-moins-25-precarite", papier="a3", **filters
+            ),
+        }
+    assert links == expected
+    assert links["svg"].startswith(root + "/publics/")
 
 
 # ----------------------------------------------------------------------------- PDF

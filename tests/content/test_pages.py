@@ -301,3 +301,113 @@ def test_what_the_pages_keep_between_requests_follows_every_write():
     assert sectors(soup) == ["Social"]
     page(client, "/publics/aidants", status=404)
     store.close()
+
+
+FILTERS = """
+@prefix sg: <https://w3id.org/santegraph/def#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<besoin/acces> a sg:Besoin ; skos:prefLabel "Accès aux soins"@fr .
+<role/orientation> a sg:RoleParcours ; skos:prefLabel "Orientation"@fr .
+"""
+
+MORE = """
+@prefix sg: <https://w3id.org/santegraph/def#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+sg:Association rdfs:subClassOf sg:Acteur .
+<besoin/repit> a sg:Besoin ; skos:prefLabel "Répit"@fr .
+<role/coordination> a sg:RoleParcours ; skos:prefLabel "Coordination"@fr .
+<acteur/b> a sg:Association ; skos:prefLabel "Maison des aidants"@fr ; sg:public <public/jeunes> .
+"""
+
+
+def _turtle(text):
+    return list(ox.parse(text.encode(), format=ox.RdfFormat.TURTLE, base_iri=BASE))
+
+
+def _small_client(*graphs):
+    store = EmbeddedStore(":memory:")
+    for name, text in graphs:
+        store.replace_graphs({BASE + "graph/local/" + name: _turtle(text)})
+    settings = load_settings({"content_dir": str(ROOT), "base_iri": BASE}, environ={})
+    return store, create_app(settings, store=store).test_client()
+
+
+def options(soup, name):
+    """(value, selected) of a filter's options."""
+    return [
+        (o["value"], o.has_attr("selected"))
+        for o in soup.find("select", attrs={"name": name}).find_all("option")
+    ]
+
+
+def test_filter_options_show_the_chosen_values_and_follow_every_write():
+    """The filters' options are rendered once per store generation and chosen value: the
+    value of the URL is selected (an unknown one selects nothing), a write shows at once."""
+    store, client = _small_client(("small", SMALL), ("filters", FILTERS))
+    soup = page(client, "/publics/jeunes?besoin=acces&role=orientation")
+    assert options(soup, "besoin") == [("", False), ("acces", True)]
+    assert options(soup, "role") == [("", False), ("orientation", True)]
+    soup = page(client, "/publics/jeunes?besoin=inconnu&role=")
+    assert options(soup, "besoin") == [("", False), ("acces", False)]
+    assert options(soup, "role") == [("", False), ("orientation", False)]
+    assert cards(soup) == ["Mission locale"]
+
+    store.replace_graphs({BASE + "graph/local/more": _turtle(MORE)})
+    soup = page(client, "/publics/jeunes?besoin=repit")
+    assert options(soup, "besoin") == [("", False), ("acces", False), ("repit", True)]
+    assert [v for v, _ in options(soup, "role")] == ["", "coordination", "orientation"]
+    soup = page(client, "/publics/jeunes")
+    assert sorted(cards(soup)) == ["Maison des aidants", "Mission locale"]  # right after
+
+    store.drop_graph(BASE + "graph/local/more")
+    soup = page(client, "/publics/jeunes?besoin=repit")
+    assert options(soup, "besoin") == [("", False), ("acces", False)]
+    assert cards(soup) == ["Mission locale"]
+    store.close()
+
+
+HOSTILE_VOCABULARY = """
+@prefix sg: <https://w3id.org/santegraph/def#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<besoin/piege> a sg:Besoin ; skos:prefLabel "<script>alert(1)</script>"@fr .
+<role/piege> a sg:RoleParcours ; skos:prefLabel "\\"><img src=x onerror=alert(2)>"@fr .
+<secteur/piege> a sg:Secteur ; skos:prefLabel "<b>gras</b>"@fr ;
+    sg:couleur "#fff\\"><script>alert(3)</script>" .
+"""
+
+
+def test_hostile_labels_in_the_kept_fragments_are_escaped():
+    """Options, sector legend and site header are kept as HTML between requests: what
+    comes from the graph in them is escaped, on the first request and on later ones."""
+    store, client = _small_client(("small", SMALL), ("hostile", HOSTILE_VOCABULARY))
+    first = client.get("/publics/jeunes?besoin=piege&role=piege").data
+    assert client.get("/publics/jeunes?besoin=piege&role=piege").data == first
+    soup = BeautifulSoup(first, "html.parser")
+    assert all(tag.get("src", "").startswith("/static/") for tag in soup.find_all("script"))
+    assert soup.find("img") is None and soup.find("b") is None
+    chosen = soup.find("select", attrs={"name": "besoin"}).find("option", selected=True)
+    assert chosen.text == "<script>alert(1)</script>"
+    chosen = soup.find("select", attrs={"name": "role"}).find("option", selected=True)
+    assert chosen.text == '"><img src=x onerror=alert(2)>'
+    legend = soup.select("ul.secteurs li")
+    assert "<b>gras</b>" in [li.text for li in legend]
+    assert all(li.span["style"].startswith("background: ") for li in legend)
+    store.close()
+
+
+def test_fixed_links_follow_the_mount_point():
+    """Header, form and card links are remembered per script root: an app mounted under
+    a prefix links under it, the same app reached without the prefix does not."""
+    store, client = _small_client(("small", SMALL))
+    for root in ("/sante", "", "/sante"):
+        soup = BeautifulSoup(
+            client.get("/publics/jeunes", base_url="http://localhost" + root).data, "html.parser"
+        )
+        assert soup.find("a", class_="brand")["href"] == root + "/"
+        assert soup.find("form", class_="filtres")["action"] == root + "/publics/jeunes"
+        nav = [a["href"] for a in soup.select("header nav a")]
+        assert root + "/publics" in nav and root + "/recherche" in nav
+        tools = [a["href"] for a in soup.select(".toile-telechargements a")]
+        assert root + "/publics/jeunes/toile.svg" in tools
+    store.close()

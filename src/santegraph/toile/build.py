@@ -22,6 +22,7 @@ Every fact comes from named queries of ``queries/`` run with bound values:
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -39,6 +40,18 @@ def _value(row: Mapping, key: str) -> str:
     return term.value if term is not None else ""
 
 
+def _values(row: Mapping, keys: tuple[str, ...]) -> tuple[str, ...]:
+    out = []
+    for key in keys:  # a plain loop: the fastest form for the few columns of a row
+        term = row.get(key)
+        out.append(term.value if term is not None else "")
+    return tuple(out)
+
+
+_FICHE = ("acteur", "champ", "valeur", "libelle")  # the columns of acteurs-fiches
+_FICHE_ORDER = operator.itemgetter(0, 1, 2)  # label last: ties keep the store's order
+
+
 def _nodes(iris: Iterable[str]) -> list[ox.NamedNode]:
     return [ox.NamedNode(i) for i in iris]
 
@@ -48,12 +61,13 @@ class Hierarchy:
     """A SKOS hierarchy held in memory: concept -> broader concepts.
 
     Treat it as read-only once built: the pages keep one per store generation and
-    ``ancestors`` remembers its answers.
+    ``ancestors`` and ``descendants`` remember their answers.
     """
 
     broader: dict[str, set[str]]
     labels: dict[str, str]
     _ancestors: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict, repr=False)
+    _descendants: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict, repr=False)
 
     def ancestors(self, concept: str) -> set[str]:
         known = self._ancestors.get(concept)
@@ -69,7 +83,11 @@ class Hierarchy:
         return set(known)
 
     def descendants(self, concept: str) -> set[str]:
-        return {c for c in self.broader if concept in self.ancestors(c)}
+        known = self._descendants.get(concept)
+        if known is None:
+            found = {c for c in self.broader if concept in self.ancestors(c)}
+            known = self._descendants[concept] = frozenset(found)
+        return set(known)
 
     def narrower_or_self(self, concept: str) -> set[str]:
         return {concept} | self.descendants(concept)
@@ -146,12 +164,14 @@ def actor_cards(
     acronyms = acronyms or {}
     facts: dict[str, dict[str, list[tuple[str, str]]]] = {a: defaultdict(list) for a in actors}
     rows = store.select(catalogue["acteurs-fiches"].text, {"acteur": _nodes(actors)})
+    # each term's text read once (pyoxigraph makes a new string at every .value)
+    values = [_values(row, _FICHE) for row in rows]
     # the query leaves rows unsorted (sorting in the store costs more than the query at
     # France scale): the first name, the order of territories and services come from here
-    rows.sort(key=lambda r: (_value(r, "acteur"), _value(r, "champ"), _value(r, "valeur")))
-    for row in rows:
-        item = (_value(row, "valeur"), _value(row, "libelle"))
-        field = facts[_value(row, "acteur")][_value(row, "champ")]
+    values.sort(key=_FICHE_ORDER)
+    for actor, champ, valeur, libelle in values:
+        item = (valeur, libelle)
+        field = facts[actor][champ]
         if item not in field:
             field.append(item)
     cards = []
@@ -276,10 +296,11 @@ def build_toile(
         query = catalogue["orientations-entre-acteurs"].text
         seen = set()
         rows = store.select(query, {"acteur": _nodes(actor_iris)})
-        rows.sort(key=lambda r: (_value(r, "acteurNom"), _value(r, "cibleNom")))  # unsorted
-        for row in rows:
-            pair = (_value(row, "acteur"), _value(row, "cible"))
-            if pair[1] in on_toile and pair not in seen:
+        found = [_values(r, ("acteurNom", "cibleNom", "acteur", "cible")) for r in rows]
+        found.sort(key=operator.itemgetter(0, 1))  # the query leaves them unsorted
+        for _, _, source, target in found:
+            pair = (source, target)
+            if target in on_toile and pair not in seen:
                 seen.add(pair)
                 links.append(ToileLink(*pair))
 

@@ -15,10 +15,11 @@ the same model gives the same bytes. Every text comes from the model and is esca
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape, quoteattr
 
 from .model import Sector, Toile, ToileActor
 
@@ -39,19 +40,39 @@ DARK_ON_FILL = "#111111"  # darker than INK: text on mid-tone fills such as #1A8
 LINK_COLOR = "#3b4252"
 FONTS = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
 # ----------------------------------------------------------------------------- helpers
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+_ATTR_ESCAPES = (*_ESCAPES, ("\n", "&#10;"), ("\r", "&#13;"), ("\t", "&#9;"))
+
+
+def _replace(value: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    # What xml.sax.saxutils does, minus the work for characters absent (most labels).
+    if _XML_INVALID.search(value):
+        value = _XML_INVALID.sub("", value)
+    for char, entity in pairs:
+        if char in value:
+            value = value.replace(char, entity)
+    return value
+
+
 def _text(value: str) -> str:
     """Escape text content; drop characters XML 1.0 cannot carry."""
-    return escape(_XML_INVALID.sub("", value))
+    return _replace(value, _ESCAPES)
 
 
 def _attr(value: str) -> str:
-    """A quoted, escaped attribute value (newlines and tabs kept as character references)."""
-    return quoteattr(_XML_INVALID.sub("", value), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+    """A quoted, escaped attribute value (newlines and tabs kept as character references);
+    quotes chosen as ``xml.sax.saxutils.quoteattr`` does."""
+    value = _replace(value, _ATTR_ESCAPES)
+    if '"' not in value:
+        return f'"{value}"'
+    if "'" not in value:
+        return f"'{value}'"
+    return '"' + value.replace('"', "&quot;") + '"'
 
 
 def _num(value: float) -> str:
@@ -80,6 +101,7 @@ def contrast_ratio(a: str, b: str) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
+@functools.lru_cache(maxsize=256)  # a few sector colours, asked at every drawing
 def text_color_on(fill: str) -> str:
     """Near-black or white, whichever contrasts more with ``fill``."""
     dark = DARK_ON_FILL
@@ -90,16 +112,21 @@ def short_label(actor: ToileActor) -> list[str]:
     """The lines drawn under a node (at most LABEL_LINES of LABEL_CHARS characters): the
     name; if it does not fit, its acronym; else its beginning and its end ("Maison de…" /
     "d'Hautmont"), the end being what tells two "Maison de santé ..." apart."""
-    label = " ".join(actor.label.split()) or actor.iri.rstrip("/").rsplit("/", 1)[-1]
-    acronym = " ".join(actor.acronym.split())
+    return list(_short_label(actor.label, actor.acronym, actor.iri))
+
+
+@functools.lru_cache(maxsize=4096)  # a pure function of three strings, drawn again and again
+def _short_label(label: str, acronym: str, iri: str) -> tuple[str, ...]:
+    label = " ".join(label.split()) or iri.rstrip("/").rsplit("/", 1)[-1]
+    acronym = " ".join(acronym.split())
     lines = _wrap(label, LABEL_CHARS, LABEL_LINES)
     if " ".join(lines) == label:
-        return lines
+        return tuple(lines)
     if acronym:
-        return _wrap(acronym, LABEL_CHARS, LABEL_LINES)
+        return tuple(_wrap(acronym, LABEL_CHARS, LABEL_LINES))
     words = label.split()
     if lines and words[-1].startswith(lines[-1].rstrip("…").split()[-1]):
-        return lines  # only the last word is cut: the beginning tells enough
+        return tuple(lines)  # only the last word is cut: the beginning tells enough
     tail = words[-1]
     for word in reversed(words[:-1]):
         if len(word) + 1 + len(tail) > LABEL_CHARS:
@@ -108,7 +135,7 @@ def short_label(actor: ToileActor) -> list[str]:
     if len(tail) > LABEL_CHARS:
         tail = "…" + tail[-(LABEL_CHARS - 1) :]
     head = _wrap(label, LABEL_CHARS - 1, 1)[0].rstrip("…").rstrip()
-    return [head + "…", tail]
+    return (head + "…", tail)
 
 
 def full_name(actor: ToileActor) -> str:
@@ -479,8 +506,9 @@ def render_svg(
 
     # Actor nodes and folded groups.
     w('<g class="acteurs">')
+    colors = {id(wedge.sector): sector_color(wedge.sector) for wedge in lay.wedges}
     for node in nodes:
-        color = sector_color(node.sector)
+        color = colors[id(node.sector)]
         if node.folded:
             n = len(node.actors)
             names = "\n".join(full_name(a) for a in node.actors)
@@ -516,7 +544,7 @@ def render_svg(
             f'<circle cx="{_num(node.x)}" cy="{_num(node.y)}" r="{_num(node.r)}" '
             f'fill="{color}" stroke="#FFFFFF" stroke-width="2"/>'
         )
-        w(_label(node, short_label(actor)))
+        w(_label(node, _short_label(actor.label, actor.acronym, actor.iri)))
         w("</g>")
     w("</g>")
 
@@ -530,7 +558,7 @@ def render_svg(
         x = 24 + (k % columns) * col_w
         y = 50 + (k // columns) * 28
         w(
-            f'<circle cx="{_num(x + 8)}" cy="{_num(y)}" r="8" fill="{sector_color(sector)}"/>'
+            f'<circle cx="{_num(x + 8)}" cy="{_num(y)}" r="8" fill="{colors[id(sector)]}"/>'
             f'<text x="{_num(x + 24)}" y="{_num(y)}" dominant-baseline="middle" font-size="14" '
             f'fill="{INK}">{_text(sector.label)} ({count})</text>'
         )
@@ -552,7 +580,10 @@ def render_svg(
     return "\n".join(out) + "\n"
 
 
-def _label(node: Node, lines: list[str]) -> str:
+_LINE_STEP = _num(LABEL_SIZE * 1.15)
+
+
+def _label(node: Node, lines: Sequence[str]) -> str:
     """The node's label, centred under its circle, with a white halo over links and tints.
 
     The halo is a white-stroked copy drawn first, not ``paint-order="stroke"``: renderers
@@ -560,7 +591,7 @@ def _label(node: Node, lines: list[str]) -> str:
     """
     x = _num(node.x)
     spans = "".join(
-        f'<tspan x="{x}" dy="{"0" if k == 0 else _num(LABEL_SIZE * 1.15)}">{_text(line)}</tspan>'
+        f'<tspan x="{x}" dy="{"0" if k == 0 else _LINE_STEP}">{_text(line)}</tspan>'
         for k, line in enumerate(lines)
     )
     position = (

@@ -12,10 +12,10 @@ from __future__ import annotations
 import functools
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -29,6 +29,7 @@ from flask import (
     request,
     url_for,
 )
+from markupsafe import Markup
 
 from ..queries import QueryCatalogue
 from ..search import CATEGORIES, IndexCache, Indexes, project_queries
@@ -41,13 +42,17 @@ from ..toile.build import (
     load_sectors,
     load_vocabulary,
 )
-from ..toile.model import Sector, Toile
+from ..toile.model import Sector, Toile, ToileActor
 from . import state
 
 bp = Blueprint("pages", __name__)
 CACHE_KEY = "santegraph.pages.indexes"
 GENERATION_KEY = "santegraph.pages.per-generation"
 NAMES_KEY = "santegraph.pages.kind-names"
+URLS_KEY = "santegraph.pages.urls"
+# Links remembered per app (fixed_url, cards' links) are forgotten beyond this: only a
+# toile of thousands of actors reaches it, and there the memo saves nothing anyway.
+MAX_URLS = 10_000
 MAX_HITS = 25
 
 
@@ -94,7 +99,7 @@ class PerGeneration:
         self._generation: int | None = None
         self._values: dict[str, Any] = {}
 
-    def get(self, store, name: str, compute: Callable[[], Any]) -> Any:
+    def get(self, store, name: Hashable, compute: Callable[[], Any]) -> Any:
         generation = getattr(store, "generation", None)
         if generation is None:
             return compute()
@@ -112,7 +117,7 @@ class PerGeneration:
         return value
 
 
-def per_generation(name: str, compute: Callable[[], Any]) -> Any:
+def per_generation(name: Hashable, compute: Callable[[], Any]) -> Any:
     cache = current_app.extensions.get(GENERATION_KEY)
     if cache is None:
         cache = current_app.extensions.setdefault(GENERATION_KEY, PerGeneration())
@@ -136,6 +141,41 @@ def filter_options() -> dict[str, list[dict]]:
         }
 
     return per_generation("filter-options", compute)
+
+
+def fragment(key: Hashable, template: str, context: Callable[[], dict]) -> Markup:
+    """A template rendered once per store generation and ``key``, as HTML to insert.
+
+    Only for what depends on the store alone (labels, colours, known slugs): ``key`` must
+    hold values from the graph or the code, never text of the request, so that the
+    variants stay bounded by the vocabulary. ``context`` is called when rendering, so
+    that the values come from the generation the result is kept for. The template sees
+    no request (no ``url_for``); Jinja escapes every label as in any page.
+    """
+
+    def compute() -> Markup:
+        rendered = current_app.jinja_env.get_template(template).render(**context())
+        return Markup(rendered)  # autoescaped by Jinja (an .html template)
+
+    return per_generation(("fragment", template, key), compute)
+
+
+def select_options(name: str, chosen: str) -> Markup:
+    """The ``<option>`` tags of the filter ``name`` ("besoins" or "roles"), the one whose
+    slug is ``chosen`` (from the URL) selected: one fragment per known slug."""
+    known = next((o["slug"] for o in filter_options()[name] if o["slug"] == chosen), None)
+    return fragment(
+        (name, known),
+        "pages/_options.html",
+        lambda: {"options": filter_options()[name], "chosen": known, "indent": name != "roles"},
+    )
+
+
+def sector_legend() -> Markup:
+    """The list of sectors and their colours under a toile."""
+    return fragment(
+        "sectors", "pages/_secteurs.html", lambda: {"sectors": toile_reference().sectors}
+    )
 
 
 @dataclass(frozen=True)
@@ -199,7 +239,8 @@ def node(iri: str) -> ox.NamedNode:
 
 
 def rel(iri: str) -> str:
-    return iri[len(base()) :] if iri.startswith(base()) else ""
+    prefix = base()
+    return iri[len(prefix) :] if iri.startswith(prefix) else ""
 
 
 @bp.app_template_global()
@@ -212,18 +253,59 @@ def resource_href(iri: str) -> str:
 
 
 @bp.app_template_global()
+def fixed_url(endpoint: str, **values: str) -> str:
+    """``url_for`` (relative URL) remembered per mount point, for links whose values come
+    from the code or the graph: the navigation, static files, pages of graph resources.
+
+    A relative URL depends on the endpoint, its values and the script root only (no
+    subdomain or host rules here), so the memo holds; request text never goes in (it
+    would only grow the memo, bounded anyway by ``MAX_URLS``).
+    """
+    key = (request.script_root, endpoint, *sorted(values.items()))
+    return _remembered(_url_memo(), key, lambda: url_for(endpoint, **values))
+
+
+def _url_memo() -> dict:
+    memo = current_app.extensions.get(URLS_KEY)
+    if memo is None:
+        memo = current_app.extensions.setdefault(URLS_KEY, {})
+    return memo
+
+
+def _remembered(memo: dict, key: Hashable, compute: Callable[[], Any]) -> Any:
+    value = memo.get(key)
+    if value is None:
+        value = compute()
+        if len(memo) >= MAX_URLS:
+            memo.clear()
+        memo[key] = value
+    return value
+
+
+@bp.app_template_global()
+def site_header() -> Markup:
+    """The header and navigation of every page, rendered once per mount point (it holds
+    fixed URLs only)."""
+    return _remembered(
+        _url_memo(),
+        ("header", request.script_root),
+        lambda: Markup(current_app.jinja_env.get_template("_entete.html").render()),
+    )
+
+
+@bp.app_template_global()
 def page_href(iri: str, category: str = "") -> str:
     """The "qui fait quoi" page of a resource when there is one, else its resource page."""
-    path = rel(iri)
     if iri.startswith(SG) and category in ("dispositif", ""):
-        return url_for("pages.dispositif", name=iri[len(SG) :])
+        return fixed_url("pages.dispositif", name=iri[len(SG) :])
+    path = rel(iri)
     if path.startswith("public/"):
-        return url_for("pages.toile", slug=path.split("/", 1)[1])
+        return fixed_url("pages.toile", slug=path.split("/", 1)[1])
     if path.startswith("territoire/") and path.count("/") == 2:
         _, kind, code = path.split("/")
-        return url_for("pages.territoire", kind=kind, code=code)
+        return fixed_url("pages.territoire", kind=kind, code=code)
     if path.startswith("defi/"):
-        return url_for("pages.defi", number=path.split("/", 1)[1])
+        return fixed_url("pages.defi", number=path.split("/", 1)[1])
     return resource_href(iri)
 
 
@@ -444,9 +526,10 @@ def toile(slug: str):
         result = make_toile(public, besoin=besoin, role=role, place=place)
         svg = _svg(result)
 
+    active = {k: val for k, val in filters.items() if val}
+
     def with_filters(**changes):
-        args = {k: val for k, val in filters.items() if val}
-        args.update(changes)
+        args = active | changes
         return url_for("pages.toile", slug=slug, **{k: x for k, x in args.items() if x})
 
     return render_template(
@@ -454,17 +537,71 @@ def toile(slug: str):
         slug=slug,
         public=public,
         public_label=vocab.publics.labels[public],
+        links=toile_page_links(slug),
         filters=filters,
-        besoins=filter_options()["besoins"],
-        roles=filter_options()["roles"],
+        active_filters=active,
+        besoin_options=select_options("besoins", filters["besoin"]),
+        role_options=select_options("roles", filters["role"]),
+        sector_legend=sector_legend,
         place=place,
         choices=choices,
         suggestions=suggestions,
         problems=problems,
         toile=result,
+        cards=_cards(result) if result else [],
         svg=svg,
         with_filters=with_filters,
     )
+
+
+class ToilePageLinks(NamedTuple):
+    """The links of a toile page that depend on the public and the mount point only."""
+
+    publics: str
+    page: str  # the form's target, and the page without filters
+    suggestions: str
+    lieux_js: str
+
+
+def toile_page_links(slug: str) -> ToilePageLinks:
+    """Built once per mount point and public (``slug`` is a known public's)."""
+    return _remembered(
+        _url_memo(),
+        ("toile-page", request.script_root, slug),
+        lambda: ToilePageLinks(
+            url_for("pages.publics"),
+            url_for("pages.toile", slug=slug),
+            url_for("pages.lieux_suggestions"),
+            url_for("static", filename="lieux.js"),
+        ),
+    )
+
+
+class Card(NamedTuple):
+    """An actor of the toile with the links its card shows, made in Python: a function
+    called from Jinja costs more than the function itself, once per card and kind (a
+    tuple: the template unpacks it)."""
+
+    actor: ToileActor
+    href: str  # the actor's resource page
+    kinds: tuple[tuple[str, str], ...]  # (label, page of the dispositif kind)
+
+
+def _cards(toile: Toile) -> list[Card]:
+    # The links of graph resources, remembered like fixed_url's (same memo, same bound):
+    # the memo and the mount point are looked up once for all the cards.
+    memo, root = _url_memo(), request.script_root
+
+    def page(iri: str) -> str:
+        return _remembered(memo, ("page", root, iri), lambda: page_href(iri))
+
+    def resource(iri: str) -> str:
+        return _remembered(memo, ("resource", iri), lambda: resource_href(iri))
+
+    return [
+        Card(a, resource(a.iri), tuple(zip(a.kinds, map(page, a.kind_iris), strict=True)))
+        for a in toile.actors
+    ]
 
 
 def _svg(toile) -> str:

@@ -17,7 +17,7 @@ itself shows these links and the ``<iframe>`` code through the Jinja macro
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from markupsafe import Markup
@@ -151,6 +151,41 @@ def svg(slug: str):
     )
     response.headers["Content-Security-Policy"] = SVG_CSP
     return response
+
+
+@bp.app_template_global()
+def toile_links(slug: str, filters: Mapping[str, str]) -> dict[str, str]:
+    """The download, print and embed URLs of a toile with these filters, and the static
+    files of the macro ``toile_tools``, as ``url_for`` gives them: the paths are built once
+    per mount point and public (kept with ``pages.fixed_url``'s), the query string of the
+    filters is encoded once per call."""
+    from .pages import _remembered, _url_memo
+
+    paths = _remembered(
+        _url_memo(),
+        ("toile-tools", request.script_root, slug),
+        lambda: {
+            "css": url_for("static", filename="toile.css"),
+            "js": url_for("static", filename="toile.js"),
+            "svg": url_for("toile.svg", slug=slug),
+            "csv": url_for("toile.csv", slug=slug),
+            "pdf": url_for("toile.pdf_download", slug=slug),
+            "embed": url_for("toile.embed", slug=slug),
+        },
+    )
+    query = url_for("toile.embed", slug=slug, _external=True, **filters).partition("?")
+    tail = "?" + query[2] if query[2] else ""
+    a3 = "?papier=a3" + ("&" + query[2] if query[2] else "")
+    return {
+        "css": paths["css"],
+        "js": paths["js"],
+        "svg": paths["svg"] + tail,
+        "csv": paths["csv"] + tail,
+        "pdf_a4": paths["pdf"] + tail,
+        "pdf_a3": paths["pdf"] + a3,
+        "embed": query[0] + tail,  # absolute: pasted in another site
+        "embed_a3": paths["embed"] + a3,
+    }
 
 
 @bp.app_template_global()
