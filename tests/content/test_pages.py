@@ -74,6 +74,9 @@ def test_toile_of_young_people_around_dunkerque(client, lieu):
     # the MDA kind states the public "adolescents": expected, no instance recorded
     assert gaps(soup) == ["MDA"]
     assert "à renseigner" in soup.select_one("li.manque").text
+    # and the page says where stewards fill the gap
+    invite = soup.select_one("section.manques").find("a", string="espace référents")
+    assert invite["href"] == "/steward/"
     # the URL holds the filters: the form shows them back
     assert soup.find("input", attrs={"name": "lieu"})["value"] == lieu
 
