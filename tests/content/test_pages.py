@@ -413,4 +413,6 @@ def test_fixed_links_follow_the_mount_point():
         assert root + "/publics" in nav and root + "/recherche" in nav
         tools = [a["href"] for a in soup.select(".toile-telechargements a")]
         assert root + "/publics/jeunes/toile.svg" in tools
+        cards = [a["href"] for a in soup.select("article.carte h3 a")]
+        assert cards and all(href.startswith(root + "/id/") for href in cards)
     store.close()

@@ -245,11 +245,12 @@ def rel(iri: str) -> str:
 
 @bp.app_template_global()
 def resource_href(iri: str) -> str:
-    """The page of a resource: ``/id/<path>`` under the base, the ontology page for sg:."""
+    """The page of a resource: ``/id/<path>`` under the base, the ontology page for sg:
+    (under the mount point); any other IRI as it is."""
     if iri.startswith(SG):
-        return "/ontology#" + quote(iri[len(SG) :])
+        return request.script_root + "/ontology#" + quote(iri[len(SG) :])
     path = rel(iri)
-    return "/id/" + quote(path) if path else iri
+    return request.script_root + "/id/" + quote(path) if path else iri
 
 
 @bp.app_template_global()
@@ -596,7 +597,7 @@ def _cards(toile: Toile) -> list[Card]:
         return _remembered(memo, ("page", root, iri), lambda: page_href(iri))
 
     def resource(iri: str) -> str:
-        return _remembered(memo, ("resource", iri), lambda: resource_href(iri))
+        return _remembered(memo, ("resource", root, iri), lambda: resource_href(iri))
 
     return [
         Card(a, resource(a.iri), tuple(zip(a.kinds, map(page, a.kind_iris), strict=True)))
