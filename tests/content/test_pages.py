@@ -203,6 +203,8 @@ sg:Association rdfs:subClassOf sg:Acteur .
 <acteur/x> a sg:Association ; skos:prefLabel "<script>alert(1)</script>"@fr ;
     sg:sigle "<img src=x onerror=alert(2)>"@fr ; sg:public <public/jeunes> ;
     schema:url "javascript:alert(3)" ; schema:email "a@b.fr\\"><script>" .
+<javascript:alert(4)> a sg:Association ; skos:prefLabel "Acteur hostile"@fr ;
+    sg:public <public/jeunes> .
 """
 
 
@@ -224,6 +226,7 @@ def test_hostile_labels_are_escaped():
         assert soup.find("b") is None, url
     soup = BeautifulSoup(client.get("/publics/jeunes").data, "html.parser")
     assert "<script>alert(1)</script>" in soup.select_one("article.carte").text
+    assert "Acteur hostile" in soup.text  # listed, but its IRI is no link
     assert not any(a["href"].startswith("javascript:") for a in soup.find_all("a"))
     store.close()
 

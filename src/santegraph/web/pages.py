@@ -44,6 +44,7 @@ from ..toile.build import (
 )
 from ..toile.model import Sector, Toile, ToileActor
 from . import state
+from .ontology import safe_href
 
 bp = Blueprint("pages", __name__)
 CACHE_KEY = "santegraph.pages.indexes"
@@ -246,11 +247,12 @@ def rel(iri: str) -> str:
 @bp.app_template_global()
 def resource_href(iri: str) -> str:
     """The page of a resource: ``/id/<path>`` under the base, the ontology page for sg:
-    (under the mount point); any other IRI as it is."""
+    (under the mount point); another web IRI as it is, any other (``javascript:``...) no
+    link."""
     if iri.startswith(SG):
         return request.script_root + "/ontology#" + quote(iri[len(SG) :])
     path = rel(iri)
-    return request.script_root + "/id/" + quote(path) if path else iri
+    return request.script_root + "/id/" + quote(path) if path else safe_href(iri)
 
 
 @bp.app_template_global()

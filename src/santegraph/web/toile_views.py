@@ -28,6 +28,7 @@ from ..toile.model import Toile
 from ..toile.svg import OTHERS, render_svg, sector_color
 from ..toile.table import to_csv
 from . import state
+from .pages import resource_href
 
 bp = Blueprint("toile", __name__)
 
@@ -120,14 +121,6 @@ def _download(body, mimetype: str, name: str, disposition: str = "inline") -> Re
     response.headers["Content-Disposition"] = f'{disposition}; filename="{name}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def resource_href(iri: str) -> str:
-    """The page of an IRI: ``/id/<path>`` for IRIs under the base, the IRI itself otherwise."""
-    base = state().settings.base_iri
-    if iri.startswith(base):
-        return request.script_root + "/id/" + iri[len(base) :]
-    return iri if iri.startswith(("https://", "http://")) else "#"
 
 
 def sector_groups(toile: Toile) -> list[tuple[str, str, list]]:
