@@ -47,3 +47,17 @@ def test_content_files_are_all_loaded(loaded_content):
     assert "graph/shapes/santegraph-shapes" in data_graphs
     assert {"graph/territoires/cog-2022", "graph/territoires/cog-2026"} <= data_graphs
     assert ROOT.joinpath("data", "vocabulaires").is_dir()
+
+
+def test_territories_nest_at_most_four_levels_deep(loaded_content):
+    """queries/acteurs-par-public-et-lieu.rq follows sg:inclusDans up to 4 steps, written
+    out (a `+` path gave Virtuoso 7 wrong answers): a 5-step chain would be missed there."""
+    store, _ = loaded_content
+
+    def chain(steps: int) -> list:
+        path = "/".join(["sg:inclusDans"] * steps)
+        query = "PREFIX sg: <https://w3id.org/santegraph/def#> SELECT ?t WHERE { ?t %s ?u } LIMIT 1"
+        return store.select(query % path)
+
+    assert chain(3)  # commune < EPCI < département < région
+    assert chain(5) == []
