@@ -64,8 +64,8 @@ LAYERS = (
 
 
 # ---------------------------------------------------------------------- canned servers
-def _serve_canned(port: int, path: Path, media_type: str) -> None:
-    """A keep-alive HTTP/1.1 server replying the file's bytes to every request."""
+def _serve_canned(port: int, path: Path, media_type: str, threads: int) -> None:
+    """A keep-alive HTTP/1.1 server replying the file's bytes to every request (one thread)."""
     body = path.read_bytes()
     response = (
         b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n"
@@ -105,7 +105,8 @@ def _serve_waitress(port: int, path: Path, media_type: str, threads: int) -> Non
     serve(app, host="127.0.0.1", port=port, threads=threads, _quiet=True)
 
 
-def _serve_bare_flask(port: int, store_path: Path, threads: int) -> None:
+def _serve_bare_flask(port: int, store_path: Path, media_type: str, threads: int) -> None:
+    # media_type: the answers are SPARQL JSON (the harness asks for JSON on these queries)
     from flask import Flask, Response, request
     from pyoxigraph import QueryResultsFormat, Store
     from waitress import serve
@@ -129,9 +130,7 @@ class _Canned:
         self.port = sb._free_port()
         code = (
             "import sys; from pathlib import Path; from bench import sparql_overhead as o; "
-            f"o._serve_{kind}({self.port}, Path(sys.argv[1])"
-            + ("" if kind == "bare_flask" else ", sys.argv[2]")
-            + (f", {threads})" if kind in ("waitress", "bare_flask") else ")")
+            f"o._serve_{kind}({self.port}, Path(sys.argv[1]), sys.argv[2], {threads})"
         )
         self.process = subprocess.Popen(
             [sys.executable, "-c", code, str(body), media_type], cwd=sb.ROOT

@@ -415,7 +415,7 @@ def test_capped_answers_are_pyoxigraph_answers_byte_for_byte(media_type, limit):
 
 
 def test_a_capped_answer_whose_tsv_spilled_to_disk_is_the_same(monkeypatch):
-    monkeypatch.setattr(results, "TSV_MEMORY", 64)  # the TSV goes to a temporary file
+    monkeypatch.setattr(results, "SPOOL_MEMORY", 64)  # the TSV goes to a temporary file
     store = tricky_store()
     for limit, truncated in ((1000, False), (TRICKY_ROWS - 1, True)):
         out = io.BytesIO()

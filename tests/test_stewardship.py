@@ -176,19 +176,26 @@ def test_a_correction_replaces_the_entry_and_keeps_the_previous_version(service,
     assert first["version"] == 1 and not first["has_previous"]
 
 
-def test_a_stale_preview_is_a_conflict_and_changes_nothing(service, store):
-    graph = deposit(service, MSP)
+def two_corrections(graph, mine, theirs):
+    """Marie (through ``mine``) and Paul (through ``theirs``) each preview a correction of
+    the same version of ``graph``, naming the MSP "A" and "B"."""
     correction = '<acteur/msp-du-port> a sg:MSP ; skos:prefLabel "A"@fr ; sg:telephone "1" .'
-    first = service.propose_correction(
-        MARIE, graph, payload(service, correction), channel="web", source="a.ttl"
+    first = mine.propose_correction(
+        MARIE, graph, payload(mine, correction), channel="web", source="a.ttl"
     )
-    second = service.propose_correction(
+    second = theirs.propose_correction(
         PAUL,
         graph,
-        payload(service, correction.replace('"A"', '"B"')),
+        payload(theirs, correction.replace('"A"', '"B"')),
         channel="web",
         source="b.ttl",
     )
+    return first, second
+
+
+def test_a_stale_preview_is_a_conflict_and_changes_nothing(service, store):
+    graph = deposit(service, MSP)
+    first, second = two_corrections(graph, service, service)
     service.commit(first)
     after_first = sorted_quads(store)
     with pytest.raises(Conflict, match="version 1 vue, 2 maintenant"):
@@ -316,17 +323,7 @@ def test_a_commit_from_another_process_in_the_race_window_is_a_conflict(
     itself is conditional on the journal (compare-and-swap), so the loser writes nothing."""
     graph = deposit(service, MSP)
     other_process = Stewardship(store, settings, service.loader)
-    correction = '<acteur/msp-du-port> a sg:MSP ; skos:prefLabel "A"@fr ; sg:telephone "1" .'
-    mine = service.propose_correction(
-        MARIE, graph, payload(service, correction), channel="web", source="a.ttl"
-    )
-    theirs = other_process.propose_correction(
-        PAUL,
-        graph,
-        payload(service, correction.replace('"A"', '"B"')),
-        channel="web",
-        source="b.ttl",
-    )
+    mine, theirs = two_corrections(graph, service, other_process)
     other_process.commit(theirs)
     after_theirs = sorted_quads(store)
     # this process checked the version just before the other one wrote: it still sees 1

@@ -70,9 +70,8 @@ def test_doc_parsing_found_the_lists():
 # --------------------------------------------------------------------------- the data
 
 
-@pytest.fixture(scope="module")
-def store() -> ox.Store:
-    store = ox.Store()
+def load_vocabularies(store: ox.Store) -> ox.Store:
+    """Every scheme of data/vocabulaires/ into its own named graph, as the loader names it."""
     for path in sorted(VOCAB_DIR.glob("*.ttl")):
         store.bulk_load(
             path=str(path),
@@ -81,6 +80,11 @@ def store() -> ox.Store:
             to_graph=ox.NamedNode(f"{BASE}graph/vocabulaires/{path.stem}"),
         )
     return store
+
+
+@pytest.fixture(scope="module")
+def store() -> ox.Store:
+    return load_vocabularies(ox.Store())
 
 
 def select(store: ox.Store, query: str) -> list[dict[str, str]]:
@@ -323,13 +327,7 @@ def test_an_integrator_finds_our_publics_from_a_ror_coding():
         base_iri=BASE,
         to_graph=ox.NamedNode(f"{BASE}graph/ontologie"),
     )
-    for path in sorted(VOCAB_DIR.glob("*.ttl")):
-        store.bulk_load(
-            path=str(path),
-            format=ox.RdfFormat.TURTLE,
-            base_iri=BASE,
-            to_graph=ox.NamedNode(f"{BASE}graph/vocabulaires/{path.stem}"),
-        )
+    load_vocabularies(store)
     query = f"""SELECT ?public ?code WHERE {{
         VALUES (?systeme ?code) {{ (<{TRE_R239_SYSTEM}> "06") (<{TRE_R239_SYSTEM}> "03") }}
         ?type dct:source ?systeme .

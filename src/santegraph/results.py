@@ -42,8 +42,9 @@ TSV = "text/tab-separated-values"
 N_TRIPLES = "application/n-triples"
 SOLUTION_TYPES = (JSON, XML, CSV, TSV)
 TURTLE = "text/turtle"
-# TSV of a capped answer kept in memory up to this size before it spills to disk
-TSV_MEMORY = 4 * 1024 * 1024
+# the counted lines of a capped answer (TSV, N-Triples) kept in memory up to this size
+# before they spill to disk
+SPOOL_MEMORY = 4 * 1024 * 1024
 # a capped Turtle answer up to this size (as N-Triples) is regrouped by subject
 TURTLE_REGROUP = 1024 * 1024
 
@@ -105,6 +106,18 @@ def _serialize_until_cut(serialize, sink: _LineCap, fmt) -> None:
             raise
 
 
+def _write_lines(out: BinaryIO, serialize, fmt, lines: int) -> _LineCap:
+    """Write a line-per-row serialisation into ``out``, stopped after ``lines`` lines."""
+    sink = _LineCap(out, lines)
+    _serialize_until_cut(serialize, sink, fmt)
+    return sink
+
+
+def _spool(kind: str):
+    """Where counted lines wait before they are written in the requested format."""
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY, prefix=f"santegraph-{kind}-")
+
+
 class _WithoutFirstByte:
     """Drops the opening ``{`` of pyoxigraph's JSON, written with the truncation note."""
 
@@ -138,13 +151,12 @@ def write_solutions(
     if limit <= 0:
         solutions.serialize(out, fmt)
         return Outcome(None, False)
+    # the header line, then one line per row
     if media_type == TSV:  # counted and cut on the way out
-        sink = _LineCap(out, limit + 1)  # the header line, then one line per row
-        _serialize_until_cut(solutions.serialize, sink, fmt)
+        sink = _write_lines(out, solutions.serialize, fmt, limit + 1)
         return Outcome(sink.lines - 1, sink.cut)
-    with tempfile.SpooledTemporaryFile(max_size=TSV_MEMORY, prefix="santegraph-tsv-") as tsv:
-        sink = _LineCap(tsv, limit + 1)
-        _serialize_until_cut(solutions.serialize, sink, ox.QueryResultsFormat.TSV)
+    with _spool("tsv") as tsv:
+        sink = _write_lines(tsv, solutions.serialize, ox.QueryResultsFormat.TSV, limit + 1)
         tsv.seek(0)
         parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
         if sink.cut and media_type == JSON:
@@ -165,13 +177,11 @@ def write_triples(
         triples.serialize(out, fmt) if native else ox.serialize(triples, out, fmt)
         return Outcome(None, False)
     if native and media_type == N_TRIPLES:
-        sink = _LineCap(out, limit)
-        _serialize_until_cut(triples.serialize, sink, fmt)
+        sink = _write_lines(out, triples.serialize, fmt, limit)
         return Outcome(sink.lines, sink.cut)
     if native and media_type == TURTLE:
-        with tempfile.SpooledTemporaryFile(max_size=TSV_MEMORY, prefix="santegraph-nt-") as nt:
-            sink = _LineCap(nt, limit)
-            _serialize_until_cut(triples.serialize, sink, ox.RdfFormat.N_TRIPLES)
+        with _spool("nt") as nt:
+            sink = _write_lines(nt, triples.serialize, ox.RdfFormat.N_TRIPLES, limit)
             size = nt.tell()
             nt.seek(0)
             if size <= TURTLE_REGROUP:

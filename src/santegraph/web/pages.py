@@ -265,17 +265,19 @@ def fixed_url(endpoint: str, **values: str) -> str:
     would only grow the memo, bounded anyway by ``MAX_URLS``).
     """
     key = (request.script_root, endpoint, *sorted(values.items()))
-    return _remembered(_url_memo(), key, lambda: url_for(endpoint, **values))
+    return remembered(url_memo(), key, lambda: url_for(endpoint, **values))
 
 
-def _url_memo() -> dict:
+def url_memo() -> dict:
+    """The app's memo of URLs and fragments that depend on the mount point only."""
     memo = current_app.extensions.get(URLS_KEY)
     if memo is None:
         memo = current_app.extensions.setdefault(URLS_KEY, {})
     return memo
 
 
-def _remembered(memo: dict, key: Hashable, compute: Callable[[], Any]) -> Any:
+def remembered(memo: dict, key: Hashable, compute: Callable[[], Any]) -> Any:
+    """``memo[key]``, computed once; the memo is emptied when it reaches ``MAX_URLS``."""
     value = memo.get(key)
     if value is None:
         value = compute()
@@ -289,8 +291,8 @@ def _remembered(memo: dict, key: Hashable, compute: Callable[[], Any]) -> Any:
 def site_header() -> Markup:
     """The header and navigation of every page, rendered once per mount point (it holds
     fixed URLs only)."""
-    return _remembered(
-        _url_memo(),
+    return remembered(
+        url_memo(),
         ("header", request.script_root),
         lambda: Markup(current_app.jinja_env.get_template("_entete.html").render()),
     )
@@ -568,8 +570,8 @@ class ToilePageLinks(NamedTuple):
 
 def toile_page_links(slug: str) -> ToilePageLinks:
     """Built once per mount point and public (``slug`` is a known public's)."""
-    return _remembered(
-        _url_memo(),
+    return remembered(
+        url_memo(),
         ("toile-page", request.script_root, slug),
         lambda: ToilePageLinks(
             url_for("pages.publics"),
@@ -593,13 +595,13 @@ class Card(NamedTuple):
 def _cards(toile: Toile) -> list[Card]:
     # The links of graph resources, remembered like fixed_url's (same memo, same bound):
     # the memo and the mount point are looked up once for all the cards.
-    memo, root = _url_memo(), request.script_root
+    memo, root = url_memo(), request.script_root
 
     def page(iri: str) -> str:
-        return _remembered(memo, ("page", root, iri), lambda: page_href(iri))
+        return remembered(memo, ("page", root, iri), lambda: page_href(iri))
 
     def resource(iri: str) -> str:
-        return _remembered(memo, ("resource", root, iri), lambda: resource_href(iri))
+        return remembered(memo, ("resource", root, iri), lambda: resource_href(iri))
 
     return [
         Card(a, resource(a.iri), tuple(zip(a.kinds, map(page, a.kind_iris), strict=True)))

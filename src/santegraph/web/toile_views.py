@@ -28,7 +28,7 @@ from ..toile.model import Toile
 from ..toile.svg import OTHERS, render_svg, sector_color
 from ..toile.table import to_csv
 from . import state
-from .pages import resource_href
+from .pages import remembered, resource_href, url_memo
 
 bp = Blueprint("toile", __name__)
 
@@ -152,10 +152,8 @@ def toile_links(slug: str, filters: Mapping[str, str]) -> dict[str, str]:
     files of the macro ``toile_tools``, as ``url_for`` gives them: the paths are built once
     per mount point and public (kept with ``pages.fixed_url``'s), the query string of the
     filters is encoded once per call."""
-    from .pages import _remembered, _url_memo
-
-    paths = _remembered(
-        _url_memo(),
+    paths = remembered(
+        url_memo(),
         ("toile-tools", request.script_root, slug),
         lambda: {
             "css": url_for("static", filename="toile.css"),
