@@ -42,7 +42,7 @@ from ..toile.build import (
     load_sectors,
     load_vocabulary,
 )
-from ..toile.model import Sector, Toile, ToileActor
+from ..toile.model import Sector, Toile
 from . import state
 from .ontology import safe_href
 
@@ -583,13 +583,24 @@ def toile_page_links(slug: str) -> ToilePageLinks:
 
 
 class Card(NamedTuple):
-    """An actor of the toile with the links its card shows, made in Python: a function
-    called from Jinja costs more than the function itself, once per card and kind (a
-    tuple: the template unpacks it)."""
+    """An actor of the toile as its card shows it, made in Python: the template prints
+    these texts (escaping them) and nothing else. A filter or a function called from
+    Jinja costs more than the Python it runs, once per card and field."""
 
-    actor: ToileActor
     href: str  # the actor's resource page
-    kinds: tuple[tuple[str, str], ...]  # (label, page of the dispositif kind)
+    label: str
+    acronym: str  # empty when it is the label
+    kinds: tuple[tuple[str, str, str], ...]  # (separator, label, page of the kind)
+    sector_color: str  # the card's border, empty without a sector
+    sector_label: str
+    what: str
+    roles: str
+    territories: str
+    phone: str
+    tel: str  # the phone as a tel: target
+    email: str
+    url: str  # "#" for a URL that is not http(s): never a javascript: link
+    sources: str
 
 
 def _cards(toile: Toile) -> list[Card]:
@@ -603,10 +614,32 @@ def _cards(toile: Toile) -> list[Card]:
     def resource(iri: str) -> str:
         return remembered(memo, ("resource", root, iri), lambda: resource_href(iri))
 
-    return [
-        Card(a, resource(a.iri), tuple(zip(a.kinds, map(page, a.kind_iris), strict=True)))
-        for a in toile.actors
-    ]
+    cards = []
+    for a in toile.actors:
+        kinds = tuple(
+            ("" if k == 0 else ", ", label, page(iri))
+            for k, (label, iri) in enumerate(zip(a.kinds, a.kind_iris, strict=True))
+        )
+        sector = a.sector
+        cards.append(
+            Card(
+                resource(a.iri),
+                a.label,
+                a.acronym if a.acronym != a.label else "",
+                kinds,
+                sector.color if sector else "",
+                sector.label if sector else "non renseigné",
+                a.what,
+                ", ".join(a.roles),
+                ", ".join(a.territories) or "non renseigné",
+                a.phone,
+                a.phone.replace(" ", ""),
+                a.email,
+                (safe_href(a.url) or "#") if a.url else "",
+                ", ".join(a.sources),
+            )
+        )
+    return cards
 
 
 def _svg(toile) -> str:
