@@ -38,7 +38,8 @@ def test_the_harness_measures_and_reports(tmp_path):
     assert filtered.actors == 1
     for r in (everywhere, filtered):
         assert len(r.page) == len(r.raw) == len(r.in_page_queries) == len(r.svg) == 2
-        assert all(t > 0 for t in r.page + r.raw + r.svg)
+        assert len(r.floor) == 2
+        assert all(t > 0 for t in r.page + r.raw + r.svg + r.floor)
         assert not r.capped
         names = [q.split(" (")[0] for q in r.queries]
         assert {"toile-acteurs", "acteurs-fiches", "orientations-entre-acteurs"} <= set(names)
@@ -55,7 +56,7 @@ def test_the_harness_measures_and_reports(tmp_path):
     section = toile_bench.render(report)
     rows = [line for line in section.splitlines() if line.startswith("| tiny |")]
     assert len(rows) == 3
-    assert rows[0].count("|") == rows[1].count("|") == rows[2].count("|") == 13
+    assert rows[0].count("|") == rows[1].count("|") == rows[2].count("|") == 15
     assert rows[0].split("|")[4].strip() == "2"  # runs
     assert rows[0].endswith(("| PASS |", "| FAIL |"))
     assert "HTTP 404" in rows[2]
@@ -81,3 +82,34 @@ def test_a_fast_case_repeats_until_its_time_or_the_cap(monkeypatch):
         "tiny", store, settings, CASES[:1], warmup=1, repetitions=2, log=print, min_seconds=1e9
     )
     assert len(result.page) == len(result.raw) == len(result.svg) == 5
+
+
+def test_the_floor_route_makes_the_page_store_calls_and_answers_its_html():
+    """The floor is the page minus drawing the toile: the same recorded store calls through
+    the same store methods, then the recorded HTML, through the same app and client."""
+    from santegraph.web import create_app
+
+    store = EmbeddedStore()
+    load(store)
+    settings = load_settings({"content_dir": str(MINI), "base_iri": BASE}, environ={})
+    recorder = toile_bench.Recorder(store)
+    try:
+        app = create_app(settings, store=store)
+        floor = toile_bench.Floor(store)
+        floor.install(app)
+        client = app.test_client()
+        client.get("/publics/jeunes")  # warm: vocabularies and indexes are kept per generation
+        recorder.start()
+        page = client.get("/publics/jeunes").get_data(as_text=True)
+        calls = recorder.stop()
+        assert len(calls) >= 3
+        floor.calls, floor.html = calls, page
+        recorder.start()
+        answer = client.get(toile_bench.FLOOR_PATH)
+        replayed = recorder.stop()
+        assert answer.status_code == 200 and answer.get_data(as_text=True) == page
+        assert [(c.method, c.args, c.kwargs) for c in replayed] == [
+            (c.method, c.args, c.kwargs) for c in calls
+        ]
+    finally:
+        recorder.restore()
