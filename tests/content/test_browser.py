@@ -7,7 +7,6 @@ Skipped, with the reason, when ``/usr/bin/chromium`` or the ``playwright`` packa
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from santegraph.config import load_settings
 from santegraph.web import create_app
 
-from ..conftest import free_port, wait_for_http
+from ..conftest import live_server
 from .conftest import BASE, ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -49,20 +48,11 @@ SELECT ?a WHERE { ?a a sg:Acteur ; sg:public ?p ; sg:secteur ?s } ORDER BY ?a LI
 @pytest.fixture(scope="module")
 def server(loaded_content):
     """The app on the real content, served by waitress in a thread, as in production."""
-    import waitress
-
     store, _ = loaded_content
     settings = load_settings({"content_dir": str(ROOT), "base_iri": BASE}, environ={})
     app = create_app(settings, store=store)
-    port = free_port()
-    srv = waitress.create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    wait_for_http(url + "/healthz")
-    yield url, app, store
-    srv.close()
-    thread.join(timeout=5)
+    with live_server(app) as url:
+        yield url, app, store
 
 
 @pytest.fixture(scope="module")
@@ -177,17 +167,9 @@ def generated_server(server, monkeypatch):
     monkeypatch.setattr(
         toile_views, "_builder", lambda: lambda store, slug, **filters: make_toile(40, links=25)
     )
-    url, app, store = server
-    port = free_port()
-    import waitress
-
-    srv = waitress.create_server(app, host="127.0.0.1", port=port, threads=2)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    wait_for_http(f"http://127.0.0.1:{port}/healthz")
-    yield f"http://127.0.0.1:{port}"
-    srv.close()
-    thread.join(timeout=5)
+    _, app, _ = server
+    with live_server(app, threads=2) as url:
+        yield url
 
 
 def test_embed_page_of_a_generated_toile(generated_server, page, tmp_path):
