@@ -331,3 +331,54 @@ def test_a_commit_from_another_process_in_the_race_window_is_a_conflict(
     with pytest.raises(Conflict, match="un autre processus"):
         service.commit(mine)
     assert sorted_quads(store) == after_theirs
+
+
+# ---------------------------------------------------------------------- previews (web)
+# The previews live in the process, not in the store: one backend is enough.
+@pytest.fixture
+def previews(embedded_store, settings):
+    loader = Loader(embedded_store, settings, progress=False)
+    loader.ensure_content()
+    service = Stewardship(embedded_store, settings, loader)
+    proposal = service.propose_deposit(
+        MARIE, payload(service, MSP), channel="web", source="saisie.ttl"
+    )
+    return service, proposal
+
+
+def test_a_preview_waits_for_its_own_steward_only(previews):
+    service, proposal = previews
+    key = service.remember(proposal)
+
+    assert service.pending(key, MARIE) is proposal
+    with pytest.raises(NotFound, match="aperçu inconnu ou expiré"):
+        service.pending(key, PAUL)
+    with pytest.raises(NotFound):
+        service.pending("pas-un-aperçu", MARIE)
+
+
+def test_a_preview_is_forgotten_after_its_time(previews, monkeypatch):
+    import santegraph.stewardship as stewardship
+
+    service, proposal = previews
+    key = service.remember(proposal)
+    later = proposal.created + stewardship.PENDING_TTL_S + 1
+    monkeypatch.setattr(stewardship, "time", type("Clock", (), {"monotonic": lambda: later}))
+
+    # Forgotten when asked for, even if no other preview has been made since.
+    with pytest.raises(NotFound, match="expiré"):
+        service.pending(key, MARIE)
+
+
+def test_the_oldest_preview_goes_first_beyond_the_limit(previews, monkeypatch):
+    import dataclasses
+
+    import santegraph.stewardship as stewardship
+
+    service, proposal = previews
+    monkeypatch.setattr(stewardship, "PENDING_MAX", 2)
+    keys = [service.remember(dataclasses.replace(proposal, id=f"apercu-{n}")) for n in range(3)]
+
+    with pytest.raises(NotFound):
+        service.pending(keys[0], MARIE)
+    assert [service.pending(k, MARIE).id for k in keys[1:]] == keys[1:]

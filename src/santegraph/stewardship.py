@@ -371,20 +371,28 @@ class Stewardship:
 
     # ------------------------------------------------------------------ previews (web)
     def remember(self, proposal: Proposal) -> str:
-        """Keep a proposal between the preview page and the confirmation."""
-        now = time.monotonic()
-        for key in [k for k, p in self._pending.items() if now - p.created > PENDING_TTL_S]:
-            del self._pending[key]
-        while len(self._pending) >= PENDING_MAX:
-            del self._pending[next(iter(self._pending))]
-        self._pending[proposal.id] = proposal
+        """Keep a proposal between the preview page and the confirmation: at most
+        ``PENDING_MAX`` of them (the oldest goes first), each for ``PENDING_TTL_S``."""
+        with self._lock:  # the server's threads share these previews
+            self._forget_expired()
+            while len(self._pending) >= PENDING_MAX:
+                del self._pending[next(iter(self._pending))]
+            self._pending[proposal.id] = proposal
         return proposal.id
 
     def pending(self, proposal_id: str, steward: Steward) -> Proposal:
-        proposal = self._pending.get(proposal_id)
+        """The steward's own proposal still waiting for its confirmation."""
+        with self._lock:
+            self._forget_expired()
+            proposal = self._pending.get(proposal_id)
         if proposal is None or proposal.steward != steward:
             raise NotFound("aperçu inconnu ou expiré : recommencez l'envoi")
         return proposal
+
+    def _forget_expired(self) -> None:
+        now = time.monotonic()
+        for key in [k for k, p in self._pending.items() if now - p.created > PENDING_TTL_S]:
+            del self._pending[key]
 
     # ------------------------------------------------------------------ reading
     def versions(self, graphs: Sequence[str]) -> dict[str, int]:
