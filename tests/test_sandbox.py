@@ -108,6 +108,15 @@ def alive(pid: int) -> bool:
     return True
 
 
+def wait_until_sent(runner, count: int, timeout: float = 10.0) -> None:
+    """Until ``count`` queries are in the workers' hands (a fixed sleep is not enough on a
+    loaded machine, where a thread may start late)."""
+    deadline = time.monotonic() + timeout
+    while sum(len(w.tasks) for w in runner._workers) < count:
+        assert time.monotonic() < deadline, f"{count} queries not sent within {timeout} s"
+        time.sleep(0.01)
+
+
 def race_runaway(app, concurrent_query):
     """The runaway query in a thread; the simple query sent meanwhile, from here."""
     outcome = {}
@@ -117,8 +126,13 @@ def race_runaway(app, concurrent_query):
 
     thread = threading.Thread(target=runaway)
     thread.start()
-    time.sleep(0.3)  # the runaway is evaluating
-    busy_pids = set(runner_of(app).worker_pids) if hasattr(runner_of(app), "worker_pids") else set()
+    runner = runner_of(app)
+    if hasattr(runner, "worker_pids"):
+        wait_until_sent(runner, 1)  # the runaway is in a worker's hands
+        busy_pids = set(runner.worker_pids)
+    else:  # a remote endpoint: nothing here to watch
+        time.sleep(0.3)
+        busy_pids = set()
     outcome["simple"] = get(app, concurrent_query)
     thread.join(10)
     assert not thread.is_alive()
@@ -207,7 +221,7 @@ def test_queries_on_a_worker_that_dies_fail_and_the_pool_recovers(big_store):
         threads = [threading.Thread(target=slow) for _ in range(2)]
         for thread in threads:
             thread.start()
-        time.sleep(0.3)  # both evaluating in the one worker
+        wait_until_sent(runner, 2)  # both in the one worker
         os.kill(pid, 9)
         for thread in threads:
             thread.join(30)
@@ -283,7 +297,7 @@ def test_an_old_snapshot_lives_until_the_last_query_reading_it_ends(big_store):
         slow = {}
         thread = threading.Thread(target=lambda: slow.update(body=runner.run(SLOW_COUNT).read()))
         thread.start()
-        time.sleep(0.3)  # evaluating on the old snapshot
+        wait_until_sent(runner, 1)  # sent, so reading the old snapshot
         big_store.replace_graphs({GRAPH: quads(40)})
         count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
         assert b'"40"' in runner.run(count).read()
