@@ -240,29 +240,44 @@ def pytest_collection_modifyitems(config, items):
 @contextlib.contextmanager
 def live_server(app, threads: int = 4):
     """Serve ``app`` with waitress (as ``santegraph serve`` does) on a free loopback port in
-    a daemon thread; yield its base URL; stop it cleanly."""
+    a daemon thread; yield its base URL; stop it cleanly.
+
+    The thread runs waitress's loop one poll at a time until told to stop, then closes the
+    server's sockets itself: a socket closed from another thread while the loop polls it
+    makes the poll fail (EBADF), and stopping through waitress's trigger needs the trigger's
+    pipe still open at the end.
+    """
     import threading
 
     import waitress
+    from waitress import wasyncore
 
     port = free_port()
     server = waitress.create_server(app, host="127.0.0.1", port=port, threads=threads)
-    thread = threading.Thread(target=server.run, daemon=True, name="waitress-test")
+    sockets = server._map  # the listening socket, the trigger, the open connections
+    stop = threading.Event()
+
+    def loop():
+        try:
+            while not stop.is_set() and sockets:
+                wasyncore.loop(
+                    timeout=0.05, use_poll=server.adj.asyncore_use_poll, map=sockets, count=1
+                )
+        finally:
+            for dispatcher in list(sockets.values()):
+                dispatcher.close()
+
+    thread = threading.Thread(target=loop, daemon=True, name="waitress-test")
     thread.start()
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(base + "/healthz", timeout=20)
         yield base
     finally:
-        # stop the workers, then close every socket from inside waitress's loop thread,
-        # so that the loop ends cleanly (closing from here races with a finishing worker)
-        def close_all():
-            for dispatcher in list(server._map.values()):
-                dispatcher.close()
-
-        server.task_dispatcher.shutdown()
-        server.trigger.pull_trigger(close_all)
+        server.task_dispatcher.shutdown()  # the requests in progress end first
+        stop.set()
         thread.join(timeout=10)
+        assert not thread.is_alive(), "waitress's loop did not stop within 10 s"
 
 
 @pytest.fixture
