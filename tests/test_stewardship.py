@@ -6,11 +6,14 @@ journal events in one atomic update; a refused change leaves the store as it was
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+from types import SimpleNamespace
 
 import pyoxigraph as ox
 import pytest
 
+import santegraph.stewardship as stewardship
 from santegraph.auth import Steward
 from santegraph.errors import ValidationFailed
 from santegraph.loading import Loader
@@ -33,11 +36,15 @@ MARIE = Steward("Marie Martin")
 PAUL = Steward("Paul Durand")
 
 
-@pytest.fixture
-def service(store, settings):
+def make_service(store, settings) -> Stewardship:
     loader = Loader(store, settings, progress=False)
     loader.ensure_content()
     return Stewardship(store, settings, loader)
+
+
+@pytest.fixture
+def service(store, settings):
+    return make_service(store, settings)
 
 
 def payload(service, text: str, name: str = "saisie.ttl"):
@@ -337,9 +344,7 @@ def test_a_commit_from_another_process_in_the_race_window_is_a_conflict(
 # The previews live in the process, not in the store: one backend is enough.
 @pytest.fixture
 def previews(embedded_store, settings):
-    loader = Loader(embedded_store, settings, progress=False)
-    loader.ensure_content()
-    service = Stewardship(embedded_store, settings, loader)
+    service = make_service(embedded_store, settings)
     proposal = service.propose_deposit(
         MARIE, payload(service, MSP), channel="web", source="saisie.ttl"
     )
@@ -358,12 +363,10 @@ def test_a_preview_waits_for_its_own_steward_only(previews):
 
 
 def test_a_preview_is_forgotten_after_its_time(previews, monkeypatch):
-    import santegraph.stewardship as stewardship
-
     service, proposal = previews
     key = service.remember(proposal)
     later = proposal.created + stewardship.PENDING_TTL_S + 1
-    monkeypatch.setattr(stewardship, "time", type("Clock", (), {"monotonic": lambda: later}))
+    monkeypatch.setattr(stewardship, "time", SimpleNamespace(monotonic=lambda: later))
 
     # Forgotten when asked for, even if no other preview has been made since.
     with pytest.raises(NotFound, match="expiré"):
@@ -371,10 +374,6 @@ def test_a_preview_is_forgotten_after_its_time(previews, monkeypatch):
 
 
 def test_the_oldest_preview_goes_first_beyond_the_limit(previews, monkeypatch):
-    import dataclasses
-
-    import santegraph.stewardship as stewardship
-
     service, proposal = previews
     monkeypatch.setattr(stewardship, "PENDING_MAX", 2)
     keys = [service.remember(dataclasses.replace(proposal, id=f"apercu-{n}")) for n in range(3)]
