@@ -152,3 +152,17 @@ def test_bad_settings_exit_2(run, monkeypatch):
     code, _, err = run("stats")
     assert code == EXIT_USAGE
     assert "remote_query_url" in err
+
+
+def test_serve_on_a_taken_port_says_so_and_exits_2(run):
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        code, _, err = run("serve", "--port", str(port), "--no-load")
+
+    assert code == EXIT_USAGE
+    assert f"error: cannot listen on 127.0.0.1:{port}: Address already in use" in err
+    assert "--port, SANTEGRAPH_PORT" in err
+    assert "santegraph on" not in err  # never announced where it does not listen
+    assert "Traceback" not in err

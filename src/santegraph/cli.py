@@ -281,7 +281,9 @@ def _loader(args, settings: Settings, store: GraphStore) -> Loader:
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    from waitress import serve
+    import logging
+
+    import waitress
 
     from .web import create_app
 
@@ -294,6 +296,24 @@ def cmd_serve(args, settings: Settings) -> int:
                 file=sys.stderr,
             )
     app = create_app(settings, store=store)
+    sockets: dict = {}  # waitress's socket map: ours, to close what it opened if bind fails
+    try:  # waitress binds here: a taken port is said before "santegraph on ..."
+        server = waitress.create_server(
+            app,
+            map=sockets,
+            host=settings.host,
+            port=settings.port,
+            threads=settings.threads,
+            ident="santegraph",
+        )
+    except OSError as exc:
+        for dispatcher in list(sockets.values()):
+            dispatcher.close()
+        store.close()
+        raise ConfigError(
+            f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}; stop the "
+            "server that holds it or choose another port (--port, SANTEGRAPH_PORT)"
+        ) from exc
     print(
         f"santegraph on http://{settings.host}:{settings.port}/ ({store.describe_backend()})",
         file=sys.stderr,
@@ -309,7 +329,8 @@ def cmd_serve(args, settings: Settings) -> int:
             "through /store and /update)",
             file=sys.stderr,
         )
-    serve(app, host=settings.host, port=settings.port, threads=settings.threads, ident="santegraph")
+    logging.basicConfig()  # waitress's own warnings, as waitress.serve would show them
+    server.run()
     return EXIT_OK
 
 
