@@ -46,19 +46,24 @@ def test_a_steward_signs_in_previews_and_confirms_a_cpts(steward_server, page): 
     assert "/steward/connexion" in page.url  # sign in first
     page.fill("#nom", "Marie Martin")
     page.fill("#jeton", TOKEN)
-    page.click("button[type=submit]")
+    # A click that submits a form returns before the next page has loaded: wait for it, so
+    # what follows reads the new page, not the old one or a half-parsed one.
+    with page.expect_navigation(url="**/steward/soumettre"):
+        page.click("button[type=submit]")
     assert page.url.endswith("/steward/soumettre")
 
     page.fill("#texte", f"{HEADER}\n{DUNKERQUE}\n")
     page.select_option("#format", "csv")
     page.fill("#commentaire", "CPTS signalée par la coordination")
-    page.click("text=Vérifier et voir l'aperçu")
+    with page.expect_navigation(url="**/steward/apercu/*"):
+        page.click("text=Vérifier et voir l'aperçu")
     assert "/steward/apercu/" in page.url
     assert page.locator("text=Conforme").count() >= 1
     assert page.locator("text=entrée ajoutée").count() >= 1
     _screenshot(page, "steward-apercu.png")
 
-    page.click("text=Confirmer et enregistrer")
+    with page.expect_navigation(url="**/steward/soumissions/**"):
+        page.click("text=Confirmer et enregistrer")
     assert "/steward/soumissions/" in page.url
     assert page.locator("text=Enregistré.").count() == 1
     graphs = [g for g in store.list_graphs() if "/soumission/" in g]
