@@ -84,9 +84,11 @@
       input.focus();
     }
 
-    function render(data) {
+    function render(data, q) {
       items = data.items || [];
       list.textContent = "";
+      // which typed text the shown places answer (one can wait on it: tests, debugging)
+      list.setAttribute("data-query", q);
       active = -1;
       items.forEach(function (item, i) {
         var li = document.createElement("li");
@@ -119,6 +121,7 @@
       var q = input.value.trim();
       if (q === lastQuery) return;
       lastQuery = q;
+      list.removeAttribute("data-query");
       if (pending) pending.abort();
       if (q.length < MIN_CHARS) {
         items = [];
@@ -135,7 +138,7 @@
       })
         .then(function (r) { return r.ok ? r.json() : { items: [] }; })
         .then(function (data) {
-          if (input.value.trim() === q && document.activeElement === input) render(data);
+          if (input.value.trim() === q && document.activeElement === input) render(data, q);
         })
         .catch(function () { /* aborted or offline: the plain field still works */ });
     }
