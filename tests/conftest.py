@@ -221,6 +221,15 @@ def canonical_quads(store) -> list[str]:
     return sorted(str(q) for q in dataset)
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-screenshots",
+        action="store_true",
+        help="write the browser tests' screenshots to docs/screenshots/ (by default they go "
+        "to a temporary folder, so a test run leaves the working tree as it was)",
+    )
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",

@@ -1,5 +1,6 @@
 """The pages in a real headless Chromium (Debian's ``chromium``, driven by Playwright), served
-by waitress on the real project content; screenshots land in ``docs/screenshots/``.
+by waitress on the real project content. Screenshots go to a temporary folder, or to
+``docs/screenshots/`` with ``pytest --update-screenshots`` (done when the pages change).
 
 Skipped, with the reason, when ``/usr/bin/chromium`` or the ``playwright`` package is absent
 (``.ci/run`` installs Debian's chromium when it can).
@@ -97,11 +98,21 @@ def _slug(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1]
 
 
-def _screenshot(page, name: str, max_height: int = 1600) -> None:
+@pytest.fixture
+def screenshots(request, tmp_path) -> Path:
+    """Where screenshots go: ``docs/screenshots/`` only when asked (``--update-screenshots``),
+    since each run redraws them with pixel-level differences."""
+    if request.config.getoption("update_screenshots"):
+        return SCREENSHOTS
+    return tmp_path
+
+
+def _screenshot(page, path: Path, max_height: int = 1600) -> None:
     """The top of the page (at most ``max_height`` px): what a reader sees first."""
     height = min(page.evaluate("document.documentElement.scrollHeight"), max_height)
     clip = {"x": 0, "y": 0, "width": page.viewport_size["width"], "height": height}
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=True, clip=clip)
+    page.screenshot(path=str(path), full_page=True, clip=clip)
+    assert path.stat().st_size > 0
 
 
 def _has_route(app, rule: str) -> bool:
@@ -195,11 +206,10 @@ def test_embed_page_of_a_generated_toile(generated_server, page, tmp_path):
     assert page.locator("svg.toile").is_visible()
 
 
-def test_toile_page_screenshot(server, page):
+def test_toile_page_screenshot(server, page, screenshots):
     """toile.png: the professionals' toile page when it exists, else the embed page."""
     url, app, store = server
     slug = _busiest_public(app, store)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     if _has_route(app, "/publics/<slug>"):
         response = page.goto(f"{url}/publics/{slug}")
         assert response.status == 200
@@ -209,22 +219,21 @@ def test_toile_page_screenshot(server, page):
         assert page.get_by_role("img", name="Toile des acteurs pour le public").count() == 1
     else:
         page.goto(f"{url}/publics/{slug}/embed")
-    _screenshot(page, "toile.png")
+    _screenshot(page, screenshots / "toile.png")
 
 
-def test_search_page_screenshot(server, page):
+def test_search_page_screenshot(server, page, screenshots):
     """recherche.png: the search page when it exists, else the entry page."""
     url, app, _ = server
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     target = "/recherche" if _has_route(app, "/recherche") else "/"
     response = page.goto(url + target)
     assert response.status == 200
     assert page.locator("main").count() == 1
     assert page.locator("h1").count() >= 1
-    _screenshot(page, "recherche.png")
+    _screenshot(page, screenshots / "recherche.png")
 
 
-def test_actor_page_screenshot(server, page):
+def test_actor_page_screenshot(server, page, screenshots):
     url, _, store = server
     rows = store.select(SOME_ACTOR)
     assert rows
@@ -233,5 +242,4 @@ def test_actor_page_screenshot(server, page):
     response = page.goto(f"{url}/id/{iri[len(BASE) :]}")
     assert response.status == 200
     assert page.locator("h1").count() >= 1
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    _screenshot(page, "acteur.png")
+    _screenshot(page, screenshots / "acteur.png")

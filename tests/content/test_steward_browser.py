@@ -1,5 +1,6 @@
 """The steward workflow in a real headless Chromium on the real content: sign in, paste a
-CSV-template entry, read the preview, confirm. Screenshot: docs/screenshots/steward-apercu.png.
+CSV-template entry, read the preview, confirm. Screenshot: steward-apercu.png
+(``--update-screenshots`` writes it to docs/screenshots/).
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from santegraph.web import create_app
 
 from ..conftest import live_server
 from .conftest import BASE, ROOT
-from .test_browser import CHROMIUM, _screenshot, browser, page  # noqa: F401 - fixtures
+from .test_browser import (  # noqa: F401 - fixtures
+    CHROMIUM,
+    _screenshot,
+    browser,
+    page,
+    screenshots,
+)
 from .test_steward_validate_content import DUNKERQUE, HEADER
 
 pytestmark = pytest.mark.skipif(
@@ -40,7 +47,7 @@ def steward_server(loaded_content):
         yield url, copy
 
 
-def test_a_steward_signs_in_previews_and_confirms_a_cpts(steward_server, page):  # noqa: F811
+def test_a_steward_signs_in_previews_and_confirms_a_cpts(steward_server, page, screenshots):  # noqa: F811
     url, store = steward_server
     page.goto(url + "/steward/soumettre")
     assert "/steward/connexion" in page.url  # sign in first
@@ -60,7 +67,7 @@ def test_a_steward_signs_in_previews_and_confirms_a_cpts(steward_server, page): 
     assert "/steward/apercu/" in page.url
     assert page.locator("text=Conforme").count() >= 1
     assert page.locator("text=entrée ajoutée").count() >= 1
-    _screenshot(page, "steward-apercu.png")
+    _screenshot(page, screenshots / "steward-apercu.png")
 
     with page.expect_navigation(url="**/steward/soumissions/**"):
         page.click("text=Confirmer et enregistrer")
