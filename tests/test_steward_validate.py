@@ -127,6 +127,17 @@ def test_cli_turtle_report_is_a_shacl_report(run, tmp_path):
     assert "sh:ValidationReport" in out and "sh:conforms false" in out
 
 
+def test_cli_warnings_alone_exit_0_but_the_shacl_report_does_not_say_conforms(run, tmp_path):
+    """santegraph loads an entry with only warnings; its SHACL report still states
+    sh:conforms as SHACL defines it (false as soon as there is a result)."""
+    no_phone = "CPTS du Dunkerquois;CPTS;59183;;Marie Martin"
+    path = _write(tmp_path, "warn.csv", f"{HEADER}\n{no_phone}\n")
+    code, out, _ = run("validate", path, "--format", "turtle")
+    assert code == EXIT_OK, out
+    assert "sh:conforms false" in out and "sh:resultSeverity sh:Warning" in out
+    assert "sh:Violation" not in out
+
+
 @pytest.mark.parametrize(
     "name, data, expected",
     [

@@ -163,17 +163,22 @@ class Validator:
         ontology = rdflib.Graph()
         ontology += self.ontology
         kwargs = {"focus_nodes": focus_nodes} if focus_nodes else {}
+        # No allow_warnings/allow_infos: the published report keeps SHACL's sh:conforms
+        # (false as soon as there is any result); that only Violations block is santegraph's
+        # policy, applied by ValidationReport.conforms.
         _, report_graph, _ = pyshacl_validate(
             data_graph,
             shacl_graph=self.shapes,
             ont_graph=ontology,
             inference="none",
-            allow_warnings=True,
-            allow_infos=True,
             **kwargs,
         )
         results = []
-        for node in report_graph.subjects(rdflib.RDF.type, SH.ValidationResult):
+        # The report's own results only: a failed sh:node also types the nested results
+        # that explain it (sh:detail) as sh:ValidationResult, and they are not violations
+        # of their own.
+        report_node = report_graph.value(predicate=rdflib.RDF.type, object=SH.ValidationReport)
+        for node in report_graph.objects(report_node, SH.result):
             severity = report_graph.value(node, SH.resultSeverity)
             focus = _short(report_graph.value(node, SH.focusNode)) or ""
             where = locate(focus, sources or {}, base_iri, subject_files or {})
