@@ -27,6 +27,15 @@ TEST_DATA = ROOT / "tests" / "data"
 MINI = TEST_DATA / "mini"
 SUBMISSIONS = TEST_DATA / "submissions"
 BASE = "https://w3id.org/santegraph/id/"
+# The W3C conformance suites (data only) beside the project, as the workplace provides them.
+W3C_TESTS = next(
+    (
+        p
+        for p in (ROOT.parent / "shared" / "w3c-tests", Path("/work/shared/w3c-tests"))
+        if p.exists()
+    ),
+    ROOT.parent / "shared" / "w3c-tests",
+)
 
 
 def free_port() -> int:

@@ -25,9 +25,9 @@ import pytest
 import rdflib
 from bs4 import BeautifulSoup
 
-from .conftest import BASE, ROOT, sorted_quads
+from .conftest import BASE, ROOT, W3C_TESTS, sorted_quads
 
-W3C = Path("/work/shared/w3c-tests/rdf-tests/sparql/sparql11/protocol")
+W3C = W3C_TESTS / "rdf-tests" / "sparql" / "sparql11" / "protocol"
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = rdflib.Namespace("http://www.w3.org/ns/formats/")
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
