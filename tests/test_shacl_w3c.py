@@ -15,6 +15,8 @@ is looser on purpose: only Violations block a load (docs/stewards.md).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyoxigraph as ox
 import pytest
 import rdflib
@@ -32,15 +34,15 @@ MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#
 SHT = rdflib.Namespace("http://www.w3.org/ns/shacl-test#")
 
 
-def _iri(path) -> str:
+def _iri(path: Path) -> str:
     return PUBLISHED + path.relative_to(CORE.parent).as_posix()
 
 
-def _path(iri) -> object:
+def _path(iri) -> Path:
     return CORE.parent / str(iri)[len(PUBLISHED) :]
 
 
-def _parse(path) -> rdflib.Graph:
+def _parse(path: Path) -> rdflib.Graph:
     return rdflib.Graph().parse(path, format="turtle", publicID=_iri(path))
 
 
@@ -84,9 +86,10 @@ def _conforms(graph: rdflib.Graph, report) -> bool:
 
 def _results(graph: rdflib.Graph, report) -> list[str]:
     """Each result as a canonical graph (sorted N-Triples), its OPTIONAL parts set aside
-    and its complex path copied with its list structure; sorted, to compare as multisets. Results
-    are compared one by one: whether two results share one blank path node is not part
-    of what the suite checks."""
+    and its complex path copied with its list structure; sorted, to compare as multisets.
+
+    Results are compared one by one: whether two results share one blank path node is not
+    part of what the suite checks."""
     results = []
     for result in graph.objects(report, SH.result):
         one = rdflib.Graph()

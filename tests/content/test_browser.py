@@ -103,6 +103,7 @@ def screenshots(request, tmp_path) -> Path:
     """Where screenshots go: ``docs/screenshots/`` only when asked (``--update-screenshots``),
     since each run redraws them with pixel-level differences."""
     if request.config.getoption("update_screenshots"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         return SCREENSHOTS
     return tmp_path
 

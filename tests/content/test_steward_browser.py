@@ -18,8 +18,8 @@ from .test_browser import (  # noqa: F401 - fixtures
     CHROMIUM,
     _screenshot,
     browser,
-    page,
-    screenshots,
+    page,  # noqa: F811 - the fixtures imported above
+    screenshots,  # noqa: F811
 )
 from .test_steward_validate_content import DUNKERQUE, HEADER
 
@@ -47,7 +47,11 @@ def steward_server(loaded_content):
         yield url, copy
 
 
-def test_a_steward_signs_in_previews_and_confirms_a_cpts(steward_server, page, screenshots):  # noqa: F811
+def test_a_steward_signs_in_previews_and_confirms_a_cpts(
+    steward_server,
+    page,  # noqa: F811 - the fixtures imported above
+    screenshots,  # noqa: F811
+):
     url, store = steward_server
     page.goto(url + "/steward/soumettre")
     assert "/steward/connexion" in page.url  # sign in first
