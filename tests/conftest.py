@@ -221,13 +221,18 @@ def sorted_quads(store) -> list[str]:
     return sorted(str(q) for q in store.quads())
 
 
-def canonical_quads(store) -> list[str]:
-    """Sorted N-Quads after RDF canonicalisation (RDFC-1.0): blank node labels do not matter."""
+def canonical(quads) -> list[str]:
+    """Sorted N-Quads after RDF canonicalisation (RDFC-1.0): blank node labels do not matter,
+    so two lists are equal iff the datasets are isomorphic."""
     import pyoxigraph as ox
 
-    dataset = ox.Dataset(store.quads())
+    dataset = ox.Dataset(quads)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     return sorted(str(q) for q in dataset)
+
+
+def canonical_quads(store) -> list[str]:
+    return canonical(store.quads())
 
 
 def pytest_addoption(parser):

@@ -63,7 +63,7 @@ def _cases() -> list:
             for entry in rdflib.collection.Collection(graph, entries):
                 assert (entry, RDF.type, SHT.Validate) in graph, entry
                 name = str(entry)[len(PUBLISHED) + len("core/") :]
-                cases.append(pytest.param((path, entry), id=name))
+                cases.append(pytest.param((graph, entry), id=name))
     return cases
 
 
@@ -113,12 +113,11 @@ def _results(graph: rdflib.Graph, report) -> list[str]:
 
 @pytest.mark.parametrize("case", CASES)
 def test_shacl_core_case(case, request):
-    manifest_path, entry = case
+    manifest, entry = case
     if request.node.callspec.id in KNOWN_DIFFERENCES:
         request.applymarker(
             pytest.mark.xfail(reason=KNOWN_DIFFERENCES[request.node.callspec.id], strict=True)
         )
-    manifest = _parse(manifest_path)
     action = manifest.value(entry, MF.action)
     data_path = _path(manifest.value(action, SHT.dataGraph))
     shapes_path = _path(manifest.value(action, SHT.shapesGraph))

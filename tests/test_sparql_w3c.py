@@ -37,7 +37,7 @@ from santegraph.config import load_settings
 from santegraph.store import EmbeddedStore, RemoteStore
 from santegraph.web import create_app
 
-from .conftest import BASE, MINI, W3C_TESTS
+from .conftest import BASE, MINI, W3C_TESTS, canonical
 
 SPARQL11 = W3C_TESTS / "rdf-tests" / "sparql" / "sparql11"
 # where the suite's relative IRIs resolve (w3c-tests/README.md, "Base IRIs")
@@ -178,10 +178,7 @@ def _parse_rdf(path: Path) -> list[ox.Triple]:
 
 
 def _canonical(triples) -> list[str]:
-    """Sorted canonical N-Quads (RDFC-1.0): equal iff the graphs are isomorphic."""
-    dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    return sorted(str(q) for q in dataset)
+    return canonical(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
 
 
 def _by_value(term):
@@ -252,9 +249,12 @@ def _csv_rows(text: str) -> list[list[str]]:
 
 
 def _load(store, graphs: dict[str, list[ox.Triple]]) -> None:
-    for graph in store.list_graphs():
-        store.drop_graph(graph)
-    store.add_to_graphs({name: triples for name, triples in graphs.items() if triples})
+    """The store holds these graphs and nothing else (one atomic replacement)."""
+    store.restore(
+        ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(name))
+        for name, triples in graphs.items()
+        for t in triples
+    )
 
 
 def _ask(client, query: str, accept: str, dataset: dict[str, list[str]]):
