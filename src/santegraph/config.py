@@ -103,6 +103,19 @@ class Settings:
         "a query waits within its time limit; a query stopped at the limit kills its "
         "worker, and the other queries it ran are run again elsewhere.",
     )
+    max_nesting_depth: int = _setting(
+        100,
+        "Deepest nesting of brackets accepted in untrusted text (SPARQL queries and "
+        "updates, Turtle, TriG, N-Triples, N-Quads, JSON-LD) before any parser sees it: "
+        "pyoxigraph's parsers recurse, and a document nested thousands of levels deep "
+        "would overflow the stack and kill the process. `0`: no limit.",
+    )
+    sparql_service_allowlist: str = _setting(
+        "",
+        "Comma-separated endpoint IRIs a public /sparql query may call with `SERVICE` "
+        "(federation). Empty (the default): `SERVICE` is refused with `403` before "
+        "evaluation, on both backends, so that no query makes the server fetch a URL.",
+    )
     max_upload_bytes: int = _setting(
         10 * 1024 * 1024, "Largest request body (uploads, SPARQL POST) accepted, in bytes."
     )
@@ -136,6 +149,10 @@ class Settings:
     @property
     def remote_hidden_graph_list(self) -> tuple[str, ...]:
         return tuple(p.strip() for p in self.remote_hidden_graphs.split(",") if p.strip())
+
+    @property
+    def service_allowlist(self) -> tuple[str, ...]:
+        return tuple(p.strip() for p in self.sparql_service_allowlist.split(",") if p.strip())
 
     @property
     def writes_enabled(self) -> bool:

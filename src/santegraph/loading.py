@@ -103,7 +103,10 @@ class Loader:
                 self._add_bytes(payload, _read(path), str(path), "csv")
             else:
                 quads = parse_file(
-                    path, base_iri=self.settings.base_iri, graph=ox.NamedNode(target)
+                    path,
+                    base_iri=self.settings.base_iri,
+                    graph=ox.NamedNode(target),
+                    max_depth=self.settings.max_nesting_depth,
                 )
                 text = path.read_text(encoding="utf-8", errors="replace")
                 _add_quads(payload, quads, str(path), text)
@@ -146,6 +149,7 @@ class Loader:
             source=name,
             base_iri=self.settings.base_iri,
             graph=ox.NamedNode(payload.graph),
+            max_depth=self.settings.max_nesting_depth,
         )
         _add_quads(payload, quads, name, data.decode("utf-8", errors="replace"))
 
@@ -300,7 +304,7 @@ class Loader:
             import gzip
 
             raw = gzip.decompress(raw)
-        quads = parse_bytes(raw, fmt, source=str(path))
+        quads = parse_bytes(raw, fmt, source=str(path), max_depth=self.settings.max_nesting_depth)
         prefix = self.settings.base_iri + "graph/"
         not_validated = (prefix + "ontology/", prefix + "shapes/")
         payloads: dict[str, Payload] = {}

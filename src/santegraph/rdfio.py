@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .bounds import check_document_depth
 from .errors import InputError
 
 FORMATS_BY_SUFFIX = {
@@ -19,6 +20,18 @@ FORMATS_BY_SUFFIX = {
     ".owl": ox.RdfFormat.RDF_XML,
     ".jsonld": ox.RdfFormat.JSON_LD,
 }
+
+# The bracket syntax each format nests with (bounds.py); RDF/XML nests elements, which
+# its parser handles without recursing.
+NESTING_SYNTAX = {
+    ox.RdfFormat.TURTLE: "turtle",
+    ox.RdfFormat.TRIG: "turtle",
+    ox.RdfFormat.N_TRIPLES: "turtle",
+    ox.RdfFormat.N_QUADS: "turtle",
+    ox.RdfFormat.N3: "turtle",
+    ox.RdfFormat.JSON_LD: "json",
+}
+DEFAULT_MAX_NESTING = 100  # the max_nesting_depth setting's default
 
 DUMP_FORMATS = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
 
@@ -57,11 +70,13 @@ def parse_bytes(
     source: str,
     base_iri: str | None = None,
     graph: ox.NamedNode | None = None,
+    max_depth: int = DEFAULT_MAX_NESTING,
 ) -> list[ox.Quad]:
     """Parse everything or raise InputError with the parser's line and column.
 
     Triples go to ``graph`` when given (quads formats keep their own graphs unless
     ``graph`` is given, in which case a quad in another named graph is an error).
+    A text nested deeper than ``max_depth`` is refused before the parser sees it.
     """
     if not data.strip():
         raise InputError("the file is empty", source=source)
@@ -71,6 +86,8 @@ def parse_bytes(
         raise InputError(
             f"not UTF-8 text (invalid byte at offset {exc.start})", source=source
         ) from exc
+    if rdf_format in NESTING_SYNTAX:
+        check_document_depth(data, NESTING_SYNTAX[rdf_format], max_depth, source=source)
     try:
         quads = list(
             ox.parse(data, format=rdf_format, base_iri=base_iri, without_named_graphs=False)
@@ -101,10 +118,19 @@ def _position(exc: SyntaxError) -> tuple[int | None, int | None]:
 
 
 def parse_file(
-    path: Path, *, base_iri: str | None = None, graph: ox.NamedNode | None = None
+    path: Path,
+    *,
+    base_iri: str | None = None,
+    graph: ox.NamedNode | None = None,
+    max_depth: int = DEFAULT_MAX_NESTING,
 ) -> list[ox.Quad]:
     return parse_bytes(
-        _read_bytes(path), format_for(path), source=str(path), base_iri=base_iri, graph=graph
+        _read_bytes(path),
+        format_for(path),
+        source=str(path),
+        base_iri=base_iri,
+        graph=graph,
+        max_depth=max_depth,
     )
 
 

@@ -27,13 +27,17 @@ from rdflib.plugins.sparql.update import evalUpdate
 from rdflib.store import Store
 
 from .errors import QueryError
+from .bounds import check_query_depth
 from .stewardship import Forbidden
 from .store.base import GraphStore
 
 
-def changed_graphs(store: GraphStore, update: str, base_iri: str) -> dict[str, list[ox.Triple]]:
+def changed_graphs(
+    store: GraphStore, update: str, base_iri: str, *, max_depth: int = 100
+) -> dict[str, list[ox.Triple]]:
     """Evaluate ``update`` over an overlay of ``store``; the new content of every graph it
     changes (graph IRI -> all its triples after the update). Nothing is written."""
+    check_query_depth(update, max_depth)
     try:
         parsed = parseUpdate(update)
     except Exception as exc:  # pyparsing's ParseException and friends

@@ -150,6 +150,7 @@ def store_write():
             BODY_FORMATS[media_type],
             source="request body",
             base_iri=state().settings.base_iri,
+            max_depth=state().settings.max_nesting_depth,
         )
     except InputError as exc:
         return _problem(400, str(exc))
@@ -183,7 +184,10 @@ def update():
     if not text.strip():
         return _problem(400, "empty update")
     try:
-        contents = changed_graphs(state().store, text, state().settings.base_iri)
+        settings = state().settings
+        contents = changed_graphs(
+            state().store, text, settings.base_iri, max_depth=settings.max_nesting_depth
+        )
     except QueryError as exc:
         return _problem(400, str(exc))
     except Forbidden as exc:

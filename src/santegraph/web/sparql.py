@@ -16,7 +16,7 @@ import re
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
-from .. import sandbox
+from .. import bounds, sandbox
 from ..config import VOCAB_NAMESPACE
 from ..errors import QueryError, StoreError
 from ..queries import query_form
@@ -280,6 +280,17 @@ def endpoint():
         return _error(400, str(exc))
     if form == "UPDATE":
         return _error(403, "This endpoint is read-only: SPARQL Update is refused here.")
+    settings = state().settings
+    try:  # before any parser or engine sees it, on both backends (bounds.py)
+        bounds.check_public_query(
+            query,
+            max_depth=settings.max_nesting_depth,
+            service_allowlist=settings.service_allowlist,
+        )
+    except bounds.ServiceRefused as exc:
+        return _error(403, str(exc))
+    except QueryError as exc:
+        return _error(400, str(exc))
     media_type = _negotiate(form)
     if media_type is None:
         offered = ", ".join(RESULT_MEDIA_TYPES[result_kind(form)])
