@@ -26,8 +26,8 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.update import evalUpdate
 from rdflib.store import Store
 
-from .errors import QueryError
 from .bounds import check_query_depth
+from .errors import QueryError
 from .stewardship import Forbidden
 from .store.base import GraphStore
 
