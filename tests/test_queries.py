@@ -704,6 +704,27 @@ EXPECTED: dict[str, Expected] = {
             ),
         )
     ),
+    # the date an entry was last updated, with its source (the pages' "mis à jour le …");
+    # imported directory records are dated by their source (tests/directories/)
+    "mises-a-jour-des-entrees": Expected(
+        (
+            Run(
+                rows=(
+                    {
+                        "entree": "acteur/cpam-des-flandres",
+                        "date": "2023-07-06",
+                        "origine": "document",
+                        "source": "~Procès-verbal de la séance plénière du 6 juillet 2023",
+                    },
+                ),
+            ),
+            Run(
+                params={"entree": "acteur/cpam-des-flandres"},
+                rows=({"nom": "CPAM des Flandres", "date": "2023-07-06"},),
+                absent=({"entree": "acteur/ctu-metropole-flandres"},),
+            ),
+        )
+    ),
     # tas.ttl's composition triples say nothing of their source (a gap of the data)
     "ressources-sans-provenance": Expected(
         (

@@ -211,19 +211,29 @@ class Loader:
         return _with_problems(report, problems)
 
     def _context(self, data: Sequence[ox.Quad], replaced: Sequence[str]) -> list[ox.Triple]:
-        """What the store says about the IRIs the submission refers to but does not define."""
+        """What the store says about the IRIs the submission refers to, and about its own
+        subjects in other graphs (an actor two sources describe, each in its graph), with
+        the IRIs those facts point to (the type of a commune the other graph names)."""
         subjects = {q.subject for q in data}
-        referenced = sorted(
-            {q.object for q in data if isinstance(q.object, ox.NamedNode)} - subjects,
-            key=lambda n: n.value,
+        referenced = {q.object for q in data if isinstance(q.object, ox.NamedNode)} - subjects
+        named = {s for s in subjects if isinstance(s, ox.NamedNode)}
+        triples = self._context_of(referenced | named, replaced)
+        further = (
+            {t.object for t in triples if t.subject in named and isinstance(t.object, ox.NamedNode)}
+            - referenced
+            - subjects
         )
-        if not referenced:
+        return triples + self._context_of(further, replaced)
+
+    def _context_of(self, nodes, replaced: Sequence[str]) -> list[ox.Triple]:
+        if not nodes:
             return []
+        nodes = sorted(nodes, key=lambda n: n.value)
         query = self.queries["submission_context"].text
         excluded = set(replaced)
         triples: list[ox.Triple] = []
-        for start in range(0, len(referenced), 500):
-            for row in self.store.select(query, {"node": referenced[start : start + 500]}):
+        for start in range(0, len(nodes), 500):
+            for row in self.store.select(query, {"node": nodes[start : start + 500]}):
                 if row["g"].value not in excluded:
                     triples.append(ox.Triple(row["node"], row["p"], row["o"]))
         return triples

@@ -47,7 +47,7 @@ DCT_SOURCE = ox.NamedNode("http://purl.org/dc/terms/source")
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 XSD_DATETIME = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
 KINDS = ("Depot", "Correction", "Retrait")
-CHANNELS = ("web", "cli", "graph-store", "sparql-update")
+CHANNELS = ("web", "cli", "graph-store", "sparql-update", "import")
 PENDING_TTL_S = 3600  # a preview not confirmed within an hour is forgotten
 PENDING_MAX = 200
 
@@ -139,6 +139,13 @@ class Proposal:
     created: float = field(default_factory=time.monotonic)
     events: list[str] = field(default_factory=list)  # made at commit time (journal=True)
     journal: list[ox.Triple] = field(default_factory=list)
+    # A directory import (directories/): the run, described in the journal with the
+    # events it produced (each event prov:wasInformedBy it); its end time is the commit's.
+    run: str = ""
+    run_triples: list[ox.Triple] = field(default_factory=list)
+    # graph -> its content as the imported file alone would make it, when the import kept
+    # steward corrections instead (journaled as sg:contenuSource: the next import's base)
+    source_contents: dict[str, list[ox.Triple]] = field(default_factory=dict)
 
     @property
     def conforms(self) -> bool:
@@ -199,12 +206,16 @@ class Stewardship:
         comment: str = "",
         payload: Payload | None = None,
         journal: bool = False,
+        run: str = "",
+        run_triples: Sequence[ox.Triple] = (),
+        source_contents: Mapping[str, Sequence[ox.Triple]] | None = None,
     ) -> Proposal:
         """Diff, dependants and validation of the new content of some steward graphs.
 
         ``contents`` maps each graph to its complete new content (empty: withdraw it).
         Nothing is written. With ``journal``, the journal events are made now and
-        validated with the rest (``proposal.journal``): what ``commit`` writes.
+        validated with the rest (``proposal.journal``): what ``commit`` writes. ``run``
+        and ``run_triples``: the directory import this change belongs to (journaled).
         """
         if channel not in CHANNELS:
             raise ValueError(f"unknown channel {channel!r}")
@@ -226,6 +237,9 @@ class Stewardship:
             source,
             comment,
             payload,
+            run=run,
+            run_triples=list(run_triples),
+            source_contents={g: list(t) for g, t in (source_contents or {}).items()},
         )
         if journal:
             proposal.events, proposal.journal = self._journal_entries(proposal)
@@ -316,6 +330,9 @@ class Stewardship:
                 comment=proposal.comment,
                 payload=proposal.payload,
                 journal=True,  # the journal events pass the shapes too
+                run=proposal.run,
+                run_triples=proposal.run_triples,
+                source_contents=proposal.source_contents,
             )
             if not fresh.conforms:
                 raise ValidationFailed(fresh.report)
@@ -557,6 +574,17 @@ class Stewardship:
             ox.Triple(steward, RDFS_LABEL, ox.Literal(proposal.steward.name)),
         ]
         events = []
+        run = ox.NamedNode(proposal.run) if proposal.run else None
+        if run is not None:
+            triples += proposal.run_triples
+            triples.append(ox.Triple(run, ox.NamedNode(PROV + "wasAssociatedWith"), steward))
+            triples.append(
+                ox.Triple(
+                    run,
+                    ox.NamedNode(PROV + "endedAtTime"),
+                    ox.Literal(stamp, datatype=XSD_DATETIME),
+                )
+            )
         for change in proposal.changes:
             event = ox.NamedNode(
                 f"{base}journal/{now.strftime('%Y%m%dT%H%M%S%fZ')}-{secrets.token_hex(3)}"
@@ -577,6 +605,8 @@ class Stewardship:
             fact(SG + "triplesRetires", ox.Literal(str(len(change.removed)), datatype=XSD_INTEGER))
             fact(SG + "canal", ox.Literal(proposal.channel))
             fact(PROV + ("invalidated" if kind == "Retrait" else "generated"), graph)
+            if run is not None:
+                fact(PROV + "wasInformedBy", run)
             if proposal.source:
                 fact(DCT_SOURCE.value, ox.Literal(proposal.source))
             if proposal.comment:
@@ -584,6 +614,10 @@ class Stewardship:
             if change.before:
                 text = ox.serialize(change.before, format=ox.RdfFormat.N_TRIPLES) or b""
                 fact(SG + "contenuPrecedent", ox.Literal(text.decode("utf-8")))
+            if change.graph in proposal.source_contents:
+                source = proposal.source_contents[change.graph]
+                text = ox.serialize(source, format=ox.RdfFormat.N_TRIPLES) or b""
+                fact(SG + "contenuSource", ox.Literal(text.decode("utf-8")))
             if kind == "Depot":
                 triples.append(ox.Triple(graph, RDF_TYPE, ox.NamedNode(SG + "Soumission")))
                 triples.append(ox.Triple(graph, ox.NamedNode(PROV + "wasAttributedTo"), steward))

@@ -74,6 +74,8 @@ class SG(DefinedNamespace):
     ExerciceCoordonne: URIRef  # coordinated practice
     Federation: URIRef  # federation
     FeuilleDeRoute: URIRef  # roadmap
+    FicheAnnuaire: URIRef  # directory record
+    ImportAnnuaire: URIRef  # directory import
     Intercommunalite: URIRef  # inter-municipal body
     JourneeRegionale: URIRef  # regional consultation day
     Label: URIRef  # label (award)
@@ -194,6 +196,7 @@ class SG(DefinedNamespace):
     codeRegion: URIRef  # region code
     constat: URIRef  # finding
     contenuPrecedent: URIRef  # previous content
+    contenuSource: URIRef  # content as the source states it
     couleur: URIRef  # colour
     dateTexte: URIRef  # date as written
     derniereVerification: URIRef  # last checked
@@ -212,9 +215,11 @@ class SG(DefinedNamespace):
     nomIdee: URIRef  # idea name
     population: URIRef  # population
     pourFaireQuoi: URIRef  # purpose
+    producteur: URIRef  # producer
     quorumAtteint: URIRef  # quorum reached
     siren: URIRef  # SIREN number
     siret: URIRef  # SIRET number
+    sommeControle: URIRef  # checksum
     triplesAjoutes: URIRef  # triples added
     triplesRetires: URIRef  # triples removed
     version: URIRef  # version
@@ -230,6 +235,10 @@ class SG(DefinedNamespace):
 
     # Datatypes
     ChampHSDS: URIRef  # Open Referral HSDS field
+    CodeDataInclusionModeAccueil: URIRef  # data·inclusion reception mode code
     CodeDataInclusionPublic: URIRef  # data·inclusion public code
+    CodeDataInclusionReseauPorteur: URIRef  # data·inclusion support network code
     CodeDataInclusionThematique: URIRef  # data·inclusion theme code
+    CodeDataInclusionTypeService: URIRef  # data·inclusion service type code
+    CodeFinessCategorie: URIRef  # FINESS establishment category code
     CodeRORPublicPrisEnCharge: URIRef  # ROR public served code (TRE_R239)
