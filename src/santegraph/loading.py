@@ -107,6 +107,7 @@ class Loader:
                     base_iri=self.settings.base_iri,
                     graph=ox.NamedNode(target),
                     max_depth=self.settings.max_nesting_depth,
+                    max_expansion=self.settings.max_entity_expansion_bytes,
                 )
                 text = path.read_text(encoding="utf-8", errors="replace")
                 _add_quads(payload, quads, str(path), text)

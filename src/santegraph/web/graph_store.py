@@ -151,6 +151,7 @@ def store_write():
             source="request body",
             base_iri=state().settings.base_iri,
             max_depth=state().settings.max_nesting_depth,
+            max_expansion=state().settings.max_entity_expansion_bytes,
         )
     except InputError as exc:
         return _problem(400, str(exc))
