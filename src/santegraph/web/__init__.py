@@ -28,7 +28,7 @@ EXTENSION_KEY = "santegraph"
 class AppState:
     settings: Settings
     store: GraphStore
-    # runs public /sparql queries under the time limit and result cap (sandbox.py)
+    # runs public /sparql queries under the time limit and result cap (sandbox/)
     query_runner: QueryRunner | None = None
 
     @cached_property

@@ -296,7 +296,7 @@ def endpoint():
         offered = ", ".join(RESULT_MEDIA_TYPES[result_kind(form)])
         return _error(406, f"{form} results can be served as: {offered}.")
     # Untrusted: run to completion in the sandbox (time limit, result cap) before any byte
-    # is sent, so that a stopped query gets a real error status (sandbox.py, ADR 0003).
+    # is sent, so that a stopped query gets a real error status (the sandbox package, ADR 0003).
     try:
         result = state().query_runner.run(
             query,
