@@ -16,9 +16,9 @@ import pytest
 import requests
 from SPARQLWrapper import POST, SPARQLWrapper
 
-from santegraph.auth import credential_line
 from santegraph.config import load_settings
 from santegraph.loading import Loader
+from santegraph.steward.credentials import credential_line
 from santegraph.web import create_app
 
 from .conftest import BASE, MINI, SUBMISSIONS, live_server, sorted_quads

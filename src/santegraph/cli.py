@@ -221,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("territory_args", nargs=argparse.REMAINDER, help="see --help of the importer")
 
-    from .steward_cli import add_commands
+    from .steward.cli import add_commands
 
     add_commands(command)  # submit, correct, withdraw, history, steward-token
     return parser
@@ -482,7 +482,7 @@ def _config(args) -> int:
     return EXIT_OK
 
 
-from . import steward_cli  # noqa: E402 - the steward commands live in their own module
+from .steward import cli as steward_cli  # noqa: E402 - the steward commands: steward/cli.py
 
 COMMANDS = {
     "serve": cmd_serve,

@@ -40,8 +40,8 @@ class AppState:
 
     @cached_property
     def stewardship(self):
-        """The write workflow (stewardship.py): one per app, so one commit lock."""
-        from ..stewardship import Stewardship
+        """The write workflow (steward/workflow.py): one per app, so one commit lock."""
+        from ..steward.workflow import Stewardship
 
         return Stewardship(self.store, self.settings, self.loader)
 

@@ -14,9 +14,9 @@ import json
 from flask import Blueprint, Response, abort, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..csvtemplates import TEMPLATES, template_csv
 from ..errors import InputError
 from ..loading import Loader
+from ..steward.csv_templates import TEMPLATES, template_csv
 from ..validation import ValidationReport
 from . import state
 

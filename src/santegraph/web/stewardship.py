@@ -7,7 +7,7 @@ constant time. The session remembers a fingerprint of the steward's credential, 
 operator who revokes a token signs its sessions out at once.
 
 Every write is two steps, so that nobody commits blind: a POST computes a *proposal*
-(stewardship.py: diff, dependants, validation in context) and redirects to its preview;
+(steward/workflow.py: diff, dependants, validation in context) and redirects to its preview;
 the preview's confirmation commits it. The journal pages are public: the audit log is
 also readable by anyone on ``/sparql``.
 """
@@ -29,9 +29,9 @@ from flask import (
     url_for,
 )
 
-from ..auth import Steward, csrf_matches, new_csrf_token, verify_token
 from ..errors import InputError, ValidationFailed
-from ..stewardship import Conflict, Forbidden, NotFound, WarningsNotAcknowledged
+from ..steward.credentials import Steward, csrf_matches, new_csrf_token, verify_token
+from ..steward.workflow import Conflict, Forbidden, NotFound, WarningsNotAcknowledged
 from . import state
 from .steward import FORMATS, FormProblem, _describe, read_submission_form
 
