@@ -86,10 +86,10 @@ def create_app(
     from .toile_views import bp as toile_bp  # toile downloads and embed page
 
     app.register_blueprint(toile_bp)
-    from .steward import bp as steward_bp  # /steward: read-only validation, CSV templates
+    from .steward.validation import bp as steward_bp  # /steward: validation, CSV templates
 
     app.register_blueprint(steward_bp)
-    from .stewardship import bp as stewardship_bp  # /steward: sign-in, submit, journal
+    from .steward.submissions import bp as stewardship_bp  # /steward: sign-in, submit, journal
 
     app.register_blueprint(stewardship_bp)
     from .graph_store import bp as graph_store_bp  # /store and /update for steward tools

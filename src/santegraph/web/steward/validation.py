@@ -14,11 +14,11 @@ import json
 from flask import Blueprint, Response, abort, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..errors import InputError
-from ..loading import Loader
-from ..steward.csv_templates import TEMPLATES, template_csv
-from ..validation import ValidationReport
-from . import state
+from ...errors import InputError
+from ...loading import Loader
+from ...steward.csv_templates import TEMPLATES, template_csv
+from ...validation import ValidationReport
+from .. import state
 
 bp = Blueprint("steward", __name__, url_prefix="/steward")
 

@@ -29,11 +29,11 @@ from flask import (
     url_for,
 )
 
-from ..errors import InputError, ValidationFailed
-from ..steward.credentials import Steward, csrf_matches, new_csrf_token, verify_token
-from ..steward.workflow import Conflict, Forbidden, NotFound, WarningsNotAcknowledged
-from . import state
-from .steward import FORMATS, FormProblem, _describe, read_submission_form
+from ...errors import InputError, ValidationFailed
+from ...steward.credentials import Steward, csrf_matches, new_csrf_token, verify_token
+from ...steward.workflow import Conflict, Forbidden, NotFound, WarningsNotAcknowledged
+from .. import state
+from .validation import FORMATS, FormProblem, _describe, read_submission_form
 
 bp = Blueprint("stewardship", __name__, url_prefix="/steward")
 KIND_LABELS = {"Depot": "Dépôt", "Correction": "Correction", "Retrait": "Retrait"}
@@ -173,7 +173,7 @@ def _term_filter(term) -> str:
     for vocabulary terms, ``"texte"@fr`` for literals (escaped by Jinja like any text)."""
     import pyoxigraph as ox
 
-    from .ontology import curie
+    from ..ontology import curie
 
     if isinstance(term, ox.NamedNode):
         base = state().settings.base_iri

@@ -1,0 +1,1 @@
+"""The steward pages (under ``/steward``)."""
