@@ -48,8 +48,8 @@ class QueryRunner(ABC):
 
     @staticmethod
     def _form_and_type(query: str, media_type: str | None) -> tuple[str, str]:
+        from ..formats import check_media_type
         from ..queries import query_form
-        from ..store.base import check_media_type
 
         form = query_form(query)
         if form == "UPDATE":
