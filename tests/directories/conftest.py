@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from santegraph.auth import Steward
 from santegraph.config import load_settings
 from santegraph.directories.importer import DirectoryImporter
 from santegraph.directories.sources import SourceFile
 from santegraph.loading import Loader, content_files
-from santegraph.stewardship import Stewardship
+from santegraph.steward.credentials import Steward
+from santegraph.steward.workflow import Stewardship
 from santegraph.store import EmbeddedStore
 
 ROOT = Path(__file__).resolve().parents[2]

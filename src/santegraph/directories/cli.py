@@ -19,11 +19,11 @@ import os
 import sys
 from pathlib import Path
 
-from ..auth import Steward, verify_token
 from ..config import Settings
 from ..errors import AuthenticationFailed, InputError
 from ..loading import Loader
-from ..stewardship import Stewardship
+from ..steward.credentials import Steward, verify_token
+from ..steward.workflow import Stewardship
 from ..store.base import GraphStore
 from . import report
 from .importer import FORMATS, DirectoryImporter

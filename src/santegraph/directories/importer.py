@@ -6,7 +6,7 @@ layout, the CSV template's columns), maps it through the tables of
 ``data/correspondances/``, puts it on its COG commune, merges it with the same
 organisation from another source, computes the synchronisation plan (records added,
 changed, removed, conflicts) and proposes the changed graphs through the steward
-workflow (:class:`~santegraph.stewardship.Stewardship`): validation against the shapes in
+workflow (:class:`~santegraph.steward.workflow.Stewardship`): validation against the shapes in
 the context of the store, dependants of removed entries, the journal. The
 :class:`Preview` it returns says all of it in French, record by record (file, row, field).
 
@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from tqdm import tqdm
 
-from ..auth import Steward
 from ..errors import InputError
-from ..stewardship import Proposal, Stewardship
+from ..steward.credentials import Steward
+from ..steward.workflow import Proposal, Stewardship
 from ..validation import ValidationReport
 from . import datainclusion, finess, rdf, templates
 from .context import Context

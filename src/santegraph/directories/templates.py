@@ -1,7 +1,7 @@
-"""santegraph's own CSV templates (``csvtemplates.py``, docs/csv-templates.md) as a source.
+"""santegraph's own CSV templates (``steward/csv_templates.py``, docs/csv-templates.md) as a source.
 
 The same file a steward sends to ``santegraph submit`` can be imported as a directory: the
-rows are mapped by :func:`santegraph.csvtemplates.parse_csv` (one source of truth for the
+rows are mapped by :func:`santegraph.steward.csv_templates.parse_csv` (one source of truth for the
 columns), then each row becomes a record with its directory record, its place resolved
 through the COG (an outdated commune code is replaced, reported) and its graph, so a
 re-import is a synchronisation like any other source.
@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 
-from ..csvtemplates import ACTEURS, parse_csv
 from ..errors import InputError
+from ..steward.csv_templates import ACTEURS, parse_csv
 from . import rdf
 from .context import Context
 from .model import INFO, VIOLATION, WARNING, MatchKeys, Record
