@@ -65,16 +65,8 @@ def stale_entries(
     store, settings, days: int, today: datetime.date | None = None
 ) -> list[Freshness]:
     """Every actor, dispositif and service not dated within ``days`` days, oldest first."""
-    from ..loading import INTERNAL_QUERIES
-
     limit = (today or datetime.date.today()) - datetime.timedelta(days=days)
-    dated = freshness(store, settings)
-    every = QueryCatalogue(INTERNAL_QUERIES)["directory_entries"].text
-    entries = {}
-    for row in store.select(every):
-        entry = row["entree"].value
-        entries[entry] = dated.get(entry) or Freshness(entry, _value(row, "nom"))
-    stale = [f for f in entries.values() if f.older_than(limit)]
+    stale = [f for f in freshness(store, settings).values() if f.older_than(limit)]
     return sorted(stale, key=lambda f: (f.checked, f.label))
 
 

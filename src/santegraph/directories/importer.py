@@ -23,6 +23,8 @@ from __future__ import annotations
 import datetime
 import secrets
 import sys
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +34,7 @@ from tqdm import tqdm
 
 from ..errors import InputError
 from ..steward.credentials import Steward
-from ..steward.workflow import Proposal, Stewardship
+from ..steward.workflow import PENDING_MAX, PENDING_TTL_S, NotFound, Proposal, Stewardship
 from ..validation import ValidationReport
 from . import datainclusion, finess, rdf, templates
 from .context import Context
@@ -61,6 +63,8 @@ class Preview:
     files: list[SourceFile]
     steward: Steward
     run: str
+    id: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    created: float = field(default_factory=time.monotonic)
     records: list[Record] = field(default_factory=list)  # accepted
     rejected: list[Record] = field(default_factory=list)
     skip_invalid: bool = False
@@ -99,6 +103,34 @@ class DirectoryImporter:
         self.settings = stewardship.settings
         self.base = self.settings.base_iri
         self.progress = progress
+        # previews waiting for a steward's confirmation on the web (as the workflow's own)
+        self._pending: dict[str, Preview] = {}
+        self._lock = threading.Lock()
+
+    def remember(self, preview: Preview) -> str:
+        with self._lock:
+            self._forget_expired()
+            while len(self._pending) >= PENDING_MAX:
+                del self._pending[next(iter(self._pending))]
+            self._pending[preview.id] = preview
+        return preview.id
+
+    def pending(self, preview_id: str, steward: Steward) -> Preview:
+        with self._lock:
+            self._forget_expired()
+            preview = self._pending.get(preview_id)
+        if preview is None or preview.steward != steward:
+            raise NotFound("aperçu d'import inconnu ou expiré : recommencez l'envoi")
+        return preview
+
+    def forget(self, preview: Preview) -> None:
+        with self._lock:
+            self._pending.pop(preview.id, None)
+
+    def _forget_expired(self) -> None:
+        now = time.monotonic()
+        for key in [k for k, p in self._pending.items() if now - p.created > PENDING_TTL_S]:
+            del self._pending[key]
 
     # ------------------------------------------------------------------ preview
     def prepare(

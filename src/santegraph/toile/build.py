@@ -195,6 +195,7 @@ def actor_cards(
                 email=f["email"][0][0] if f["email"] else "",
                 url=f["url"][0][0] if f["url"] else "",
                 sources=tuple(sorted({v for v, _ in f["source"]})),
+                updated=max((v for v, _ in f["miseajour"]), default=""),
             )
         )
     cards.sort(key=lambda c: c.label.lower())

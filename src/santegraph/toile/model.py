@@ -28,7 +28,8 @@ class ToileActor:
     phone: str = ""
     email: str = ""
     url: str = ""
-    sources: tuple[str, ...] = ()  # file names of the source documents
+    sources: tuple[str, ...] = ()  # file names of the source documents, directories' titles
+    updated: str = ""  # latest update date of its directory records (YYYY-MM-DD), if any
 
 
 @dataclass(frozen=True)

@@ -601,6 +601,7 @@ class Card(NamedTuple):
     email: str
     url: str  # "#" for a URL that is not http(s): never a javascript: link
     sources: str
+    updated: str  # "14/03/2025", empty when no directory dates it
 
 
 def _cards(toile: Toile) -> list[Card]:
@@ -637,9 +638,17 @@ def _cards(toile: Toile) -> list[Card]:
                 a.email,
                 (safe_href(a.url) or "#") if a.url else "",
                 ", ".join(a.sources),
+                french_date(a.updated),
             )
         )
     return cards
+
+
+def french_date(iso: str) -> str:
+    """``2025-03-14`` as ``14/03/2025`` (empty stays empty)."""
+    year, _, rest = iso.partition("-")
+    month, _, day = rest.partition("-")
+    return f"{day[:2]}/{month}/{year}" if day else ""
 
 
 def _svg(toile) -> str:

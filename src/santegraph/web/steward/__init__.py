@@ -5,6 +5,8 @@
 ``sessions.py``     sign in with name and token, signed session, CSRF token
 ``submissions.py``  submit, preview, confirm, correct, withdraw (signed in)
 ``journal.py``      the public audit log and every previous version
+``directories.py``  import a directory (upload, preview with the diff, confirm); entries
+                    to verify (open to anyone)
 ==================  ===============================================================
 
 What the pages do is the steward domain's (``santegraph.steward``: ``workflow.py``
@@ -33,6 +35,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "steward.journal",
         "steward.event",
         "steward.previous",
+        "steward.stale",
     }
 )
 
@@ -76,4 +79,4 @@ def refuse(status: int, message: str):
 
 
 # The views register themselves on ``bp``.
-from . import journal, sessions, submissions, validation  # noqa: E402, F401
+from . import directories, journal, sessions, submissions, validation  # noqa: E402, F401
