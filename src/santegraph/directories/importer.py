@@ -73,6 +73,7 @@ class Preview:
     merges: list[Merge] = field(default_factory=list)
     plan: SyncPlan | None = None
     proposal: Proposal | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (bench/)
 
     @property
     def report(self) -> ValidationReport:
@@ -159,16 +160,20 @@ class DirectoryImporter:
             self.settings.max_nesting_depth,
             self._actor_classes(),
         )
+        clock = time.perf_counter()
         records = self._read(fmt, files, context)
         self._link_services(records)
         valid = [r for r in records if r.valid]
+        clock = _lap(preview, "lecture", clock)
         preview.merges = Deduplicator(
             self.store, self.base, rdf.dataset_graphs_prefix(self.base, dataset)
         ).run(valid, dataset)
+        clock = _lap(preview, "doublons", clock)
         preview.records = valid
         preview.rejected = [r for r in records if not r.valid]
         description = _DESCRIPTIONS[fmt](context)
         current, bases = self._current(dataset)
+        clock = _lap(preview, "etat", clock)
         for _ in range(MAX_ROUNDS):
             preview.plan = plan(
                 preview.records,
@@ -179,6 +184,7 @@ class DirectoryImporter:
                 graph_of=lambda shard: rdf.import_graph(self.base, dataset, shard),
                 run=ox.NamedNode(run),
             )
+            clock = _lap(preview, "synchronisation", clock)
             if preview.plan.empty:
                 preview.proposal = None
                 break
@@ -192,6 +198,7 @@ class DirectoryImporter:
                 run_triples=self._run_triples(preview, stamp, origin),
                 source_contents=preview.plan.source_views,
             )
+            clock = _lap(preview, "validation", clock)
             refused = self._locate(preview)
             if not refused or not skip_invalid:
                 break
@@ -365,7 +372,10 @@ class DirectoryImporter:
             )
         if preview.proposal is None:
             return []
-        return self.stewardship.commit(preview.proposal, acknowledge_warnings=True)
+        clock = time.perf_counter()
+        events = self.stewardship.commit(preview.proposal, acknowledge_warnings=True)
+        _lap(preview, "ecriture", clock)
+        return events
 
 
 _DESCRIPTIONS: dict[str, Callable[[Context], list[ox.Triple]]] = {
@@ -373,6 +383,12 @@ _DESCRIPTIONS: dict[str, Callable[[Context], list[ox.Triple]]] = {
     "finess": finess.dataset_description,
     "csv": templates.dataset_description,
 }
+
+
+def _lap(preview: Preview, phase: str, since: float) -> float:
+    now = time.perf_counter()
+    preview.timings[phase] = preview.timings.get(phase, 0.0) + now - since
+    return now
 
 
 def stderr_progress() -> bool:
