@@ -34,7 +34,6 @@ from markupsafe import Markup
 from ..queries import QueryCatalogue
 from ..search import CATEGORIES, IndexCache, Indexes, project_queries
 from ..toile.build import (
-    SG,
     KindFacts,
     Vocabulary,
     build_toile,
@@ -43,6 +42,7 @@ from ..toile.build import (
     load_vocabulary,
 )
 from ..toile.model import Sector, Toile
+from ..vocab import NAMESPACE as SG_NAMESPACE
 from . import state
 from .ontology import safe_href
 
@@ -249,8 +249,8 @@ def resource_href(iri: str) -> str:
     """The page of a resource: ``/id/<path>`` under the base, the ontology page for sg:
     (under the mount point); another web IRI as it is, any other (``javascript:``...) no
     link."""
-    if iri.startswith(SG):
-        return request.script_root + "/ontology#" + quote(iri[len(SG) :])
+    if iri.startswith(SG_NAMESPACE):
+        return request.script_root + "/ontology#" + quote(iri[len(SG_NAMESPACE) :])
     path = rel(iri)
     return request.script_root + "/id/" + quote(path) if path else safe_href(iri)
 
@@ -301,8 +301,8 @@ def site_header() -> Markup:
 @bp.app_template_global()
 def page_href(iri: str, category: str = "") -> str:
     """The "qui fait quoi" page of a resource when there is one, else its resource page."""
-    if iri.startswith(SG) and category in ("dispositif", ""):
-        return fixed_url("pages.dispositif", name=iri[len(SG) :])
+    if iri.startswith(SG_NAMESPACE) and category in ("dispositif", ""):
+        return fixed_url("pages.dispositif", name=iri[len(SG_NAMESPACE) :])
     path = rel(iri)
     if path.startswith("public/"):
         return fixed_url("pages.toile", slug=path.split("/", 1)[1])
@@ -703,7 +703,7 @@ def _kinds() -> dict[str, dict]:
             iri,
             {
                 "iri": iri,
-                "name": iri[len(SG) :],
+                "name": iri[len(SG_NAMESPACE) :],
                 "label": v(row, "nom"),
                 "acronym": v(row, "sigle"),
                 "definition": v(row, "definition"),
@@ -742,7 +742,7 @@ def _is_under(iri: str, ancestor: str, kinds: dict[str, dict]) -> bool:
 @bp.get("/dispositifs/<name>")
 def dispositif(name: str):
     kinds = _kinds()
-    kind = kinds.get(SG + name)
+    kind = next((k for k in kinds.values() if k["name"] == name), None)
     if kind is None:
         abort(404, description="Ce type de dispositif n'existe pas dans l'ontologie.")
     facts: dict[str, list[tuple[str, str]]] = defaultdict(list)
