@@ -101,3 +101,37 @@ def test_the_namespace_lint_sees_each_way_of_retyping(tmp_path):
         assert problem in found, code
     probe.write_text('"""About def#."""\nx = SG.Acteur\ny = NAMESPACE + local\n')
     assert namespace_retyped(probe) == []
+
+
+# ---------------------------------------------------------------- domain and web
+DOMAIN_PACKAGES = ("steward", "sandbox", "professional", "toile", "store")
+
+
+def imported_modules(path: Path) -> set[str]:
+    """The modules ``path`` imports, relative imports resolved within santegraph."""
+    package = path.relative_to(SRC.parent).with_suffix("").parts[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                found.add(".".join([*base, node.module] if node.module else base))
+            else:
+                found.add(node.module or "")
+    return found
+
+
+def test_domain_packages_know_nothing_of_the_web():
+    """The README's layout rule: steward/, sandbox/, professional/, toile/ and store/ say
+    what is done; reading requests and rendering pages is web/'s."""
+    found = [
+        f"{path.relative_to(SRC.parent)} imports {module}"
+        for package in DOMAIN_PACKAGES
+        for path in sorted((SRC / package).rglob("*.py"))
+        for module in sorted(imported_modules(path))
+        if module.split(".")[0] in ("flask", "werkzeug", "markupsafe")
+        or module.startswith("santegraph.web")
+    ]
+    assert not found, "\n".join(found)
