@@ -124,6 +124,10 @@ def cmd_import_directory(args, settings: Settings, store: GraphStore) -> int:
         if source.path.stat().st_size == 0:
             raise InputError("le fichier est vide", source=source.name)
     loader = Loader(store, settings, progress=args.progress)
+    # a fresh store first gets the project content (vocabularies, COG), as `serve` does
+    loaded = loader.ensure_content()
+    if loaded:
+        print(f"loaded {loaded.triples} triples into {len(loaded.graphs)} graphs", file=sys.stderr)
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     importer = DirectoryImporter(Stewardship(store, settings, loader), progress=progress)
     preview = importer.prepare(
