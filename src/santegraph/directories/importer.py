@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime
 import secrets
-import sys
 import threading
 import time
 from collections import Counter
@@ -389,7 +388,3 @@ def _lap(preview: Preview, phase: str, since: float) -> float:
     now = time.perf_counter()
     preview.timings[phase] = preview.timings.get(phase, 0.0) + now - since
     return now
-
-
-def stderr_progress() -> bool:
-    return sys.stderr.isatty()
