@@ -130,6 +130,50 @@ def test_violations_block_and_leave_the_store_unchanged(service, store):
     assert sorted_quads(store) == before
 
 
+def test_an_entry_is_checked_as_the_union_of_the_graph_will_hold_it(service, store):
+    """The shapes say one French name per actor: a submission giving an entry of the store
+    a second one is refused, although the submission alone would conform."""
+    second_name = '<acteur/cpts-sud-metropole-lilloise> skos:prefLabel "CPTS Sud"@fr .'
+    before = sorted_quads(store)
+    proposal = service.propose_deposit(
+        MARIE, payload(service, second_name), channel="cli", source="nom.ttl"
+    )
+    assert not proposal.conforms
+    (result,) = [r for r in proposal.report.results if r.severity == "Violation"]
+    assert result.focus_node == BASE + "acteur/cpts-sud-metropole-lilloise"
+    assert result.path == "http://www.w3.org/2004/02/skos/core#prefLabel"
+    assert "exactement un nom" in result.message
+    assert result.location == "saisie.ttl:3"  # the line of the submission
+    with pytest.raises(ValidationFailed):
+        service.commit(proposal, acknowledge_warnings=True)
+    assert sorted_quads(store) == before
+
+    # what the entry lacks is still welcome: a second phone number conforms
+    phone = '<acteur/cpts-sud-metropole-lilloise> sg:telephone "01 99 00 00 01" .'
+    addition = service.propose_deposit(
+        MARIE, payload(service, phone), channel="cli", source="tel.ttl"
+    )
+    assert addition.conforms, addition.report.text()
+
+
+def test_an_entry_of_another_submission_is_checked_with_that_submission(service, store):
+    graph = deposit(service, MSP)
+    renamed = '<acteur/msp-du-port> skos:prefLabel "Maison de santé du Port"@fr .'
+    proposal = service.propose_deposit(
+        PAUL, payload(service, renamed), channel="cli", source="nom.ttl"
+    )
+    assert [r.focus_node for r in proposal.report.results] == [BASE + "acteur/msp-du-port"]
+    # corrected in its own graph, the entry has one name again
+    correction = service.propose_correction(
+        MARIE,
+        graph,
+        payload(service, MSP.replace("MSP du Port", "Maison de santé du Port")),
+        channel="cli",
+        source="nom.ttl",
+    )
+    assert correction.conforms, correction.report.text()
+
+
 def test_warnings_must_be_acknowledged(service, store):
     no_phone = '<acteur/y> a sg:MSP ; skos:prefLabel "Y"@fr .'
     proposal = service.propose_deposit(
