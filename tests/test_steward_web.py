@@ -12,8 +12,10 @@ import base64
 import re
 import threading
 
+import pyoxigraph as ox
 import pytest
 import requests
+from bs4 import BeautifulSoup
 from SPARQLWrapper import POST, SPARQLWrapper
 
 from santegraph.config import load_settings
@@ -322,6 +324,104 @@ def test_withdraw_without_dependants_removes_the_graph(web, store):
     assert not [g for g in store.list_graphs() if "/soumission/" in g]
     journal = web.get(done.headers["Location"]).get_data(as_text=True)
     assert "Retrait" in journal and "doublon" in journal
+
+
+def test_one_entry_of_a_submission_can_be_withdrawn(web, store):
+    token_field = sign_in(web)
+    other = '<acteur/autre> a sg:MSP ; skos:prefLabel "Autre"@fr ; sg:telephone "1" .\n'
+    page_url = _deposit(web, token_field, MSP + other)
+    page = BeautifulSoup(web.get(page_url).get_data(as_text=True), "html.parser")
+    entries = {
+        form.find("input", {"name": "entree"})["value"]: form
+        for form in page.select("form[action$='/retirer-entree']")
+    }
+    assert set(entries) == {BASE + "acteur/autre", BASE + "acteur/msp-du-port"}
+
+    response = web.post(
+        page_url + "/retirer-entree",
+        data={"csrf_token": token_field, "entree": BASE + "acteur/autre"},
+    )
+    preview = web.get(response.headers["Location"]).get_data(as_text=True)
+    assert "entrée retirée" in preview
+    assert (
+        web.post(response.headers["Location"], data={"csrf_token": token_field}).status_code == 302
+    )
+    (graph,) = [g for g in store.list_graphs() if "/soumission/" in g]
+    subjects = {q.subject.value for q in store.match(graph=ox.NamedNode(graph))}
+    assert subjects == {BASE + "acteur/msp-du-port"}
+
+
+def test_another_steward_may_neither_correct_nor_withdraw_my_submission(app, store):
+    marie, paul = app.test_client(), app.test_client()
+    page_url = _deposit(marie, sign_in(marie))
+    paul_field = sign_in(paul, "paul", OTHER_TOKEN)
+    page = paul.get(page_url).get_data(as_text=True)
+    assert "déposée par marie" in page
+    assert "/corriger" not in page and "/retirer" not in page  # no form offered
+    before = sorted_quads(store)
+    for action, data in [
+        ("/corriger", {"texte": MSP, "format": "turtle"}),
+        ("/retirer", {}),
+        ("/retirer-entree", {"entree": BASE + "acteur/msp-du-port"}),
+    ]:
+        response = paul.post(page_url + action, data={"csrf_token": paul_field, **data})
+        assert response.status_code == 403, action
+        assert "seuls son auteur" in response.get_data(as_text=True)
+    assert sorted_quads(store) == before
+
+
+def test_a_reviewer_may_correct_and_an_admin_withdraw_any_submission(store):
+    settings = steward_settings(steward_roles="paul:reviewer")
+    Loader(store, settings, progress=False).ensure_content()
+    app = create_app(settings, store=store)
+    marie, paul = app.test_client(), app.test_client()
+    page_url = _deposit(marie, sign_in(marie))
+    paul_field = sign_in(paul, "paul", OTHER_TOKEN)
+    page = paul.get(page_url).get_data(as_text=True)
+    assert "/corriger" in page and "/retirer" not in page
+    fixed = MSP.replace("03 28 00 00 00", "01 99 00 00 03")
+    response = paul.post(
+        page_url + "/corriger", data={"texte": fixed, "format": "turtle", "csrf_token": paul_field}
+    )
+    assert response.status_code == 302
+    assert paul.post(page_url + "/retirer", data={"csrf_token": paul_field}).status_code == 403
+
+    admin = create_app(steward_settings(steward_roles="paul:admin"), store=store).test_client()
+    admin_field = sign_in(admin, "paul", OTHER_TOKEN)
+    response = admin.post(page_url + "/retirer", data={"csrf_token": admin_field})
+    assert response.status_code == 302
+    assert (
+        admin.post(response.headers["Location"], data={"csrf_token": admin_field}).status_code
+        == 302
+    )
+    assert not [g for g in store.list_graphs() if "/soumission/" in g]
+
+
+def test_tools_are_held_to_the_same_roles(web, store):
+    assert (
+        web.put(
+            f"/store?graph={SUBMISSION_GRAPH}",
+            data=MSP,
+            content_type="text/turtle",
+            headers=basic(),
+        ).status_code
+        == 201
+    )
+    before = sorted_quads(store)
+    other = basic("paul", OTHER_TOKEN)
+    put = web.put(
+        f"/store?graph={SUBMISSION_GRAPH}", data=MSP, content_type="text/turtle", headers=other
+    )
+    delete = web.delete(f"/store?graph={SUBMISSION_GRAPH}", headers=other)
+    update = web.post(
+        "/update",
+        data=f"DELETE WHERE {{ GRAPH <{SUBMISSION_GRAPH}> {{ ?s ?p ?o }} }}",
+        content_type="application/sparql-update",
+        headers=other,
+    )
+    assert [r.status_code for r in (put, delete, update)] == [403, 403, 403]
+    assert "déposée par marie" in delete.get_json()["message"]
+    assert sorted_quads(store) == before
 
 
 def test_the_journal_answers_on_the_public_sparql_endpoint(web):

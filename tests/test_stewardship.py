@@ -34,6 +34,7 @@ PREFIXES = (
 )
 MARIE = Steward("Marie Martin")
 PAUL = Steward("Paul Durand")
+PAUL_REVIEWER = Steward("Paul Durand", "reviewer")  # may correct others' submissions
 
 
 def make_service(store, settings) -> Stewardship:
@@ -196,7 +197,7 @@ def test_a_correction_replaces_the_entry_and_keeps_the_previous_version(service,
         '  sg:localisation <territoire/commune/59183> ; sg:telephone "03 28 00 00 00" .\n'
     )
     proposal = service.propose_correction(
-        PAUL, graph, payload(service, new), channel="web", source="c.ttl"
+        PAUL_REVIEWER, graph, payload(service, new), channel="web", source="c.ttl"
     )
     (change,) = proposal.changes
     assert change.kind == "Correction" and change.version == 1
@@ -227,15 +228,49 @@ def test_a_correction_replaces_the_entry_and_keeps_the_previous_version(service,
     assert first["version"] == 1 and not first["has_previous"]
 
 
+# ---------------------------------------------------------------------- roles
+ADMIN = Steward("Claire Admin", "admin")
+
+
+def test_only_the_owner_a_reviewer_or_an_admin_may_correct_a_submission(service, store):
+    graph = deposit(service, MSP)  # Marie's
+    fixed = MSP.replace("03 28 00 00 00", "01 99 00 00 02")
+    before = sorted_quads(store)
+    with pytest.raises(Forbidden, match="déposée par Marie Martin : seuls son auteur, un relec"):
+        service.propose_correction(PAUL, graph, payload(service, fixed), channel="web", source="c")
+    assert sorted_quads(store) == before
+    for steward in (MARIE, PAUL_REVIEWER, ADMIN):
+        proposal = service.propose_correction(
+            steward, graph, payload(service, fixed), channel="web", source="c"
+        )
+        assert proposal.conforms
+    assert service.rights(PAUL, graph) == set()
+    assert service.rights(PAUL_REVIEWER, graph) == {"correct"}
+    assert service.rights(MARIE, graph) == service.rights(ADMIN, graph) == {"correct", "withdraw"}
+
+
+def test_only_the_owner_or_an_admin_may_withdraw_a_submission_or_an_entry(service, store):
+    other = '<acteur/autre> a sg:MSP ; skos:prefLabel "Autre"@fr ; sg:telephone "1" .\n'
+    graph = deposit(service, MSP + other)
+    only_msp = {graph: payload(service, MSP).quads}  # the other entry removed
+    for steward in (PAUL, PAUL_REVIEWER):
+        with pytest.raises(Forbidden, match="seuls son auteur ou un administrateur"):
+            service.propose_withdrawal(steward, graph, channel="cli")
+        with pytest.raises(Forbidden, match="en retirer des entrées"):
+            service.propose(steward, only_msp, channel="sparql-update")
+    assert service.propose_withdrawal(ADMIN, graph, channel="cli").conforms
+    assert service.propose_withdrawal(MARIE, graph, channel="cli").conforms
+
+
 def two_corrections(graph, mine, theirs):
-    """Marie (through ``mine``) and Paul (through ``theirs``) each preview a correction of
-    the same version of ``graph``, naming the MSP "A" and "B"."""
+    """Marie (through ``mine``) and Paul, a reviewer (through ``theirs``), each preview a
+    correction of the same version of ``graph``, naming the MSP "A" and "B"."""
     correction = '<acteur/msp-du-port> a sg:MSP ; skos:prefLabel "A"@fr ; sg:telephone "1" .'
     first = mine.propose_correction(
         MARIE, graph, payload(mine, correction), channel="web", source="a.ttl"
     )
     second = theirs.propose_correction(
-        PAUL,
+        PAUL_REVIEWER,
         graph,
         payload(theirs, correction.replace('"A"', '"B"')),
         channel="web",

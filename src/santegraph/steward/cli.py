@@ -74,14 +74,17 @@ def add_commands(command) -> None:
 
     p = command(
         "withdraw",
-        "Withdraw a steward graph: shows the entries of other graphs that depend on it; "
-        "refused if they would no longer conform.",
+        "Withdraw a steward graph, or one entry of it (--entry): shows the entries of other "
+        "graphs that depend on it; refused if they would no longer conform.",
         """
         santegraph withdraw https://w3id.org/santegraph/id/graph/soumission/... \\
           --as "Marie Martin" --comment "doublon" --yes
+        santegraph withdraw https://w3id.org/santegraph/id/graph/soumission/... \\
+          --entry https://w3id.org/santegraph/id/acteur/msp-du-port --as "Marie Martin" --yes
         """,
     )
     p.add_argument("graph")
+    p.add_argument("--entry", metavar="IRI", help="withdraw only this entry of the submission")
     steward_args(p)
 
     p = command(
@@ -187,7 +190,17 @@ def cmd_correct(args, settings: Settings, store: GraphStore) -> int:
 def cmd_withdraw(args, settings: Settings, store: GraphStore) -> int:
     steward = _steward(args, settings)
     service = _service(args, settings, store)
-    proposal = service.propose_withdrawal(steward, args.graph, channel="cli", comment=args.comment)
+    if args.entry:
+        try:
+            proposal = service.propose_entry_withdrawal(
+                steward, args.graph, args.entry, channel="cli", comment=args.comment
+            )
+        except ValueError as exc:
+            raise InputError(f"--entry must be an absolute IRI: {exc}") from exc
+    else:
+        proposal = service.propose_withdrawal(
+            steward, args.graph, channel="cli", comment=args.comment
+        )
     return _finish(args, service, proposal)
 
 

@@ -216,6 +216,7 @@ class Stewardship:
             after = list(dict.fromkeys(_triple(t) for t in items))
             before = [_triple(q) for q in self.store.match(graph=ox.NamedNode(graph))]
             changes.append(GraphChange(graph, before, after, versions.get(graph, 0)))
+        self._check_rights(steward, changes)
         proposal = Proposal(
             secrets.token_urlsafe(16),
             steward,
@@ -284,6 +285,19 @@ class Stewardship:
         self.require_graph(graph)
         return self.propose(steward, {graph: []}, channel=channel, comment=comment)
 
+    def propose_entry_withdrawal(
+        self, steward: Steward, graph: str, entry: str, *, channel: str, comment: str = ""
+    ) -> Proposal:
+        """Withdraw one entry of a submission (its description and the blank nodes it
+        reaches); the other entries stay. The last entry withdraws the submission."""
+        self.check_writable(graph)
+        current = [_triple(q) for q in self.store.match(graph=ox.NamedNode(graph))]
+        node = ox.NamedNode(entry)
+        if not any(t.subject == node for t in current):
+            raise NotFound(f"aucune entrée <{entry}> dans la soumission <{graph}>")
+        kept = _without_descriptions(current, {node})
+        return self.propose(steward, {graph: kept}, channel=channel, comment=comment)
+
     def require_graph(self, graph: str) -> None:
         """Forbidden unless a steward graph; NotFound unless the store holds it."""
         self.check_writable(graph)
@@ -291,6 +305,54 @@ class Stewardship:
             "ASK { VALUES ?g { UNDEF } GRAPH ?g { ?s ?p ?o } }", {"g": ox.NamedNode(graph)}
         ):
             raise NotFound(f"aucun graphe de référent <{graph}> dans le graphe (déjà retiré ?)")
+
+    # ------------------------------------------------------------------ roles
+    def owners(self, graphs: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """graph -> (steward IRI, name) of the steward who deposited it (the journal's)."""
+        if not graphs:
+            return {}
+        rows = self.store.select(
+            self.queries["submission_owners"].text,
+            {
+                "graph": [ox.NamedNode(g) for g in graphs],
+                "journal": ox.NamedNode(self.journal_graph),
+            },
+        )
+        return {
+            r["graph"].value: (r["steward"].value, r["name"].value if r["name"] else "")
+            for r in rows
+        }
+
+    def rights(self, steward: Steward, graph: str) -> set[str]:
+        """What ``steward`` may do to an existing submission: ``correct``, ``withdraw``."""
+        owner = self.owners([graph]).get(graph, ("", ""))[0]
+        mine = owner == steward.iri(self.settings.base_iri)
+        return {a for a in ("correct", "withdraw") if steward.may(a, owner=mine)}
+
+    def _check_rights(self, steward: Steward, changes: Sequence[GraphChange]) -> None:
+        """A deposit is anyone's; changing an existing submission is its owner's, a
+        reviewer's (corrections) or an admin's (anything). Removing an entry, or the whole
+        submission, is a withdrawal."""
+        existing = [c for c in changes if c.before or c.version]
+        owners = self.owners([c.graph for c in existing])
+        me = steward.iri(self.settings.base_iri)
+        for change in existing:
+            owner, name = owners.get(change.graph, ("", ""))
+            removes = not change.after or any(s == "retirée" for _, s in change.entries())
+            action = "withdraw" if removes else "correct"
+            if steward.may(action, owner=owner == me):
+                continue
+            whose = f"déposée par {name}" if name else "sans auteur connu"
+            allowed = (
+                "son auteur ou un administrateur"
+                if action == "withdraw"
+                else "son auteur, un relecteur ou un administrateur"
+            )
+            verb = "en retirer des entrées ou la retirer" if removes else "la corriger"
+            raise Forbidden(
+                f"la soumission <{change.graph}> est {whose} : seuls {allowed} peuvent "
+                f"{verb} (rôles : réglage steward_roles)"
+            )
 
     # ------------------------------------------------------------------ committing
     def commit(self, proposal: Proposal, *, acknowledge_warnings: bool = False) -> list[str]:

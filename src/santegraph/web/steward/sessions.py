@@ -16,7 +16,7 @@ import hmac
 
 from flask import redirect, render_template, request, session, url_for
 
-from ...steward.credentials import Steward, new_csrf_token, verify_token
+from ...steward.credentials import Steward, new_csrf_token, steward_named, verify_token
 from .. import state
 from . import bp, refuse
 
@@ -37,7 +37,7 @@ def current_steward() -> Steward | None:
     if expected is None or not hmac.compare_digest(expected, session.get("cred", "")):
         session.clear()  # revoked or changed credential
         return None
-    return Steward(name)
+    return steward_named(state().settings, name)
 
 
 def _csrf_token() -> str:

@@ -86,11 +86,26 @@ def submission(sid: str):
         graph=graph,
         sid=sid,
         triples=sorted(triples, key=lambda t: (str(t[0]), str(t[1]), str(t[2]))),
+        entries=_entries(triples),
+        owner=service.owners([graph]).get(graph, ("", ""))[1],
+        rights=service.rights(current_steward(), graph),
         history=history,
         kinds=KIND_LABELS,
         formats=FORMATS,
         fmt="auto",
     )
+
+
+def _entries(triples) -> list[tuple[ox.NamedNode, str]]:
+    """(IRI, French name or "") of each entry (IRI subject) of a submission."""
+    label = "http://www.w3.org/2004/02/skos/core#prefLabel"
+    names: dict[str, str] = {}
+    for s, p, o in triples:
+        if isinstance(s, ox.NamedNode):
+            names.setdefault(s.value, "")
+            if p.value == label and getattr(o, "language", None) == "fr":
+                names[s.value] = o.value
+    return [(ox.NamedNode(iri), name) for iri, name in sorted(names.items())]
 
 
 @bp.post("/soumissions/<path:sid>/corriger")
@@ -109,6 +124,26 @@ def withdraw(sid: str):
             channel="web",
             comment=request.form.get("commentaire", "").strip(),
         )
+    except (Forbidden, NotFound) as exc:
+        return refuse(404 if isinstance(exc, NotFound) else 403, str(exc))
+    workflow().remember(proposal)
+    return redirect(url_for("steward.preview", proposal_id=proposal.id))
+
+
+@bp.post("/soumissions/<path:sid>/retirer-entree")
+@login_required
+def withdraw_entry(sid: str):
+    entry = request.form.get("entree", "")
+    try:
+        proposal = workflow().propose_entry_withdrawal(
+            current_steward(),
+            _graph_iri(sid),
+            entry,
+            channel="web",
+            comment=request.form.get("commentaire", "").strip(),
+        )
+    except ValueError:  # not an IRI
+        return refuse(400, "entrée invalide : une IRI est attendue")
     except (Forbidden, NotFound) as exc:
         return refuse(404 if isinstance(exc, NotFound) else 403, str(exc))
     workflow().remember(proposal)
