@@ -110,6 +110,20 @@ def test_another_steward_without_a_role_cannot_withdraw(run, monkeypatch):
     assert graphs(run) == []
 
 
+def test_submitting_an_entry_again_says_to_correct_instead(run):
+    valid = str(SUBMISSIONS / "valid-msp.ttl")
+    run("submit", valid, "--as", "Marie Martin", "--yes")
+    (graph,) = graphs(run)
+    code, out, err = run("submit", valid, "--as", "Marie Martin", "--yes")
+    assert code == EXIT_INVALID
+    assert "doublons possibles" in out and "même IRI" in out
+    assert f'santegraph correct {graph} FICHIER --as "Marie Martin" --yes' in out
+    assert "doublon(s) possible(s)" in err
+    assert graphs(run) == [graph]
+    code, _, _ = run("submit", valid, "--as", "Marie Martin", "--yes", "--accept-duplicates")
+    assert code == EXIT_OK and len(graphs(run)) == 2
+
+
 def test_violations_exit_1_and_write_nothing(run):
     code, _, err = run(
         "submit", str(SUBMISSIONS / "unknown-commune.ttl"), "--as", "Marie Martin", "--yes"

@@ -272,6 +272,51 @@ def _deposit(web, token_field, text=MSP) -> str:
     return response.headers["Location"].split("?")[0]  # /steward/soumissions/<sid>
 
 
+def test_sending_an_entry_again_offers_to_correct_its_submission(web, store):
+    token_field = sign_in(web)
+    page_url = _deposit(web, token_field)
+    (graph,) = [g for g in store.list_graphs() if "/soumission/" in g]
+    again = MSP.replace("03 28 00 00 00", "01 99 00 00 06")
+    preview_url = submit(web, token_field, text=again).headers["Location"]
+    page = BeautifulSoup(web.get(preview_url).get_data(as_text=True), "html.parser")
+    section = page.select_one("section.doublons")
+    assert section is not None and "même IRI" in section.get_text()
+    offer = section.select_one("form[action$='/corriger']")
+    assert offer.find("input", {"name": "graphe"})["value"] == graph
+    assert page.find("input", {"name": "doublons"}).has_attr("required")
+
+    # confirming without ticking "not a duplicate" writes nothing
+    before = sorted_quads(store)
+    refused = web.post(preview_url, data={"csrf_token": token_field})
+    assert refused.status_code == 400 and "doublon" in refused.get_data(as_text=True)
+    assert sorted_quads(store) == before
+
+    # the offer: the same text as a correction of the existing submission
+    response = web.post(offer["action"], data={"csrf_token": token_field, "graphe": graph})
+    correction = web.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Correction" in correction and "entrée modifiée" in correction
+    assert "Doublons possibles" not in correction
+    assert (
+        web.post(response.headers["Location"], data={"csrf_token": token_field}).status_code == 302
+    )
+    assert [g for g in store.list_graphs() if "/soumission/" in g] == [graph]
+    phones = {q.object.value for q in store.match(graph=ox.NamedNode(graph))} & {
+        "03 28 00 00 00",
+        "01 99 00 00 06",
+    }
+    assert phones == {"01 99 00 00 06"}
+    assert page_url.endswith(graph.rsplit("/", 1)[-1])
+
+
+def test_a_duplicate_may_be_written_once_acknowledged(web, store):
+    token_field = sign_in(web)
+    _deposit(web, token_field)
+    preview_url = submit(web, token_field).headers["Location"]
+    response = web.post(preview_url, data={"csrf_token": token_field, "doublons": "vus"})
+    assert response.status_code == 302
+    assert len([g for g in store.list_graphs() if "/soumission/" in g]) == 2
+
+
 def test_correction_keeps_the_previous_version_downloadable(web, store):
     token_field = sign_in(web)
     page_url = _deposit(web, token_field)
@@ -395,6 +440,22 @@ def test_a_reviewer_may_correct_and_an_admin_withdraw_any_submission(store):
         == 302
     )
     assert not [g for g in store.list_graphs() if "/soumission/" in g]
+
+
+def test_tools_are_told_of_the_duplicates_they_write(web):
+    first = web.put(
+        f"/store?graph={SUBMISSION_GRAPH}", data=MSP, content_type="text/turtle", headers=basic()
+    )
+    assert first.get_json()["duplicates"] == []
+    second = web.put(
+        f"/store?graph={SUBMISSION_GRAPH}-bis",
+        data=MSP,
+        content_type="text/turtle",
+        headers=basic(),
+    )
+    assert second.status_code == 201  # tools have no preview: written, and said
+    (duplicate,) = second.get_json()["duplicates"]
+    assert (duplicate["reason"], duplicate["graph"]) == ("même IRI", SUBMISSION_GRAPH)
 
 
 def test_tools_are_held_to_the_same_roles(web, store):

@@ -17,8 +17,10 @@ import santegraph.steward.workflow as stewardship
 from santegraph.errors import ValidationFailed
 from santegraph.loading import Loader
 from santegraph.steward.credentials import Steward
+from santegraph.steward.duplicates import Duplicate
 from santegraph.steward.workflow import (
     Conflict,
+    DuplicatesNotAcknowledged,
     Forbidden,
     NotFound,
     Stewardship,
@@ -260,6 +262,86 @@ def test_only_the_owner_or_an_admin_may_withdraw_a_submission_or_an_entry(servic
             service.propose(steward, only_msp, channel="sparql-update")
     assert service.propose_withdrawal(ADMIN, graph, channel="cli").conforms
     assert service.propose_withdrawal(MARIE, graph, channel="cli").conforms
+
+
+# ---------------------------------------------------------------------- duplicates
+def test_sending_an_entry_again_is_a_duplicate_to_acknowledge(service, store):
+    """Re-submitting instead of correcting would give the MSP two phone numbers."""
+    graph = deposit(service, MSP)
+    again = MSP.replace("03 28 00 00 00", "01 99 00 00 04")
+    proposal = service.propose_deposit(MARIE, payload(service, again), channel="web", source="s")
+    assert proposal.conforms  # nothing in the shapes forbids two phone numbers
+    assert proposal.duplicates == [
+        Duplicate(
+            BASE + "acteur/msp-du-port",
+            BASE + "acteur/msp-du-port",
+            graph,
+            "même IRI",
+            in_submission=True,
+        )
+    ]
+    before = sorted_quads(store)
+    with pytest.raises(DuplicatesNotAcknowledged, match="corrigez plutôt la soumission"):
+        service.commit(proposal, acknowledge_warnings=True)
+    assert sorted_quads(store) == before
+    service.commit(proposal, acknowledge_warnings=True, acknowledge_duplicates=True)
+    assert len(service.submissions()) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "existing", "reason", "in_submission"),
+    [
+        (  # the same name, written otherwise, in the same commune as a submitted MSP
+            '<acteur/maison-du-port> a sg:MSP ; skos:prefLabel "MSP du port"@fr ;'
+            " sg:localisation <territoire/commune/59183> .",
+            "acteur/msp-du-port",
+            "même nom et même commune",
+            True,
+        ),
+        (  # ... as an entry of the content files
+            '<acteur/cpts-sml> a sg:CPTS ; skos:prefLabel "CPTS Sud-Métropole lilloise"@fr ;'
+            " sg:localisation <territoire/commune/59350> .",
+            "acteur/cpts-sud-metropole-lilloise",
+            "même nom et même commune",
+            False,
+        ),
+        (
+            '<acteur/autre-nom> a sg:MSP ; skos:prefLabel "Autre nom"@fr ;'
+            ' sg:siret "99999999900011" .',
+            "acteur/msp-du-port",
+            "même SIRET",
+            True,
+        ),
+        (
+            '<acteur/autre-nom> a sg:MSP ; skos:prefLabel "Autre nom"@fr ; sg:finess "999000011" .',
+            "acteur/msp-du-port",
+            "même FINESS",
+            True,
+        ),
+    ],
+)
+def test_the_same_name_in_the_same_commune_or_the_same_number_is_a_duplicate(
+    service, text, existing, reason, in_submission
+):
+    numbers = '<acteur/msp-du-port> sg:siret "99999999900011" ; sg:finess "999000011" .\n'
+    graph = deposit(service, MSP + numbers)
+    proposal = service.propose_deposit(PAUL, payload(service, text), channel="web", source="s")
+    (duplicate,) = proposal.duplicates
+    assert (duplicate.existing, duplicate.reason, duplicate.in_submission) == (
+        BASE + existing,
+        reason,
+        in_submission,
+    )
+    assert duplicate.graph == (graph if in_submission else BASE + "graph/acteurs/cpts")
+
+
+def test_a_correction_of_the_entry_in_its_own_submission_is_no_duplicate(service):
+    graph = deposit(service, MSP)
+    fixed = MSP.replace("03 28 00 00 00", "01 99 00 00 05")
+    proposal = service.propose_correction(
+        MARIE, graph, payload(service, fixed), channel="web", source="c"
+    )
+    assert proposal.duplicates == []
 
 
 def two_corrections(graph, mine, theirs):

@@ -44,6 +44,11 @@ def add_commands(command) -> None:
             p.add_argument(
                 "--accept-warnings", action="store_true", help="write even with SHACL warnings"
             )
+            p.add_argument(
+                "--accept-duplicates",
+                action="store_true",
+                help="write even if entries look like ones the graph already has",
+            )
 
     p = command(
         "submit",
@@ -144,7 +149,11 @@ def _finish(args, service: Stewardship, proposal: Proposal) -> int:
     if not args.yes:
         print("\npreview only: nothing was written (add --yes to write)")
         return 0
-    events = service.commit(proposal, acknowledge_warnings=args.accept_warnings)
+    events = service.commit(
+        proposal,
+        acknowledge_warnings=args.accept_warnings,
+        acknowledge_duplicates=getattr(args, "accept_duplicates", False),
+    )
     for change, event in zip(proposal.changes, events, strict=True):
         print(f"\nwritten: {change.graph} version {change.version + 1} (journal: {event})")
     return 0
@@ -159,6 +168,20 @@ def describe(proposal: Proposal) -> str:
     if proposal.dependants:
         lines.append("entries of other graphs pointing at removed entries:")
         lines += [f"  {d.entry} {d.property} {d.target} ({d.graph})" for d in proposal.dependants]
+    if proposal.duplicates:
+        lines.append(
+            "doublons possibles (pour mettre une entrée à jour, corrigez la soumission qui la "
+            "décrit plutôt que d'en déposer une nouvelle) :"
+        )
+        for d in proposal.duplicates:
+            name = f" « {d.name} »" if d.name else ""
+            lines.append(f"  {d.entry} : {d.reason} que {d.existing}{name} ({d.graph})")
+        for graph in sorted({d.graph for d in proposal.duplicates if d.in_submission}):
+            lines.append(
+                f"  corriger plutôt : santegraph correct {graph} FICHIER --as "
+                f'"{proposal.steward.name}" --yes'
+            )
+        lines.append("  (ou --accept-duplicates pour déposer quand même)")
     lines.append(proposal.report.text())
     return "\n".join(lines)
 

@@ -37,6 +37,7 @@ from ..queries import QueryCatalogue
 from ..store.base import GraphStore
 from ..validation import ValidationReport
 from .credentials import Steward
+from .duplicates import Duplicate, find_duplicates
 
 SG = "https://w3id.org/santegraph/def#"
 PROV = "http://www.w3.org/ns/prov#"
@@ -70,6 +71,11 @@ class NotFound(StewardError):
 
 class WarningsNotAcknowledged(StewardError):
     """Warnings must be acknowledged before committing."""
+
+
+class DuplicatesNotAcknowledged(StewardError):
+    """The change adds entries the store already has (duplicates.py): correct the existing
+    submission instead, or acknowledge them."""
 
 
 @dataclass
@@ -139,6 +145,7 @@ class Proposal:
     created: float = field(default_factory=time.monotonic)
     events: list[str] = field(default_factory=list)  # made at commit time (journal=True)
     journal: list[ox.Triple] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)  # entries the store has
 
     @property
     def conforms(self) -> bool:
@@ -231,6 +238,7 @@ class Stewardship:
         if journal:
             proposal.events, proposal.journal = self._journal_entries(proposal)
         proposal.report = self._validate(changes, proposal.dependants, payload, proposal.journal)
+        proposal.duplicates = self._duplicates(changes)
         return proposal
 
     def propose_deposit(
@@ -355,11 +363,18 @@ class Stewardship:
             )
 
     # ------------------------------------------------------------------ committing
-    def commit(self, proposal: Proposal, *, acknowledge_warnings: bool = False) -> list[str]:
+    def commit(
+        self,
+        proposal: Proposal,
+        *,
+        acknowledge_warnings: bool = False,
+        acknowledge_duplicates: bool = False,
+    ) -> list[str]:
         """Apply a proposal atomically with its journal events; return the event IRIs.
 
         Raises Conflict if a graph changed since the proposal, ValidationFailed if the
-        change no longer conforms (the store may have changed), WarningsNotAcknowledged.
+        change no longer conforms (the store may have changed), WarningsNotAcknowledged,
+        DuplicatesNotAcknowledged.
         """
         with self._lock:
             current = self.versions([c.graph for c in proposal.changes])
@@ -385,6 +400,12 @@ class Stewardship:
                 raise WarningsNotAcknowledged(
                     f"{fresh.report.warning_count} avertissement(s) à lire et accepter avant "
                     "l'enregistrement"
+                )
+            if fresh.duplicates and not acknowledge_duplicates:
+                raise DuplicatesNotAcknowledged(
+                    f"{len(fresh.duplicates)} doublon(s) possible(s) d'entrées déjà présentes : "
+                    "corrigez plutôt la soumission existante, ou confirmez que ce ne sont pas "
+                    "des doublons"
                 )
             replace = {c.graph: c.after for c in fresh.changes if c.after}
             drop = [c.graph for c in fresh.changes if not c.after]
@@ -420,7 +441,8 @@ class Stewardship:
     ) -> Proposal:
         """Propose and commit in one step (tools: Graph Store Protocol, SPARQL Update).
 
-        Tools have no preview screen, so warnings are reported, not asked about.
+        Tools have no preview screen, so warnings and duplicates are reported, not asked
+        about.
         """
         with self._lock:
             proposal = self.propose(
@@ -428,7 +450,9 @@ class Stewardship:
             )
             if not proposal.conforms:
                 raise ValidationFailed(proposal.report)
-            self.commit(proposal, acknowledge_warnings=acknowledge_warnings)
+            self.commit(
+                proposal, acknowledge_warnings=acknowledge_warnings, acknowledge_duplicates=True
+            )
             return proposal
 
     # ------------------------------------------------------------------ previews (web)
@@ -569,6 +593,22 @@ class Stewardship:
                 continue
             found.add(Dependant(_text(row["entry"]), row["p"].value, target, graph))
         return sorted(found, key=lambda d: (d.graph, d.entry, d.property))
+
+    def _duplicates(self, changes: Sequence[GraphChange]) -> list[Duplicate]:
+        """Entries the change adds to a graph that the rest of the store already has."""
+        added: dict[str, list[ox.Triple]] = {}
+        for change in changes:
+            new = {iri for iri, status in change.entries() if status == "ajoutée"}
+            for t in change.after:
+                if isinstance(t.subject, ox.NamedNode) and t.subject.value in new:
+                    added.setdefault(t.subject.value, []).append(t)
+        return find_duplicates(
+            self.store,
+            self.queries,
+            added,
+            ignored_graphs=[c.graph for c in changes] + [self.journal_graph],
+            submission_prefix=self.submission_prefix,
+        )
 
     def _validate(
         self,

@@ -14,6 +14,7 @@ the same triples are on ``/sparql``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pyoxigraph as ox
@@ -84,6 +85,8 @@ def _outcome(proposal: Proposal, status: int) -> Response:
             for c in proposal.changes
         ],
         "warnings": [r.as_dict() for r in report.results if r.severity != "Violation"],
+        # entries the store already had (steward/duplicates.py): written, but worth a look
+        "duplicates": [dataclasses.asdict(d) for d in proposal.duplicates],
     }
     return Response(json.dumps(body, ensure_ascii=False), status, mimetype="application/json")
 
