@@ -132,6 +132,74 @@ def test_sign_out_ends_the_session(web):
     assert web.get("/steward/").status_code == 302
 
 
+def test_sign_out_ends_the_session_on_the_server_too(app, store):
+    """A copy of the cookie taken before signing out no longer signs anyone in."""
+    web = app.test_client()
+    token_field = sign_in(web)
+    stolen = web.get_cookie("session").value
+    web.post("/steward/deconnexion", data={"csrf_token": token_field})
+
+    replay = app.test_client()
+    replay.set_cookie("session", stolen)
+    response = submit(replay, token_field)  # the CSRF token of the old session, too
+    assert response.status_code == 401
+    replay.set_cookie("session", stolen)
+    assert replay.get("/steward/").status_code == 302  # to the sign-in page
+    assert not [g for g in store.list_graphs() if "/soumission/" in g]
+
+
+def test_failed_sign_ins_are_logged_and_limited_per_address(store, caplog):
+    settings = steward_settings(signin_failure_limit=3, signin_failure_window=600)
+    Loader(store, settings, progress=False).ensure_content()
+    app = create_app(settings, store=store)
+    now = [1000.0]
+    app.extensions["santegraph"].signins.clock = lambda: now[0]
+    web = app.test_client()
+    token_field = csrf(web.get("/steward/connexion"))
+
+    def attempt(token):
+        data = {"nom": "marie", "jeton": token, "csrf_token": token_field}
+        return web.post("/steward/connexion", data=data)
+
+    with caplog.at_level("WARNING", logger="santegraph.audit"):
+        assert [attempt(OTHER_TOKEN).status_code for _ in range(3)] == [401, 401, 401]
+        locked = attempt(TOKEN)  # the right token, from a locked address
+        assert locked.status_code == 429 and locked.headers["Retry-After"] == "600"
+        text = BeautifulSoup(locked.get_data(as_text=True), "html.parser").get_text()
+        assert "Trop d'essais de connexion infructueux" in text
+        tool = web.put(
+            f"/store?graph={SUBMISSION_GRAPH}",
+            data=MSP,
+            content_type="text/turtle",
+            headers=basic(),
+        )
+        assert tool.status_code == 429  # the same count for tools
+    failures = [
+        r.getMessage() for r in caplog.records if "failed steward sign-in" in r.getMessage()
+    ]
+    assert len(failures) == 3
+    assert "channel=web client=127.0.0.1 name='marie'" in failures[0]
+    assert any("sign-ins locked: client=127.0.0.1" in r.getMessage() for r in caplog.records)
+
+    now[0] += 600  # the window has passed
+    assert attempt(TOKEN).status_code == 302
+
+
+def test_wrong_tool_credentials_count_too(store, caplog):
+    settings = steward_settings(signin_failure_limit=2)
+    Loader(store, settings, progress=False).ensure_content()
+    web = create_app(settings, store=store).test_client()
+    url = f"/store?graph={SUBMISSION_GRAPH}"
+    with caplog.at_level("WARNING", logger="santegraph.audit"):
+        statuses = [
+            web.put(url, data=MSP, content_type="text/turtle", headers=h).status_code
+            for h in (basic("marie", OTHER_TOKEN), {"Authorization": "Bearer faux" * 5}, basic())
+        ]
+    assert statuses == [401, 401, 429]
+    assert "channel=store client=127.0.0.1 name='marie'" in caplog.records[0].getMessage()
+    assert web.get(url).status_code == 404  # reads stay public and are not counted
+
+
 @pytest.mark.parametrize(
     ("overrides", "status", "message"),
     [
@@ -641,6 +709,43 @@ def live(store):
     app = create_app(settings, store=store)
     with live_server(app) as base:
         yield base, app
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://evil.example"},
+        {"Origin": "null"},  # a sandboxed frame, or a page with no-referrer
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "http://localhost"},
+    ],
+)
+def test_a_browser_form_from_another_site_cannot_write_with_basic_credentials(web, store, headers):
+    """What a browser sends for a form another site posts to /update while it holds the
+    steward's Basic credentials (the Chromium run is in test_cross_site_writes.py)."""
+    before = sorted_quads(store)
+    response = web.post(
+        "/update",
+        data={"update": INSERT_MSP},
+        headers={**basic(), **headers},
+    )
+    assert response.status_code == 403
+    assert "another site" in response.get_json()["message"]
+    assert sorted_quads(store) == before
+
+
+def test_tools_and_same_origin_pages_still_write(web, store):
+    same_origin = ({}, {"Origin": "http://localhost"}, {"Sec-Fetch-Site": "same-origin"})
+    for n, headers in enumerate(same_origin):
+        graph = f"{SUBMISSION_GRAPH}-{n}"
+        update = INSERT_MSP.replace(SUBMISSION_GRAPH, graph)
+        response = web.post(
+            "/update",
+            data=update,
+            content_type="application/sparql-update",
+            headers={**basic(), **headers},
+        )
+        assert response.status_code == 200, response.get_data(as_text=True)
 
 
 def test_sparqlwrapper_updates_with_basic_auth(live, store):

@@ -140,6 +140,16 @@ class Settings:
         "any submission or entry. Every steward may deposit, and correct or withdraw their "
         "own submissions (docs/stewards.md, Roles).",
     )
+    signin_failure_limit: int = _setting(
+        10,
+        "Failed steward sign-ins (web form, `/store`, `/update`) one client address may make "
+        "within `signin_failure_window` seconds; beyond, it is refused with `429` until the "
+        "window has passed, valid credentials included. Every failure is logged on the "
+        "`santegraph.audit` logger. `0`: no limit (failures still logged).",
+    )
+    signin_failure_window: float = _setting(
+        900.0, "Seconds over which failed steward sign-ins are counted (see above)."
+    )
     secret_key: str = _setting(
         "",
         "Flask session signing key; required for steward web sessions. Empty disables them.",
