@@ -526,6 +526,17 @@ def test_tools_are_told_of_the_duplicates_they_write(web):
     assert (duplicate["reason"], duplicate["graph"]) == ("même IRI", SUBMISSION_GRAPH)
 
 
+def test_a_graph_name_that_climbs_out_of_the_steward_space_is_refused(web, store):
+    before = sorted_quads(store)
+    graph = BASE + "graph/soumission/../journal"
+    response = web.put(
+        f"/store?graph={graph}", data=MSP, content_type="text/turtle", headers=basic()
+    )
+    assert response.status_code == 403
+    assert "nom de soumission invalide" in response.get_json()["message"]
+    assert sorted_quads(store) == before
+
+
 def test_tools_are_held_to_the_same_roles(web, store):
     assert (
         web.put(

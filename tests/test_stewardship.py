@@ -418,6 +418,33 @@ def test_content_graphs_and_the_journal_are_not_writable(service, graph):
         service.propose(MARIE, {graph: []}, channel="cli")
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["../journal", "a/../../journal", "%2e%2e/journal", "x/y", ".cache", "a?b", "a#b", "é", "-a"],
+)
+def test_a_new_submission_graph_needs_a_plain_name(service, store, name):
+    """A graph named soumission/../journal reads as the journal once a client resolves it."""
+    before = sorted_quads(store)
+    with pytest.raises(Forbidden, match="nom de soumission invalide"):
+        service.propose(
+            MARIE, {service.submission_prefix + name: payload(service, MSP).quads}, channel="cli"
+        )
+    assert sorted_quads(store) == before
+
+
+def test_minted_and_tool_chosen_names_are_plain(service):
+    assert service.propose(
+        MARIE,
+        {service.new_graph_name("Mon fichier.ttl"): payload(service, MSP).quads},
+        channel="web",
+    ).conforms
+    assert service.propose(
+        MARIE,
+        {service.submission_prefix + "CPTS_flandre-2": payload(service, MSP).quads},
+        channel="graph-store",
+    ).conforms
+
+
 def test_two_stewards_submitting_at_once_both_land(service, store):
     errors = []
 

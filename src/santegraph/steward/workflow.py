@@ -31,7 +31,7 @@ import pyoxigraph as ox
 
 from ..config import Settings
 from ..errors import SantegraphError, ValidationFailed
-from ..iris import journal_graph, slugify, submission_prefix
+from ..iris import journal_graph, slugify, submission_name_problem, submission_prefix
 from ..loading import INTERNAL_QUERIES, Loader, Payload
 from ..queries import QueryCatalogue
 from ..store.base import GraphStore
@@ -223,6 +223,11 @@ class Stewardship:
             after = list(dict.fromkeys(_triple(t) for t in items))
             before = [_triple(q) for q in self.store.match(graph=ox.NamedNode(graph))]
             changes.append(GraphChange(graph, before, after, versions.get(graph, 0)))
+        for change in changes:  # a new graph needs a strict name; existing ones keep theirs
+            new = not change.before and not change.version
+            problem = new and submission_name_problem(change.graph, self.settings.base_iri)
+            if problem:
+                raise Forbidden(problem)
         self._check_rights(steward, changes)
         proposal = Proposal(
             secrets.token_urlsafe(16),
