@@ -91,6 +91,9 @@ def create_app(
         PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME_S,
         JSON_SORT_KEYS=False,
     )
+    from . import security  # headers and bidi neutralising, before any template compiles
+
+    security.init_app(app, tls=settings.secure_cookies)
     app.extensions[EXTENSION_KEY] = app_state = AppState(settings, store or open_store(settings))
     # Worker processes start with the first public query; they stop with the app (or at exit).
     app_state.query_runner = make_runner(settings, app_state.store)
