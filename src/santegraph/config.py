@@ -20,7 +20,6 @@ from .iris import slugify
 
 ENV_PREFIX = "SANTEGRAPH_"
 DEFAULT_BASE_IRI = "https://w3id.org/santegraph/id/"
-VOCAB_NAMESPACE = "https://w3id.org/santegraph/def#"
 STEWARD_ROLES = ("reviewer", "admin")  # what each may do: steward/credentials.py
 
 

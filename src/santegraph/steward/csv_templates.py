@@ -23,8 +23,9 @@ import pyoxigraph as ox
 from ..errors import InputError
 from ..iris import slugify
 from ..validation import ValidationResult
+from ..vocab import NAMESPACE as SG_NAMESPACE
+from ..vocab import SG
 
-SG = "https://w3id.org/santegraph/def#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 SCHEMA = "https://schema.org/"
 PROV = "http://www.w3.org/ns/prov#"
@@ -84,10 +85,10 @@ ACTEURS = Template(
             "`sg:Acteur` ou de `sg:Dispositif`.",
             "CPTS",
         ),
-        Column("sigle", SG + "sigle", "label", False, "Sigle usuel.", "CPTS FL"),
+        Column("sigle", str(SG.sigle), "label", False, "Sigle usuel.", "CPTS FL"),
         Column(
             "localisation",
-            SG + "localisation",
+            str(SG.localisation),
             "commune",
             False,
             "Code INSEE (5 caractères) de la commune où se trouve l'acteur.",
@@ -95,7 +96,7 @@ ACTEURS = Template(
         ),
         Column(
             "territoires_desservis",
-            SG + "territoireDesservi",
+            str(SG.territoireDesservi),
             "territoires",
             False,
             "Territoires desservis, séparés par `|` : code INSEE de commune (5 caractères), "
@@ -105,7 +106,7 @@ ACTEURS = Template(
         ),
         Column(
             "publics",
-            SG + "public",
+            str(SG.public),
             "concepts:public",
             False,
             "Publics, séparés par `|` : identifiants du vocabulaire des publics "
@@ -114,7 +115,7 @@ ACTEURS = Template(
         ),
         Column(
             "besoins",
-            SG + "besoin",
+            str(SG.besoin),
             "concepts:besoin",
             False,
             "Besoins, séparés par `|` : identifiants du vocabulaire des besoins, "
@@ -123,7 +124,7 @@ ACTEURS = Template(
         ),
         Column(
             "roles",
-            SG + "roleParcours",
+            str(SG.roleParcours),
             "concepts:role",
             False,
             "Rôles dans le parcours, séparés par `|` : identifiants du vocabulaire des "
@@ -132,7 +133,7 @@ ACTEURS = Template(
         ),
         Column(
             "secteur",
-            SG + "secteur",
+            str(SG.secteur),
             "concepts:secteur",
             False,
             "Secteur(s), séparés par `|` : identifiants du vocabulaire des secteurs, "
@@ -228,7 +229,7 @@ def columns_markdown(template: Template = ACTEURS) -> str:
 
 
 def _curie(iri: str) -> str:
-    for prefix, ns in (("sg", SG), ("skos", SKOS), ("schema", SCHEMA), ("prov", PROV)):
+    for prefix, ns in (("sg", SG_NAMESPACE), ("skos", SKOS), ("schema", SCHEMA), ("prov", PROV)):
         if iri.startswith(ns):
             return f"{prefix}:{iri[len(ns) :]}"
     return "rdf:type" if iri == RDF_TYPE else iri
@@ -394,7 +395,7 @@ def _map_row(row, row_number, columns, base_iri, graph, accepted, source, mappin
                 )
                 if column.kind == "class":  # still check the rest of the row as an acteur
                     mapping.quads.append(
-                        ox.Quad(subject, predicate, ox.NamedNode(SG + "Acteur"), graph)
+                        ox.Quad(subject, predicate, ox.NamedNode(SG.Acteur), graph)
                     )
                 continue
             mapping.quads.append(ox.Quad(subject, predicate, term, graph))
@@ -416,10 +417,8 @@ def _term(kind: str, value: str, base_iri: str, accepted: set[str] | None):
         if accepted is not None:
             ok = local in accepted
         else:
-            from ..vocab import SG as VOCAB
-
             try:
-                getattr(VOCAB, local)
+                getattr(SG, local)
                 ok = True
             except AttributeError:
                 ok = False
@@ -428,7 +427,7 @@ def _term(kind: str, value: str, base_iri: str, accepted: set[str] | None):
                 f"type inconnu « {value} » : attendu le nom d'une classe d'acteur ou de "
                 "dispositif de l'ontologie (ex. CPTS, MSP, CCAS, DAC, Association)"
             )
-        return ox.NamedNode(SG + local), None
+        return ox.NamedNode(SG_NAMESPACE + local), None  # a checked local name
     if kind == "commune":
         if not INSEE.match(value):
             return None, f"code INSEE de commune invalide « {value} » : 5 caractères, ex. 59183"
