@@ -19,7 +19,7 @@ What it does, every step in its own process so that each one's peak memory is it
 3. imports the FINESS file, then the data·inclusion files, with
    ``santegraph.directories`` exactly as ``santegraph import-directory`` does (preview then
    commit through the steward workflow), timing each phase;
-4. exports what the imports wrote (the ``graph/soumission/annuaire/…`` graphs and the
+4. exports what the imports wrote (the ``graph/soumission/annuaire--…`` graphs and the
    journal) as N-Quads and times ``oxigraph load`` of that file into an empty store.
 
 Reported: records per second, each phase's share, peak resident memory of each import
@@ -197,7 +197,7 @@ def child_export(store: Path, out: Path) -> dict:
     from santegraph.store import EmbeddedStore
 
     target = EmbeddedStore(str(store))
-    prefix = BASE + "graph/soumission/annuaire/"
+    prefix = BASE + "graph/soumission/annuaire--"
     graphs = [g for g in target.list_graphs() if g.startswith(prefix)] + [BASE + "graph/journal"]
     count = 0
     with out.open("wb") as f:

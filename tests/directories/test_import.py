@@ -28,6 +28,7 @@ ACTEUR = BASE + "acteur/"
 FINESS_IME = ACTEUR + "finess/999000011"
 MISSION = ACTEUR + "data-inclusion/fictif--mission-locale"
 FICHE = BASE + "fiche/data-inclusion/structure/"
+UNPLACED = BASE + "graph/soumission/annuaire--data-inclusion--hors-cog"
 
 
 def values(store, query: str) -> list[tuple[str, ...]]:
@@ -123,7 +124,7 @@ def test_every_record_says_its_dataset_identifier_date_and_import(imported, stor
           ?e prov:wasInformedBy <{row[5]}> ; sg:grapheConcerne ?g ; sg:canal ?canal }} }}""",
     )
     assert {e[1] for e in events} == {"import"}
-    assert {e[0].rsplit("/", 1)[1] for e in events} == {"59", "80", "hors-cog", "jeu"}
+    assert {e[0].rsplit("--", 1)[1] for e in events} == {"59", "80", "hors-cog", "jeu"}
 
 
 def test_services_reach_their_provider_publics_needs_and_area(imported, store):
@@ -184,7 +185,7 @@ def test_a_newer_dump_is_a_diff_and_removed_records_stay_in_the_journal(imported
     previous = values(
         store,
         f"""SELECT ?kind ?content WHERE {{ GRAPH <{BASE}graph/journal> {{
-          ?e a ?kind ; sg:grapheConcerne <{BASE}graph/soumission/annuaire/data-inclusion/hors-cog> ;
+          ?e a ?kind ; sg:grapheConcerne <{UNPLACED}> ;
              sg:contenuPrecedent ?content }} }}""",
     )
     assert previous and "Permanence Fictive Itinérante" in previous[-1][1]
@@ -221,7 +222,7 @@ def _correct(stewardship, graph: str, subject: str, prop: str, old: str, new: st
 def test_a_local_correction_is_kept_and_a_source_change_to_it_is_a_conflict(
     imported, stewardship, store
 ):
-    graph = BASE + "graph/soumission/annuaire/data-inclusion/59"
+    graph = BASE + "graph/soumission/annuaire--data-inclusion--59"
     email = "https://schema.org/email"
     _correct(
         stewardship,
@@ -266,7 +267,7 @@ def test_a_local_correction_is_kept_and_a_source_change_to_it_is_a_conflict(
 def test_a_corrected_record_removed_at_the_source_is_kept_and_reported(
     imported, stewardship, store
 ):
-    graph = BASE + "graph/soumission/annuaire/data-inclusion/hors-cog"
+    graph = BASE + "graph/soumission/annuaire--data-inclusion--hors-cog"
     gone = ACTEUR + "data-inclusion/fictif--sans-commune"
     _correct(
         stewardship,

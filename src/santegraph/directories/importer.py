@@ -372,7 +372,11 @@ class DirectoryImporter:
         if preview.proposal is None:
             return []
         clock = time.perf_counter()
-        events = self.stewardship.commit(preview.proposal, acknowledge_warnings=True)
+        # the import's own deduplication (dedup.py) decided about entries already present:
+        # merged on purpose, or noted for a steward
+        events = self.stewardship.commit(
+            preview.proposal, acknowledge_warnings=True, acknowledge_duplicates=True
+        )
         _lap(preview, "ecriture", clock)
         return events
 

@@ -109,11 +109,13 @@ def dataset_iri(base: str, dataset: str) -> ox.NamedNode:
 
 
 def import_graph(base: str, dataset: str, shard: str) -> str:
-    return f"{base}graph/soumission/annuaire/{segment(dataset)}/{segment(shard)}"
+    """``graph/soumission/annuaire--<dataset>--<shard>``: one segment, as every submission
+    graph's name (iris.SUBMISSION_NAME); slugs never hold ``--``, so the parts stay apart."""
+    return f"{dataset_graphs_prefix(base, dataset)}{slugify(shard)}"
 
 
 def dataset_graphs_prefix(base: str, dataset: str) -> str:
-    return f"{base}graph/soumission/annuaire/{segment(dataset)}/"
+    return f"{base}graph/soumission/annuaire--{dataset}--"
 
 
 # ---------------------------------------------------------------- normalised keys (dedup)
@@ -178,5 +180,6 @@ def web_iri(value: str) -> ox.NamedNode | None:
 
 
 def slugify_dataset(name: str) -> str:
-    """A dataset name (``--source``) as it appears in IRIs and graph names."""
-    return slugify(name) or "annuaire"
+    """A dataset name (``--source``) as it appears in IRIs and graph names (at most 80
+    characters, so that a graph's name stays within the 120 of a submission's)."""
+    return slugify(name)[:80].strip("-") or "annuaire"

@@ -1,6 +1,6 @@
 """Re-import is synchronisation: what a new dump adds, changes and removes, record by record.
 
-A dataset lives in the steward graphs ``graph/soumission/annuaire/<dataset>/<shard>`` (one
+A dataset lives in the steward graphs ``graph/soumission/annuaire--<dataset>--<shard>`` (one
 per département of the entries' communes, ``hors-cog`` for the unplaced ones, ``jeu`` for
 the dataset's description). An import states the *complete* new content of the dataset:
 
