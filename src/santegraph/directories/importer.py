@@ -332,10 +332,11 @@ class DirectoryImporter:
     def _locate(self, preview: Preview) -> set[str]:
         """SHACL results as problems of their records; the keys of refused records."""
         owners: dict[str, Record] = {}
-        for record in preview.records:
+        for record in preview.records:  # each record's own entry and directory record first
             owners.setdefault(record.fiche.value, record)
             owners.setdefault(record.subject.value, record)
-            for t in record.triples:  # notes and other nodes of the record
+        for record in preview.records:  # then the other nodes it describes (notes)
+            for t in record.triples:
                 owners.setdefault(t.subject.value, record)
         refused: set[str] = set()
         preview.unplaced_results = []
