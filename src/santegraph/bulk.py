@@ -286,8 +286,8 @@ def locate_in_dump(path: Path, iris: Sequence[str]) -> dict[str, str]:
     once line by line (a dump is not kept in memory)."""
     wanted = {f"<{iri}>": iri for iri in iris}
     found: dict[str, str] = {}
-    with open_rdf(path) as handle:
-        for number, line in enumerate(io.TextIOWrapper(handle, encoding="utf-8"), 1):
+    with open_rdf(path) as handle, io.TextIOWrapper(handle, encoding="utf-8") as text:
+        for number, line in enumerate(text, 1):
             subject = line.split(" ", 1)[0]
             iri = wanted.get(subject)
             if iri is not None and iri not in found:

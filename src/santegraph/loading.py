@@ -403,7 +403,7 @@ class Loader:
             finally:
                 staging.store = None  # closed before its folder is swapped in or deleted
         reported = staging.reported if staging.reported is not None else list(staging.graphs)
-        triples = sum(staging.graphs[g] for g in reported)
+        triples = sum(staging.sizes.get(g, 0) for g in reported)
         return LoadSummary(reported, triples, report)
 
     @contextlib.contextmanager
@@ -517,6 +517,7 @@ class _Staging:
         self.files: list[Path] = []
         self.dump: Path | None = None
         self.reported: list[str] | None = None
+        self.sizes: dict[str, int] = {}
         self._pending: list[ox.Quad] = []
         self._context = False
 
@@ -617,6 +618,13 @@ class _Staging:
         if self._context:
             self.store.remove_graph(ox.NamedNode(CONTEXT_GRAPH))
         self.store.flush()
+        # triples written per graph (the files may state a triple twice: a graph is a set)
+        counts = self.store.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        )
+        self.sizes = {
+            row["g"].value: int(row["n"].value) for row in counts if row["g"].value in self.graphs
+        }
 
     def locate(self, iris: list[str]) -> dict[str, str]:
         """Where each IRI is written in the files loaded (read again only now, when there

@@ -723,7 +723,9 @@ class SparqlValidator:
                     key = check.path_text if check.per_value else None
                     bundles.setdefault(key, []).append(check)
             for path_text, checks in bundles.items():
-                text = _bundle_text(checks, target, is_focus, path_text)
+                text = _bundle_text(
+                    checks, target, is_focus, path_text, few_focus=scope.focus is not None
+                )
                 yield checks, _CLASS_MARK.sub(listed, text)
 
     def findings(self, store: ox.Store, scope: Scope, threads: int = 1) -> Iterator[Finding]:
@@ -784,8 +786,24 @@ def _by_value(checks: Sequence[Check]) -> bool:
     )
 
 
-def _bundle_text(checks: Sequence[Check], target: str, is_focus: str, path_text: str | None) -> str:
+def _bundle_text(
+    checks: Sequence[Check],
+    target: str,
+    is_focus: str,
+    path_text: str | None,
+    *,
+    few_focus: bool = False,
+) -> str:
+    """One query for several tests. ``few_focus``: the focus nodes are a part of the store
+    (a load into some graphs): start from them, not from the path's triples."""
     mask = " + ".join(f"IF(COALESCE({c.test}, false), {1 << i}, 0)" for i, c in enumerate(checks))
+    if few_focus:
+        values = f"?this {path_text} ?value ." if path_text else ""
+        return (
+            f"SELECT DISTINCT ?this {'?value ' if path_text else ''}?_mask WHERE {{ "
+            f"{{ SELECT DISTINCT ?this WHERE {{ {target} }} }} {values} "
+            f"BIND(({mask}) AS ?_mask) FILTER(?_mask > 0) }}"
+        )
     if _by_value(checks):
         # Each distinct value of the path is tested once (whoever holds it); the part after
         # the marker, with the bad values bound, finds the focus nodes holding them.
