@@ -140,14 +140,13 @@ def content_dump(folder: Path) -> Path:
     """The project content as santegraph exports it (loaded once with santegraph)."""
     dump = folder / "content.nq"
     if not dump.exists():
-        store = folder / "content-export-store"
-        shutil.rmtree(store, ignore_errors=True)
+        store = fresh(folder / "content-export-store")
         argv, env = santegraph("load", store=store)
         subprocess.run(argv, env=env, check=True, cwd=ROOT, capture_output=True)
         argv, env = santegraph("export", "-o", str(dump) + ".part", store=store)
         subprocess.run(argv, env=env, check=True, cwd=ROOT, capture_output=True)
         os.replace(str(dump) + ".part", dump)
-        shutil.rmtree(store, ignore_errors=True)
+        fresh(store)
     return dump
 
 
@@ -320,8 +319,8 @@ def run_before(folder: Path, src: Path, scales: list[float], cap: float, content
         results.append(
             {"scale": scale, "dump_quads": files["dump_quads"], "oxigraph": ox_run, "before": run}
         )
-        shutil.rmtree(folder / "before", ignore_errors=True)
-        shutil.rmtree(folder / "ox-before", ignore_errors=True)
+        fresh(folder / "before")
+        fresh(folder / "ox-before")
     return results
 
 
