@@ -19,7 +19,6 @@ from .errors import ConfigError
 
 ENV_PREFIX = "SANTEGRAPH_"
 DEFAULT_BASE_IRI = "https://w3id.org/santegraph/id/"
-VOCAB_NAMESPACE = "https://w3id.org/santegraph/def#"
 
 
 def _project_root() -> Path:
@@ -109,6 +108,12 @@ class Settings:
         "updates, Turtle, TriG, N-Triples, N-Quads, JSON-LD) before any parser sees it: "
         "pyoxigraph's parsers recurse, and a document nested thousands of levels deep "
         "would overflow the stack and kill the process. `0`: no limit.",
+    )
+    max_entity_expansion_bytes: int = _setting(
+        16 * 1024 * 1024,
+        "Most bytes the entities declared in an untrusted RDF/XML document may expand to "
+        "(a few hundred bytes of nested entities can otherwise expand to gigabytes); "
+        "external and parameter entities are always refused. `0`: no limit.",
     )
     sparql_service_allowlist: str = _setting(
         "",

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from tqdm import tqdm
@@ -31,18 +32,22 @@ from .queries import QueryCatalogue
 from .rdfio import DUMP_FORMATS, parse_bytes, parse_file
 from .store.base import GraphStore
 from .store.embedded import EmbeddedStore
-from .validation import ValidationReport, ValidationResult, Validator, locate
+
+if TYPE_CHECKING:  # pySHACL and rdflib load on first use: a restart that validates nothing
+    from .validation import ValidationReport, ValidationResult, Validator
 
 INTERNAL_QUERIES = Path(__file__).parent / "rq"
 CONTENT_FOLDERS = ("ontology", "shapes", "data")
 RDF_SUFFIXES = (".ttl", ".nt", ".nq", ".trig", ".jsonld", ".rdf")
-SUBMISSION_SUFFIXES = (*RDF_SUFFIXES, ".csv")  # what `validate` accepts (CSV: csvtemplates)
+SUBMISSION_SUFFIXES = (
+    *RDF_SUFFIXES,
+    ".csv",
+)  # what `validate` accepts (CSV: steward/csv_templates.py)
 SUBMISSION_FORMATS = {  # formats of a pasted or uploaded submission (web form)
     "turtle": ox.RdfFormat.TURTLE,
     "ntriples": ox.RdfFormat.N_TRIPLES,
     "jsonld": ox.RdfFormat.JSON_LD,
 }
-SG_NS = "https://w3id.org/santegraph/def#"
 
 
 @dataclass
@@ -86,6 +91,8 @@ class Loader:
 
     @cached_property
     def validator(self) -> Validator:
+        from .validation import Validator
+
         return Validator.from_files(
             sorted((self.root / "shapes").glob("*.ttl")),
             sorted((self.root / "ontology").glob("*.ttl")),
@@ -116,6 +123,7 @@ class Loader:
                     base_iri=self.settings.base_iri,
                     graph=ox.NamedNode(target),
                     max_depth=self.settings.max_nesting_depth,
+                    max_expansion=self.settings.max_entity_expansion_bytes,
                 )
                 text = path.read_text(encoding="utf-8", errors="replace")
                 _add_quads(payload, quads, str(path), text)
@@ -135,7 +143,7 @@ class Loader:
 
     def _add_bytes(self, payload: Payload, data: bytes, name: str, fmt: str) -> None:
         if fmt == "csv":
-            from .csvtemplates import parse_csv
+            from .steward.csv_templates import parse_csv
 
             mapping = parse_csv(
                 data,
@@ -165,14 +173,15 @@ class Loader:
     @cached_property
     def entry_classes(self) -> set[str]:
         """Local names of the sg: classes a CSV ``type`` may name (kinds of acteur/dispositif)."""
-        from rdflib import URIRef
         from rdflib.namespace import RDFS
 
+        from .vocab import NAMESPACE, SG
+
         graph, found = self.validator.ontology, set()
-        for top in ("Acteur", "Dispositif"):
-            for cls in graph.transitive_subjects(RDFS.subClassOf, URIRef(SG_NS + top)):
-                if str(cls).startswith(SG_NS):
-                    found.add(str(cls)[len(SG_NS) :])
+        for top in (SG.Acteur, SG.Dispositif):
+            for cls in graph.transitive_subjects(RDFS.subClassOf, top):
+                if str(cls).startswith(NAMESPACE):
+                    found.add(str(cls)[len(NAMESPACE) :])
         return found
 
     # ------------------------------------------------------------------ the gate
@@ -191,6 +200,8 @@ class Loader:
         data = [q for p in payloads if p.validated for q in p.quads]
         problems = [r for p in payloads for r in p.problems]
         if not data:
+            from .validation import ValidationReport
+
             return _with_problems(ValidationReport(), problems)
         self._stage(f"validation SHACL de {len(data)} triplets…")
         context: list[ox.Triple] = []
@@ -209,7 +220,7 @@ class Loader:
             )
         rows = {iri: where for p in payloads for iri, where in p.rows.items()}
         if rows:
-            from .csvtemplates import locate_result
+            from .steward.csv_templates import locate_result
 
             report.results = [
                 locate_result(r, {r.focus_node: rows[r.focus_node][1]}, rows[r.focus_node][0])
@@ -452,7 +463,7 @@ class Loader:
                 checked_triples=checked,
             )
         if staging.rows:
-            from .csvtemplates import locate_result
+            from .steward.csv_templates import locate_result
 
             rows = staging.rows
             report.results = [
@@ -473,7 +484,7 @@ class Loader:
 def _with_problems(report: ValidationReport, problems: list[ValidationResult]) -> ValidationReport:
     """Add the CSV cells that could not be mapped, to the results and to the report graph."""
     if problems:
-        from .csvtemplates import add_to_report_graph
+        from .steward.csv_templates import add_to_report_graph
 
         report.results = problems + report.results
         add_to_report_graph(report.graph, problems)
@@ -638,6 +649,8 @@ class _Staging:
             if path.stat().st_size <= LOCATE_MAX_BYTES:
                 sources[str(path)] = path.read_text(encoding="utf-8", errors="replace")
         base = self.loader.settings.base_iri
+        from .validation import locate
+
         found = {iri: locate(iri, sources, base) for iri in iris}
         return {iri: where for iri, where in found.items() if where}
 
