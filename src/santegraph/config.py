@@ -123,6 +123,23 @@ class Settings:
         "(federation). Empty (the default): `SERVICE` is refused with `403` before "
         "evaluation, on both backends, so that no query makes the server fetch a URL.",
     )
+    load_batch_quads: int = _setting(
+        100_000,
+        "Quads that `load`, `import` and the first load of the content parse and write per "
+        "batch: the bound on their memory whatever the input size (the store is built aside, "
+        "validated there, then swapped in; docs/decisions/0008-bulk-loading.md). About 1 KB "
+        "of memory per quad of the batch; larger batches load a little faster.",
+    )
+    remote_update_max_bytes: int = _setting(
+        8 * 1024 * 1024,
+        "Remote backend: largest SPARQL Update santegraph sends. A load that fits is one "
+        "update (atomic); a larger one is written one named graph per request (Graph Store "
+        "`PUT`, or an update when it fits) and the graphs already written are put back as "
+        "they were if a later one fails. A graph larger than this with no "
+        "`remote_store_url` is refused. Virtuoso refuses updates over 10 MB and its SPARQL "
+        "compiler updates of a few thousand triples: set about `262144` there "
+        "(docs/backends.md). `0`: no limit.",
+    )
     max_upload_bytes: int = _setting(
         10 * 1024 * 1024, "Largest request body (uploads, SPARQL POST) accepted, in bytes."
     )

@@ -59,14 +59,19 @@ class ValidationReport:
     results: list[ValidationResult] = field(default_factory=list)
     graph: rdflib.Graph = field(default_factory=rdflib.Graph)
     checked_triples: int = 0
+    # results counted but not described one by one (a bulk load stops describing after
+    # bulk.MAX_DETAILED_RESULTS), by severity
+    omitted: dict[str, int] = field(default_factory=dict)
 
     @property
     def violation_count(self) -> int:
-        return sum(r.severity == "Violation" for r in self.results)
+        return sum(r.severity == "Violation" for r in self.results) + self.omitted.get(
+            "Violation", 0
+        )
 
     @property
     def warning_count(self) -> int:
-        return sum(r.severity == "Warning" for r in self.results)
+        return sum(r.severity == "Warning" for r in self.results) + self.omitted.get("Warning", 0)
 
     @property
     def conforms(self) -> bool:
@@ -110,6 +115,9 @@ class ValidationReport:
                 value = f" valeur : {r.value}" if r.value else ""
                 at = f" ({r.location})" if csv and r.location else ""
                 lines.append(f"  {r.severity}{path} {r.message}{value}{at}")
+        if self.omitted:
+            more = ", ".join(f"{n} {severity}" for severity, n in sorted(self.omitted.items()))
+            lines.append(f"\n… et d'autres résultats non détaillés : {more}.")
         return "\n".join(lines)
 
 

@@ -404,3 +404,37 @@ def test_the_csv_template_goes_through_the_same_path(importer, store):
         (BASE + "dataset/annuaire/cpts-flandres",)
     ]
     assert run(importer, "csv", "acteurs.csv", source="cpts-flandres").nothing_to_do
+
+
+def test_the_compiled_validation_of_a_proposal_says_what_pyshacl_says(stewardship, store):
+    """Imports are checked with the shapes compiled to SPARQL over a staging copy of the
+    store (Loader.check_staged): the same results as the workflow's pySHACL check."""
+    graph = BASE + "graph/soumission/essai-compile"
+    text = (
+        "@prefix sg: <https://w3id.org/santegraph/def#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "@prefix schema: <https://schema.org/> .\n"
+        "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
+        '<acteur/msp-fictive-essai> a sg:MSP ; skos:prefLabel "MSP Fictive"@fr ;\n'
+        '  schema:telephone "pas un numéro" ; sg:codePostal "99999" ;\n'
+        "  sg:localisation <territoire/commune/59183> ; sg:public <besoin/sante-mentale> ;\n"
+        "  prov:wasAttributedTo <referent/marie-martin> .\n"
+    )
+    triples = [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in ox.parse(text.encode(), format=ox.RdfFormat.TURTLE, base_iri=BASE)
+    ]
+
+    def results(compiled: bool) -> set[tuple]:
+        proposal = stewardship.propose(MARIE, {graph: triples}, channel="cli", compiled=compiled)
+        return {(r.focus_node, r.path, r.severity, r.source_shape) for r in proposal.report.results}
+
+    before = quads(store)
+    by_pyshacl, by_sparql = results(False), results(True)
+    assert by_pyshacl == by_sparql
+    assert {(r[1].rsplit("/", 1)[-1].rsplit("#", 1)[-1], r[2]) for r in by_sparql} >= {
+        ("telephone", "Violation"),
+        ("codePostal", "Violation"),
+        ("public", "Violation"),
+    }
+    assert quads(store) == before  # the staging copy is dropped

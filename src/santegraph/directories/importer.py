@@ -7,7 +7,8 @@ layout, the CSV template's columns), maps it through the tables of
 organisation from another source, computes the synchronisation plan (records added,
 changed, removed, conflicts) and proposes the changed graphs through the steward
 workflow (:class:`~santegraph.steward.workflow.Stewardship`): validation against the shapes in
-the context of the store, dependants of removed entries, the journal. The
+the context of the store (compiled to SPARQL and run over a staging copy of the store as it
+will be: ``Loader.check_staged``), dependants of removed entries, the journal. The
 :class:`Preview` it returns says all of it in French, record by record (file, row, field).
 
 :meth:`DirectoryImporter.commit` then writes the proposal in one atomic update with one
@@ -196,6 +197,9 @@ class DirectoryImporter:
                 run=run,
                 run_triples=self._run_triples(preview, stamp, origin),
                 source_contents=preview.plan.source_views,
+                # the store as it will be, with the shapes compiled to SPARQL: pySHACL over
+                # a France-scale dump would take hours (docs/benchmarks.md)
+                compiled=True,
             )
             clock = _lap(preview, "validation", clock)
             refused = self._locate(preview)

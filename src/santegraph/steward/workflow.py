@@ -157,6 +157,9 @@ class Proposal:
     # the embedded store's write count when the proposal read it: unchanged at commit, the
     # diff and the validation still hold (no other writer can exist: one opener per store)
     generation: int | None = None
+    # validated with the shapes compiled to SPARQL over a staging copy of the store
+    # (Loader.check_staged) instead of pySHACL: large changes, directory imports
+    compiled: bool = False
 
     @property
     def conforms(self) -> bool:
@@ -220,6 +223,7 @@ class Stewardship:
         run: str = "",
         run_triples: Sequence[ox.Triple] = (),
         source_contents: Mapping[str, Sequence[ox.Triple]] | None = None,
+        compiled: bool = False,
     ) -> Proposal:
         """Diff, dependants and validation of the new content of some steward graphs.
 
@@ -259,10 +263,13 @@ class Stewardship:
             run_triples=list(run_triples),
             source_contents={g: list(t) for g, t in (source_contents or {}).items()},
             generation=generation,
+            compiled=compiled,
         )
         if journal:
             proposal.events, proposal.journal = self._journal_entries(proposal)
-        proposal.report = self._validate(changes, proposal.dependants, payload, proposal.journal)
+        proposal.report = self._validate(
+            changes, proposal.dependants, payload, proposal.journal, compiled=compiled
+        )
         proposal.duplicates = self._duplicates(changes)
         return proposal
 
@@ -432,6 +439,7 @@ class Stewardship:
                     run=proposal.run,
                     run_triples=proposal.run_triples,
                     source_contents=proposal.source_contents,
+                    compiled=proposal.compiled,
                 )
             if not fresh.conforms:
                 raise ValidationFailed(fresh.report)
@@ -655,7 +663,16 @@ class Stewardship:
         dependants: Sequence[Dependant],
         payload: Payload | None,
         journal: Sequence[ox.Triple] = (),
+        *,
+        compiled: bool = False,
     ) -> ValidationReport:
+        if compiled and changes:
+            report = self.loader.check_staged(
+                {c.graph: c.after for c in changes}, also=sorted({d.graph for d in dependants})
+            )
+            if journal:  # the journal events, small: pySHACL, in context
+                report = _merged(report, self._validate([], [], None, journal))
+            return report
         payloads = []
         if journal:
             graph = ox.NamedNode(self.journal_graph)
@@ -753,6 +770,14 @@ class Stewardship:
                     )
                 )
         return events, triples
+
+
+def _merged(first: ValidationReport, second: ValidationReport) -> ValidationReport:
+    graph = first.graph
+    graph += second.graph
+    return ValidationReport(
+        first.results + second.results, graph, first.checked_triples + second.checked_triples
+    )
 
 
 def _triple(item: ox.Triple | ox.Quad) -> ox.Triple:
