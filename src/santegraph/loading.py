@@ -475,6 +475,46 @@ class Loader:
             finally:
                 staging.store = None
 
+    def write_staged(
+        self,
+        *,
+        replace: Mapping[str, Sequence[ox.Triple]],
+        drop: Sequence[str],
+        add: Mapping[str, Sequence[ox.Triple]],
+        guard: str | None = None,
+    ) -> bool:
+        """An embedded store's steward write as a new version: a staging copy gets the
+        graphs replaced, dropped and added to (bulk writes in batches), then is swapped in
+        in one step (ADR 0008); readers see the old version or the new one. ``guard`` (as
+        ``GraphStore.write``'s) is asked of the current store under its write lock, which
+        keeps every other write out until the swap: false, nothing is written (False).
+        For large changes only (a directory import): ``GraphStore.write`` sends one SPARQL
+        update text, which at France scale would be gigabytes."""
+        if not isinstance(self.store, EmbeddedStore):
+            raise TypeError("staged steward writes are for the embedded store")
+        with self.store.staged(copy=True) as staged:
+            if guard is not None and not self.store.ask(f"ASK {{ {guard} }}"):
+                return False
+            staging = _Staging(self, staged.store)
+            try:
+                for graph, triples in replace.items():
+                    node = ox.NamedNode(graph)
+                    staging.replace(
+                        graph, (ox.Quad(t.subject, t.predicate, t.object, node) for t in triples)
+                    )
+                for graph in drop:
+                    staging.replace(graph, [])
+                for graph, triples in add.items():
+                    node = ox.NamedNode(graph)
+                    quads = (ox.Quad(t.subject, t.predicate, t.object, node) for t in triples)
+                    staging.replace(graph, quads, keep=True, validated=False)
+                staging.flush()
+                staging.store.flush()
+                staged.commit()
+            finally:
+                staging.store = None
+        return True
+
     @contextlib.contextmanager
     def _staging(self, *, copy: bool):
         if isinstance(self.store, EmbeddedStore):

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 
 import pyoxigraph as ox
 import pytest
 
+from santegraph.directories.importer import DirectoryImporter
 from santegraph.directories.sync import ADDED, CHANGED, KEPT, REMOVED, UNCHANGED
 from santegraph.errors import InputError
+from santegraph.loading import Loader
+from santegraph.steward.workflow import Stewardship
+from santegraph.store import EmbeddedStore
 
 from .conftest import BASE, FIXTURES, MARIE, data, files, run
 
@@ -438,3 +443,52 @@ def test_the_compiled_validation_of_a_proposal_says_what_pyshacl_says(stewardshi
         ("public", "Violation"),
     }
     assert quads(store) == before  # the staging copy is dropped
+
+
+def test_an_import_on_disk_is_a_new_version_of_the_store_swapped_in(
+    content, content_settings, tmp_path
+):
+    """On the embedded store an import is not one SPARQL update text (gigabytes at France
+    scale): a copy of the store gets the graphs in bulk and replaces it in one step."""
+    content_quads, shared = content
+    path = tmp_path / "store"
+    store = EmbeddedStore(str(path))
+    store.pyoxigraph_store.bulk_extend(content_quads)
+    loader = Loader(store, content_settings, progress=False)
+    loader.__dict__["validator"] = shared.validator
+    loader.__dict__["entry_classes"] = shared.entry_classes
+    importer = DirectoryImporter(Stewardship(store, content_settings, loader))
+    version = os.readlink(path)
+    preview = run(importer, "finess", "etablissements.csv")
+    assert not preview.refused and os.readlink(path) != version  # a new version linked in
+    expected = quads(store)
+    store.close()
+    reopened = EmbeddedStore(str(path))
+    assert quads(reopened) == expected
+    assert ask(reopened, f"ASK {{ GRAPH ?g {{ <{FINESS_IME}> a ?type }} }}")
+    events = Stewardship(reopened, content_settings, loader).history()
+    assert {e["channel"] for e in events} == {"import"}
+    reopened.close()
+
+
+def test_a_staged_write_whose_guard_fails_writes_nothing(content, content_settings, tmp_path):
+    """The compare-and-swap of a steward write holds for staged writes too: the guard is
+    asked under the store's write lock, and false means no new version."""
+    content_quads, _ = content
+    store = EmbeddedStore(str(tmp_path / "store"))
+    store.pyoxigraph_store.bulk_extend(content_quads)
+    before, version = quads(store), os.readlink(tmp_path / "store")
+    graph = BASE + "graph/soumission/essai-garde"
+    triple = ox.Triple(
+        ox.NamedNode(ACTEUR + "essai"),
+        ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+        ox.Literal("x"),
+    )
+    loader = Loader(store, content_settings, progress=False)
+    assert not loader.write_staged(
+        replace={graph: [triple]}, drop=[], add={}, guard="FILTER(false)"
+    )
+    assert quads(store) == before and os.readlink(tmp_path / "store") == version
+    assert loader.write_staged(replace={graph: [triple]}, drop=[], add={}, guard="FILTER(true)")
+    assert ask(store, f"ASK {{ GRAPH <{graph}> {{ <{ACTEUR}essai> rdfs:label 'x' }} }}")
+    store.close()

@@ -35,6 +35,7 @@ from ..iris import journal_graph, slugify, submission_name_problem, submission_p
 from ..loading import INTERNAL_QUERIES, Loader, Payload
 from ..queries import QueryCatalogue
 from ..store.base import GraphStore
+from ..store.embedded import EmbeddedStore
 from ..validation import ValidationReport
 from ..vocab import NAMESPACE as SG_NAMESPACE
 from ..vocab import SG
@@ -456,12 +457,17 @@ class Stewardship:
                 )
             replace = {c.graph: c.after for c in fresh.changes if c.after}
             drop = [c.graph for c in fresh.changes if not c.after]
-            self.store.write(
-                replace=replace,
-                drop=drop,
-                add={self.journal_graph: fresh.journal},
-                guard=self._unchanged_since(fresh.changes),
-            )
+            guard = self._unchanged_since(fresh.changes)
+            if fresh.compiled and isinstance(self.store, EmbeddedStore):
+                # a large change (a directory import): a new version of the store built
+                # in bulk and swapped in, not one SPARQL update text of gigabytes
+                self.loader.write_staged(
+                    replace=replace, drop=drop, add={self.journal_graph: fresh.journal}, guard=guard
+                )
+            else:
+                self.store.write(
+                    replace=replace, drop=drop, add={self.journal_graph: fresh.journal}, guard=guard
+                )
             # The lock covers this process only; another santegraph process on the same
             # remote store may have committed since the version check: then the guard
             # made the update a no-op, and the journal does not hold our event.
