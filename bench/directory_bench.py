@@ -58,6 +58,18 @@ THEMES = [
     "difficultes-financieres--ameliorer-sa-gestion-budgetaire",
 ]
 PUBLICS = ["jeunes", "seniors", "personnes-en-situation-de-handicap", "familles", "femmes"]
+# The professional's pages on the imported store (toile_bench's method: the page against
+# its own store calls replayed raw), cheapest first: a case over the cap runs fewer times.
+# Synthetic records sit on real communes of the COG (Dunkerque 59183 among them).
+PAGES = [
+    ("search", "/recherche?q=synth%C3%A9tique"),
+    ("public + place (commune)", "/publics/personnes-agees?lieu=commune/59183"),
+    (
+        "public + need + place (département)",
+        "/publics/jeunes-moins-25?besoin=sante-mentale&lieu=departement/59",
+    ),
+    ("public only (large)", "/publics/personnes-agees"),
+]
 CATEGORIES = ["156", "183", "182", "354", "500", "124", "603", "197", "246", "355"]
 
 
@@ -209,6 +221,43 @@ def child_export(store: Path, out: Path) -> dict:
     return {"quads": count, "graphs": len(graphs), "bytes": out.stat().st_size}
 
 
+def child_pages(store: Path) -> list[dict]:
+    from bench import toile_bench
+    from santegraph.store import EmbeddedStore
+
+    target = EmbeddedStore(str(store))
+    try:
+        results = toile_bench.run_dataset(
+            "annuaires",
+            target,
+            settings_for(store),
+            PAGES,
+            warmup=1,
+            repetitions=3,
+            min_seconds=1.0,
+            log=lambda message: print(message, file=sys.stderr, flush=True),
+        )
+    finally:
+        target.close()
+    pages = []
+    for result in results:
+        summary = result.summary()
+        pages.append(
+            {
+                "label": result.label,
+                "url": result.url,
+                "status": result.status,
+                "actors": result.actors,
+                "first_s": result.first_s,
+                "runs": len(result.page),
+                "page_s": summary["page_s"],
+                "raw_s": summary["raw_s"],
+                "ratio": summary["ratio"],
+            }
+        )
+    return pages
+
+
 def run_child(*args: str) -> tuple[dict, float]:
     started = time.perf_counter()
     done = subprocess.run(
@@ -275,6 +324,23 @@ def render(report: dict) -> str:
         f"{report['oxigraph_load_s']:.1f} s. **Ratio import / oxigraph load: "
         f"{total / report['oxigraph_load_s']:.1f}×** (target ≤ 3×).",
     ]
+    if report.get("pages"):
+        lines += [
+            "",
+            "The professional's pages on that store (Flask test client; *raw*: the page's own "
+            "store calls replayed directly, as in the toile benchmark; medians; actors: on "
+            "the toile):",
+            "",
+            "| page | URL | HTTP | actors | first request | page | raw queries | page / raw |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for page in report["pages"]:
+            lines.append(
+                f"| {page['label']} | `{page['url']}` | {page['status']} | {page['actors']:,} | "
+                f"{page['first_s']:.2f} s | {page['page_s']:.3f} s | {page['raw_s']:.3f} s | "
+                f"{page['ratio']:.2f}× ({page['runs']} runs) |"
+            )
+        lines.append(f"\nLoad average after the pages: {report.get('load_after_pages', '?')}.")
     return "\n".join(lines) + "\n"
 
 
@@ -287,6 +353,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "directories")
     parser.add_argument("--doc", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--write-doc", action="store_true")
+    parser.add_argument(
+        "--pages-only",
+        action="store_true",
+        help="only measure the pages on the store of an earlier run in --out (results.json)",
+    )
     parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -297,9 +368,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps(child_import(Path(store), rest[0], rest[1:])))
         elif what == "export":
             print(json.dumps(child_export(Path(store), Path(rest[0]))))
+        elif what == "pages":
+            print(json.dumps(child_pages(Path(store))))
         return 0
 
     out: Path = args.out
+    if args.pages_only:
+        report = json.loads((out / "results.json").read_text(encoding="utf-8"))
+        report["pages"], _ = run_child("pages", str(out / "store"))
+        report["load_after_pages"] = load_average()
+        return _write_report(args, out, report)
     load_before = load_average()
     write_files(out, args.structures, args.services, args.establishments, args.seed)
     store = out / "store"
@@ -345,6 +423,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export": export,
         "oxigraph_load_s": load_s,
     }
+    report["pages"], _ = run_child("pages", str(store))
+    report["load_after_pages"] = load_average()
+    return _write_report(args, out, report)
+
+
+def _write_report(args, out: Path, report: dict) -> int:
     (out / "results.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     section = render(report)
     print(section)

@@ -38,3 +38,7 @@ def test_the_benchmark_imports_a_tiny_synthetic_dump_and_reports(tmp_path):
     assert "\nold\n" not in section and "load average" in section
     assert "| finess | 10 |" in section and "| data-inclusion | 42 |" in section
     assert "Ratio import / oxigraph load" in section
+    # the professional's pages on the imported store, against their raw queries
+    assert [p["label"] for p in results["pages"]] == [label for label, _ in directory_bench.PAGES]
+    assert all(p["status"] == 200 and p["runs"] > 0 for p in results["pages"])
+    assert "| search |" in section and "page / raw" in section
