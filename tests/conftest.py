@@ -37,7 +37,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_http(url: str, timeout: float = 20.0, process: subprocess.Popen | None = None):
+def wait_for_http(url: str, timeout: float = 60.0, process: subprocess.Popen | None = None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -309,7 +309,7 @@ def live_server(app, threads: int = 4):
     thread.start()
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for_http(base + "/healthz", timeout=20)
+        wait_for_http(base + "/healthz")
         yield base
     finally:
         server.task_dispatcher.shutdown()  # the requests in progress end first
