@@ -43,9 +43,9 @@ def wait_for_http(url: str, timeout: float = 60.0, process: subprocess.Popen | N
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"server exited with code {process.returncode}")
         try:
-            requests.get(url, timeout=1)
+            requests.get(url, timeout=5)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening, or slow
             time.sleep(0.1)
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
