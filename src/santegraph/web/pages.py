@@ -9,12 +9,10 @@ into SPARQL); names, acronyms and places are looked up in the in-memory indexes 
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
@@ -31,8 +29,9 @@ from flask import (
 )
 from markupsafe import Markup
 
-from ..queries import QueryCatalogue
-from ..search import CATEGORIES, IndexCache, Indexes, project_queries
+from ..queries import PUBLIC, QueryCatalogue
+from ..queries import catalogue as named_queries
+from ..search import CATEGORIES, IndexCache, Indexes
 from ..toile.build import (
     SG,
     KindFacts,
@@ -60,18 +59,8 @@ MAX_HITS = 25
 # --------------------------------------------------------------------- helpers
 
 
-@functools.lru_cache(maxsize=4)
-def _catalogue_at(path: str) -> QueryCatalogue:
-    return QueryCatalogue(Path(path))
-
-
-@functools.cache
-def _queries_folder() -> str:
-    return str(project_queries())
-
-
 def catalogue() -> QueryCatalogue:
-    return _catalogue_at(_queries_folder())
+    return named_queries(PUBLIC)
 
 
 def base() -> str:

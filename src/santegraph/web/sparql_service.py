@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from ..errors import QueryError
-from ..queries import QueryCatalogue
+from ..queries import PUBLIC, catalogue
 from ..store.base import RESULT_MEDIA_TYPES, result_kind
 from . import state
 from .ontology import PREFIXES as KNOWN_PREFIXES
@@ -151,10 +151,10 @@ class Example:
 
 
 def examples() -> list[Example]:
-    """The named queries of ``queries/*.rq``, in file order; unreadable forms are skipped."""
-    directory = state().settings.content_path / "queries"
+    """The public named queries (``queries/*.rq``), in file order; unreadable forms are
+    skipped."""
     out = []
-    for query in QueryCatalogue(directory):
+    for query in catalogue(PUBLIC):
         try:
             form = query.form
         except QueryError:
