@@ -1,7 +1,7 @@
 """Public /sparql queries: stopped at the time limit, cut at the result cap, isolated.
 
 Through the real Flask app, on the embedded backend (worker processes over a snapshot)
-and on a real `oxigraph serve` (deadline on the HTTP exchange). See sandbox.py and
+and on a real `oxigraph serve` (deadline on the HTTP exchange). See the sandbox package and
 docs/decisions/0003-query-isolation.md.
 
 No clock here: what must happen while a query is in flight is arranged with a query that
@@ -328,7 +328,7 @@ def test_all_workers_busy_is_a_503_within_the_limit(big_store):
 
 def test_a_large_answer_crosses_the_pipe_and_spills_to_disk(big_store, monkeypatch):
     """Several DATA messages, then a spool that spilled to a temporary file: same bytes."""
-    monkeypatch.setattr(sandbox, "SPOOL_MEMORY", 50_000)
+    monkeypatch.setattr(sandbox.answer, "SPOOL_MEMORY", 50_000)
     runner = EmbeddedRunner(big_store, timeout=30, limit=0, workers=1)
     try:
         query = f"SELECT ?s ?r WHERE {{ ?s <{EX}rank> ?r }} ORDER BY ?r"

@@ -12,8 +12,8 @@ import re
 
 import pytest
 
-from santegraph.auth import credential_line
 from santegraph.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
+from santegraph.steward.credentials import credential_line
 
 from .conftest import SUBMISSIONS
 

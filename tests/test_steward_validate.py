@@ -13,8 +13,8 @@ from bs4 import BeautifulSoup
 
 from santegraph.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from santegraph.config import load_settings
-from santegraph.csvtemplates import ACTEURS, columns_markdown, parse_csv, template_csv
 from santegraph.errors import InputError
+from santegraph.steward.csv_templates import ACTEURS, columns_markdown, parse_csv, template_csv
 from santegraph.web import create_app
 
 from .conftest import BASE, MINI, ROOT, sorted_quads
@@ -29,7 +29,7 @@ def test_docs_csv_templates_is_generated_from_the_columns():
     on_disk = (ROOT / "docs" / "csv-templates.md").read_text(encoding="utf-8")
     assert on_disk == columns_markdown(), (
         "docs/csv-templates.md is stale: regenerate it with "
-        "python -c 'from santegraph.csvtemplates import columns_markdown as m; "
+        "python -c 'from santegraph.steward.csv_templates import columns_markdown as m; "
         'open("docs/csv-templates.md", "w").write(m())\''
     )
     for column in ACTEURS.columns:

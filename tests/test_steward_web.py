@@ -16,9 +16,9 @@ import pytest
 import requests
 from SPARQLWrapper import POST, SPARQLWrapper
 
-from santegraph.auth import credential_line
 from santegraph.config import load_settings
 from santegraph.loading import Loader
+from santegraph.steward.credentials import credential_line
 from santegraph.web import create_app
 
 from .conftest import BASE, MINI, SUBMISSIONS, live_server, sorted_quads
@@ -249,6 +249,8 @@ def test_too_large_submission_is_a_413(store):
     token_field = sign_in(web)
     response = submit(web, token_field, text=MSP + "#" * 5000)
     assert response.status_code == 413
+    # the app's error answer: the checking form's own 413 page is for /steward/validate
+    assert response.json["error"] == "Request Entity Too Large"
 
 
 def test_hostile_values_are_escaped_in_the_preview(web):

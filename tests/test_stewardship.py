@@ -13,11 +13,11 @@ from types import SimpleNamespace
 import pyoxigraph as ox
 import pytest
 
-import santegraph.stewardship as stewardship
-from santegraph.auth import Steward
+import santegraph.steward.workflow as stewardship
 from santegraph.errors import ValidationFailed
 from santegraph.loading import Loader
-from santegraph.stewardship import (
+from santegraph.steward.credentials import Steward
+from santegraph.steward.workflow import (
     Conflict,
     Forbidden,
     NotFound,

@@ -164,3 +164,62 @@ def check_public_query(query: str, *, max_depth: int, service_allowlist: Iterabl
                 f"SERVICE <{iri}> is not allow-listed on this endpoint "
                 "(setting sparql_service_allowlist)"
             )
+
+
+# ------------------------------------------------------------------ XML entities
+# RDF/XML may declare entities in its DOCTYPE (OWL files do, for namespace IRIs), and
+# pyoxigraph expands them: an 815-byte "billion laughs" document grows to gigabytes.
+# The expansion is computed from the declarations before the parser runs.
+_DOCTYPE = re.compile(r"<!DOCTYPE[^\[>]*+\[(?P<subset>.*?)\]\s*+>", re.DOTALL)
+_ENTITY = re.compile(
+    r"""<!ENTITY\s++(?P<parameter>%\s++)?(?P<name>[^\s"'>]++)\s++"""
+    r"""(?:(?P<external>SYSTEM|PUBLIC)\b[^>]*+|"(?P<dq>[^"]*+)"|'(?P<sq>[^']*+)')\s*+>"""
+)
+_REFERENCE = re.compile(r"&(?P<name>[A-Za-z_:][\w.:\-]*+);")
+_PREDEFINED = {"amp", "lt", "gt", "apos", "quot"}
+
+
+def check_xml_entities(data: bytes | str, limit: int, *, source: str) -> None:
+    """InputError when an XML document's entities would expand beyond ``limit`` bytes, or
+    when it declares external or parameter entities (never fetched, never expanded)."""
+    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    doctype = _DOCTYPE.search(text)
+    if doctype is None:
+        return
+    values: dict[str, str] = {}
+    for match in _ENTITY.finditer(doctype.group("subset")):
+        if match.group("parameter") or match.group("external"):
+            raise InputError(
+                f"the DOCTYPE declares an external or parameter entity "
+                f"({match.group('name')!r}): not accepted",
+                source=source,
+            )
+        values[match.group("name")] = match.group("dq") or match.group("sq") or ""
+    sizes: dict[str, int] = {}
+
+    def expanded(name: str, seen: tuple[str, ...] = ()) -> int:
+        if name in sizes:
+            return sizes[name]
+        if name in seen:
+            raise InputError(f"entity {name!r} refers to itself", source=source)
+        value = values.get(name, "")
+        size = len(_REFERENCE.sub("", value))
+        for ref in _REFERENCE.finditer(value):
+            if ref.group("name") not in _PREDEFINED:
+                size += expanded(ref.group("name"), (*seen, name))
+            if size > limit > 0:
+                break
+        sizes[name] = size
+        return size
+
+    body = text[doctype.end() :]
+    total = 0
+    for ref in _REFERENCE.finditer(body):
+        if ref.group("name") in values:
+            total += expanded(ref.group("name"))
+            if total > limit > 0:
+                raise InputError(
+                    f"entity expansion would produce more than {limit} bytes "
+                    "(setting max_entity_expansion_bytes)",
+                    source=source,
+                )

@@ -21,6 +21,7 @@ from .errors import (
     StoreError,
     ValidationFailed,
 )
+from .formats import all_names, media_type_for, names_for
 from .loading import Loader
 from .queries import INTERNAL, PUBLIC, catalogue, query_form
 from .rdfio import DUMP_FORMATS
@@ -34,19 +35,6 @@ EXIT_CODES = {
     ConfigError: EXIT_USAGE,
     StoreError: EXIT_USAGE,
     AuthenticationFailed: EXIT_USAGE,
-}
-
-FORMAT_ALIASES = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "ttl": "text/turtle",
-    "turtle": "text/turtle",
-    "nt": "application/n-triples",
-    "ntriples": "application/n-triples",
-    "rdfxml": "application/rdf+xml",
-    "jsonld": "application/ld+json",
 }
 
 
@@ -167,9 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", help="SPARQL text, @path/to/file.rq, or a named query")
     p.add_argument(
         "--format",
-        choices=sorted(["table", *FORMAT_ALIASES]),
+        choices=["table", *all_names()],
         default="table",
-        help="output format (default: a text table, Turtle for graphs)",
+        help="output format, named as /sparql's format= (default: a text table, Turtle for "
+        "graphs); json and xml mean JSON-LD and RDF/XML for CONSTRUCT and DESCRIBE",
     )
 
     p = command(
@@ -221,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("territory_args", nargs=argparse.REMAINDER, help="see --help of the importer")
 
-    from .steward_cli import add_commands
+    from .steward.cli import add_commands
 
     add_commands(command)  # submit, correct, withdraw, history, steward-token
     return parser
@@ -415,7 +404,11 @@ def cmd_query(args, settings: Settings, store: GraphStore) -> int:
         raise QueryError("`santegraph query` runs queries; updates go through `load`")
     out = sys.stdout
     if args.format != "table":
-        result = store.query_stream(query, FORMAT_ALIASES[args.format])
+        media_type = media_type_for(args.format, form)
+        if media_type is None:
+            names = ", ".join(names_for(form))
+            raise InputError(f"{form} results can be written as: {names}", source="--format")
+        result = store.query_stream(query, media_type)
         for chunk in result.chunks:
             out.buffer.write(chunk)
         out.flush()
@@ -481,7 +474,7 @@ def _config(args) -> int:
     return EXIT_OK
 
 
-from . import steward_cli  # noqa: E402 - the steward commands live in their own module
+from .steward import cli as steward_cli  # noqa: E402 - the steward commands: steward/cli.py
 
 COMMANDS = {
     "serve": cmd_serve,

@@ -125,6 +125,12 @@ class Settings:
         "pyoxigraph's parsers recurse, and a document nested thousands of levels deep "
         "would overflow the stack and kill the process. `0`: no limit.",
     )
+    max_entity_expansion_bytes: int = _setting(
+        16 * 1024 * 1024,
+        "Most bytes the entities declared in an untrusted RDF/XML document may expand to "
+        "(a few hundred bytes of nested entities can otherwise expand to gigabytes); "
+        "external and parameter entities are always refused. `0`: no limit.",
+    )
     sparql_service_allowlist: str = _setting(
         "",
         "Comma-separated endpoint IRIs a public /sparql query may call with `SERVICE` "

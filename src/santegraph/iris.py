@@ -41,12 +41,12 @@ def graph_for_file(path: Path, content_root: Path, base_iri: str) -> str:
 
 
 def submission_prefix(base_iri: str) -> str:
-    """Steward graphs: one per submission, written only through stewardship.py."""
+    """Steward graphs: one per submission, written only through steward/workflow.py."""
     return base_iri + "graph/soumission/"
 
 
 def journal_graph(base_iri: str) -> str:
-    """The audit log of steward operations (stewardship.py)."""
+    """The audit log of steward operations (steward/workflow.py)."""
     return base_iri + "graph/journal"
 
 

@@ -26,7 +26,10 @@ from .validation import ValidationReport, ValidationResult, Validator
 
 CONTENT_FOLDERS = ("ontology", "shapes", "data")
 RDF_SUFFIXES = (".ttl", ".nt", ".nq", ".trig", ".jsonld", ".rdf")
-SUBMISSION_SUFFIXES = (*RDF_SUFFIXES, ".csv")  # what `validate` accepts (CSV: csvtemplates)
+SUBMISSION_SUFFIXES = (
+    *RDF_SUFFIXES,
+    ".csv",
+)  # what `validate` accepts (CSV: steward/csv_templates.py)
 SUBMISSION_FORMATS = {  # formats of a pasted or uploaded submission (web form)
     "turtle": ox.RdfFormat.TURTLE,
     "ntriples": ox.RdfFormat.N_TRIPLES,
@@ -106,6 +109,7 @@ class Loader:
                     base_iri=self.settings.base_iri,
                     graph=ox.NamedNode(target),
                     max_depth=self.settings.max_nesting_depth,
+                    max_expansion=self.settings.max_entity_expansion_bytes,
                 )
                 text = path.read_text(encoding="utf-8", errors="replace")
                 _add_quads(payload, quads, str(path), text)
@@ -125,7 +129,7 @@ class Loader:
 
     def _add_bytes(self, payload: Payload, data: bytes, name: str, fmt: str) -> None:
         if fmt == "csv":
-            from .csvtemplates import parse_csv
+            from .steward.csv_templates import parse_csv
 
             mapping = parse_csv(
                 data,
@@ -199,7 +203,7 @@ class Loader:
             )
         rows = {iri: where for p in payloads for iri, where in p.rows.items()}
         if rows:
-            from .csvtemplates import locate_result
+            from .steward.csv_templates import locate_result
 
             report.results = [
                 locate_result(r, {r.focus_node: rows[r.focus_node][1]}, rows[r.focus_node][0])
@@ -335,7 +339,7 @@ class Loader:
 def _with_problems(report: ValidationReport, problems: list[ValidationResult]) -> ValidationReport:
     """Add the CSV cells that could not be mapped, to the results and to the report graph."""
     if problems:
-        from .csvtemplates import add_to_report_graph
+        from .steward.csv_templates import add_to_report_graph
 
         report.results = problems + report.results
         add_to_report_graph(report.graph, problems)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .bounds import check_document_depth
+from .bounds import check_document_depth, check_xml_entities
 from .errors import InputError
 
 FORMATS_BY_SUFFIX = {
@@ -32,6 +32,7 @@ NESTING_SYNTAX = {
     ox.RdfFormat.JSON_LD: "json",
 }
 DEFAULT_MAX_NESTING = 100  # the max_nesting_depth setting's default
+DEFAULT_MAX_EXPANSION = 16 * 1024 * 1024  # max_entity_expansion_bytes's default
 
 DUMP_FORMATS = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
 
@@ -71,12 +72,14 @@ def parse_bytes(
     base_iri: str | None = None,
     graph: ox.NamedNode | None = None,
     max_depth: int = DEFAULT_MAX_NESTING,
+    max_expansion: int = DEFAULT_MAX_EXPANSION,
 ) -> list[ox.Quad]:
     """Parse everything or raise InputError with the parser's line and column.
 
     Triples go to ``graph`` when given (quads formats keep their own graphs unless
     ``graph`` is given, in which case a quad in another named graph is an error).
-    A text nested deeper than ``max_depth`` is refused before the parser sees it.
+    A text nested deeper than ``max_depth``, or XML whose entities would expand beyond
+    ``max_expansion`` bytes, is refused before the parser sees it (bounds.py).
     """
     if not data.strip():
         raise InputError("the file is empty", source=source)
@@ -88,6 +91,8 @@ def parse_bytes(
         ) from exc
     if rdf_format in NESTING_SYNTAX:
         check_document_depth(data, NESTING_SYNTAX[rdf_format], max_depth, source=source)
+    elif rdf_format == ox.RdfFormat.RDF_XML:
+        check_xml_entities(data, max_expansion, source=source)
     try:
         quads = list(
             ox.parse(data, format=rdf_format, base_iri=base_iri, without_named_graphs=False)
@@ -123,6 +128,7 @@ def parse_file(
     base_iri: str | None = None,
     graph: ox.NamedNode | None = None,
     max_depth: int = DEFAULT_MAX_NESTING,
+    max_expansion: int = DEFAULT_MAX_EXPANSION,
 ) -> list[ox.Quad]:
     return parse_bytes(
         _read_bytes(path),
@@ -131,6 +137,7 @@ def parse_file(
         base_iri=base_iri,
         graph=graph,
         max_depth=max_depth,
+        max_expansion=max_expansion,
     )
 
 

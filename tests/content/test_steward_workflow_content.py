@@ -5,9 +5,9 @@ project's journal shape (sgsh:EvenementJournalShape) in the same gate as the dat
 import pyoxigraph as ox
 import pytest
 
-from santegraph.auth import Steward
 from santegraph.config import load_settings
-from santegraph.stewardship import Stewardship
+from santegraph.steward.credentials import Steward
+from santegraph.steward.workflow import Stewardship
 from santegraph.store import EmbeddedStore
 
 from .conftest import BASE, ROOT

@@ -28,26 +28,6 @@ from ..rdfio import DUMP_FORMATS, serialize_quads
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Row = dict[str, Term | None]
 
-# Media types of query results, per query form; the first is the default.
-RESULT_MEDIA_TYPES = {
-    "solutions": (
-        "application/sparql-results+json",
-        "application/sparql-results+xml",
-        "text/csv",
-        "text/tab-separated-values",
-    ),
-    "graph": (
-        "text/turtle",
-        "application/n-triples",
-        "application/rdf+xml",
-        "application/ld+json",
-    ),
-}
-
-
-def result_kind(form: str) -> str:
-    return "graph" if form in ("CONSTRUCT", "DESCRIBE") else "solutions"
-
 
 @dataclass
 class StreamedResult:
@@ -329,22 +309,9 @@ def _bnode_chunks(triples: list, size: int = 200) -> Iterator[list]:
         yield chunk
 
 
-def check_media_type(form: str, media_type: str | None) -> str:
-    """The media type to produce for a query form, or ValueError if it cannot be."""
-    allowed = RESULT_MEDIA_TYPES[result_kind(form)]
-    if media_type is None:
-        return allowed[0]
-    if media_type not in allowed:
-        raise ValueError(f"{form} results cannot be serialised as {media_type}")
-    return media_type
-
-
 __all__ = [
     "GraphStore",
-    "RESULT_MEDIA_TYPES",
     "Row",
     "StreamedResult",
-    "check_media_type",
     "query_form",
-    "result_kind",
 ]

@@ -15,8 +15,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..errors import QueryError, StoreError
+from ..formats import check_media_type
 from ..queries import query_form
-from .base import GraphStore, Row, StreamedResult, check_media_type
+from .base import GraphStore, Row, StreamedResult
 
 _END = object()
 

@@ -16,8 +16,9 @@ import pyoxigraph as ox
 import requests
 
 from ..errors import QueryError, StoreError
+from ..formats import check_media_type
 from ..queries import query_form
-from .base import GraphStore, Row, StreamedResult, check_media_type
+from .base import GraphStore, Row, StreamedResult
 
 JSON_RESULTS = "application/sparql-results+json"
 

@@ -28,7 +28,7 @@ EXTENSION_KEY = "santegraph"
 class AppState:
     settings: Settings
     store: GraphStore
-    # runs public /sparql queries under the time limit and result cap (sandbox.py)
+    # runs public /sparql queries under the time limit and result cap (sandbox/)
     query_runner: QueryRunner | None = None
 
     @cached_property
@@ -40,14 +40,22 @@ class AppState:
 
     @cached_property
     def stewardship(self):
-        """The write workflow (stewardship.py): one per app, so one commit lock."""
-        from ..stewardship import Stewardship
+        """The write workflow (steward/workflow.py): one per app, so one commit lock."""
+        from ..steward.workflow import Stewardship
 
         return Stewardship(self.store, self.settings, self.loader)
 
 
 def state() -> AppState:
     return current_app.extensions[EXTENSION_KEY]
+
+
+def error_response(exc: HTTPException):
+    """An HTTP error as the client asked for it: the French error page, or JSON."""
+    wants_html = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    if wants_html == "text/html":
+        return render_template("error.html", error=exc), exc.code
+    return jsonify(error=exc.name, message=exc.description), exc.code
 
 
 def create_app(
@@ -86,22 +94,14 @@ def create_app(
     from .toile_views import bp as toile_bp  # toile downloads and embed page
 
     app.register_blueprint(toile_bp)
-    from .steward import bp as steward_bp  # /steward: read-only validation, CSV templates
+    from .steward import bp as steward_bp  # /steward: validation, sign-in, submit, journal
 
     app.register_blueprint(steward_bp)
-    from .stewardship import bp as stewardship_bp  # /steward: sign-in, submit, journal
-
-    app.register_blueprint(stewardship_bp)
     from .graph_store import bp as graph_store_bp  # /store and /update for steward tools
 
     app.register_blueprint(graph_store_bp)
 
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        wants_html = request.accept_mimetypes.best_match(["application/json", "text/html"])
-        if wants_html == "text/html":
-            return render_template("error.html", error=exc), exc.code
-        return jsonify(error=exc.name, message=exc.description), exc.code
+    app.register_error_handler(HTTPException, error_response)
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):

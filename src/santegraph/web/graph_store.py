@@ -19,11 +19,11 @@ import json
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from ..auth import Steward, from_authorization
 from ..errors import InputError, QueryError, ValidationFailed
 from ..rdfio import parse_bytes
-from ..stewardship import Conflict, Forbidden, NotFound, Proposal
-from ..update_gate import changed_graphs
+from ..steward.credentials import Steward, from_authorization
+from ..steward.update_gate import changed_graphs
+from ..steward.workflow import Conflict, Forbidden, NotFound, Proposal
 from . import state
 from .linkeddata import RDF_FORMATS, _negotiate, _serialize
 
@@ -151,6 +151,7 @@ def store_write():
             source="request body",
             base_iri=state().settings.base_iri,
             max_depth=state().settings.max_nesting_depth,
+            max_expansion=state().settings.max_entity_expansion_bytes,
         )
     except InputError as exc:
         return _problem(400, str(exc))

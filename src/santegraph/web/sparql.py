@@ -19,34 +19,17 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request,
 from .. import bounds, sandbox
 from ..config import VOCAB_NAMESPACE
 from ..errors import QueryError, StoreError
+from ..formats import (
+    MEDIA_TYPE_ALIASES,
+    RESULT_MEDIA_TYPES,
+    format_name,
+    media_type_for,
+    result_kind,
+)
 from ..queries import query_form
-from ..store.base import RESULT_MEDIA_TYPES, result_kind
 from . import sparql_service, state
 
 bp = Blueprint("sparql", __name__)
-
-FORMAT_PARAM = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "ttl": "text/turtle",
-    "turtle": "text/turtle",
-    "nt": "application/n-triples",
-    "ntriples": "application/n-triples",
-    "rdfxml": "application/rdf+xml",
-    "xmlrdf": "application/rdf+xml",
-    "jsonld": "application/ld+json",
-}
-# Common aliases clients send for the same formats.
-ACCEPT_ALIASES = {
-    "application/json": "application/sparql-results+json",
-    "application/xml": "application/sparql-results+xml",
-    "text/xml": "application/sparql-results+xml",
-    "text/plain": "application/n-triples",
-    "application/x-turtle": "text/turtle",
-    "application/json+ld": "application/ld+json",
-}
 
 
 def _error(status: int, message: str) -> Response:
@@ -125,29 +108,11 @@ def _with_service_base(query: str) -> str:
     return "BASE " + str(ox.NamedNode(state().settings.base_iri)) + " " + query
 
 
-# `format=` names that mean another media type for graph results (CONSTRUCT, DESCRIBE):
-# SPARQLWrapper sends format=xml / json / rdf+xml / json-ld / n3 along with its Accept.
-GRAPH_FORMAT_PARAM = {
-    "xml": "application/rdf+xml",
-    "rdf": "application/rdf+xml",
-    "rdf+xml": "application/rdf+xml",
-    "json": "application/ld+json",
-    "json-ld": "application/ld+json",
-    "n3": "text/turtle",
-    "n-triples": "application/n-triples",
-}
-
-
-def _format_parameter(allowed: tuple[str, ...]) -> str | None:
-    """The first ``format`` value that names a media type of this result kind."""
-    graph = "text/turtle" in allowed
+def _format_parameter(form: str) -> str | None:
+    """The first ``format`` value that names a media type of this form's results."""
     for value in request.values.getlist("format"):
-        wanted = value.strip().lower()
-        media_type = (GRAPH_FORMAT_PARAM.get(wanted) if graph else None) or FORMAT_PARAM.get(
-            wanted, wanted
-        )
-        media_type = ACCEPT_ALIASES.get(media_type, media_type)
-        if media_type in allowed:
+        media_type = media_type_for(value, form)
+        if media_type:
             return media_type
     return None
 
@@ -159,14 +124,16 @@ def _negotiate(form: str) -> str | None:
     ``Accept``; None (406) when neither gives a type this form can be served as.
     """
     allowed = RESULT_MEDIA_TYPES[result_kind(form)]
-    from_parameter = _format_parameter(allowed)
+    from_parameter = _format_parameter(form)
     if from_parameter:
         return from_parameter
     if not request.accept_mimetypes or request.accept_mimetypes.best == "*/*":
         return allowed[0]
-    candidates = list(allowed) + [a for a, target in ACCEPT_ALIASES.items() if target in allowed]
+    candidates = list(allowed) + [
+        a for a, target in MEDIA_TYPE_ALIASES.items() if target in allowed
+    ]
     best = request.accept_mimetypes.best_match(candidates)
-    return ACCEPT_ALIASES.get(best, best) if best else None
+    return MEDIA_TYPE_ALIASES.get(best, best) if best else None
 
 
 def _without_query() -> Response:
@@ -211,8 +178,7 @@ def _editor_page() -> str:
         else None,
         "links": links,
         "formats": {
-            kind: [[_format_name(t), t] for t in types]
-            for kind, types in RESULT_MEDIA_TYPES.items()
+            kind: [[format_name(t), t] for t in types] for kind, types in RESULT_MEDIA_TYPES.items()
         },
     }
     return render_template(
@@ -223,10 +189,6 @@ def _editor_page() -> str:
         initial_example=initial,
         prefixes=sparql_service.EDITOR_PREFIXES,
     )
-
-
-def _format_name(media_type: str) -> str:
-    return next(k for k, v in FORMAT_PARAM.items() if v == media_type)
 
 
 @bp.get("/sparql/examples")
@@ -296,7 +258,7 @@ def endpoint():
         offered = ", ".join(RESULT_MEDIA_TYPES[result_kind(form)])
         return _error(406, f"{form} results can be served as: {offered}.")
     # Untrusted: run to completion in the sandbox (time limit, result cap) before any byte
-    # is sent, so that a stopped query gets a real error status (sandbox.py, ADR 0003).
+    # is sent, so that a stopped query gets a real error status (the sandbox package, ADR 0003).
     try:
         result = state().query_runner.run(
             query,

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from ..errors import QueryError
+from ..formats import RESULT_MEDIA_TYPES, result_kind
 from ..queries import PUBLIC, catalogue
-from ..store.base import RESULT_MEDIA_TYPES, result_kind
 from . import state
 from .ontology import PREFIXES as KNOWN_PREFIXES
 

@@ -1,6 +1,6 @@
 """The steward workflow on the command line: submit, correct, withdraw, history, tokens.
 
-The same gate as the web (stewardship.py). The steward is named with ``--as NAME`` and
+The same gate as the web (workflow.py). The steward is named with ``--as NAME`` and
 proves it with the token in ``SANTEGRAPH_STEWARD_TOKEN`` (an environment variable, not a
 flag: flags end up in shell history and ``ps``). Without ``--yes`` a command only shows
 its preview (diff, dependants, report) and writes nothing.
@@ -13,12 +13,12 @@ import os
 import sys
 from pathlib import Path
 
-from .auth import Steward, credential_line, new_token, verify_token
-from .config import Settings
-from .errors import AuthenticationFailed, InputError, ValidationFailed
-from .loading import SUBMISSION_FORMATS, Loader
-from .stewardship import Proposal, Stewardship
-from .store.base import GraphStore
+from ..config import Settings
+from ..errors import AuthenticationFailed, InputError, ValidationFailed
+from ..loading import SUBMISSION_FORMATS, Loader
+from ..store.base import GraphStore
+from .credentials import Steward, credential_line, new_token, verify_token
+from .workflow import Proposal, Stewardship
 
 TOKEN_VARIABLE = "SANTEGRAPH_STEWARD_TOKEN"
 BY_SUFFIX = {".csv": "csv", ".ttl": "turtle", ".nt": "ntriples", ".jsonld": "jsonld"}

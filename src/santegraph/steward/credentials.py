@@ -19,7 +19,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from .config import Settings
+from ..config import Settings
 
 MIN_TOKEN_LENGTH = 20  # shorter tokens are refused before hashing: guessable
 
@@ -29,7 +29,7 @@ class Steward:
     name: str
 
     def iri(self, base_iri: str) -> str:
-        from .iris import slugify
+        from ..iris import slugify
 
         return f"{base_iri}referent/{slugify(self.name)}"  # as the CSV template mints
 

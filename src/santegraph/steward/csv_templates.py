@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .errors import InputError
-from .iris import slugify
-from .validation import ValidationResult
+from ..errors import InputError
+from ..iris import slugify
+from ..validation import ValidationResult
 
 SG = "https://w3id.org/santegraph/def#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -188,8 +188,8 @@ def columns_markdown(template: Template = ACTEURS) -> str:
     lines = [
         "# Modèles CSV pour les référents",
         "",
-        "GÉNÉRÉ par `santegraph.csvtemplates.columns_markdown()` : ne pas modifier à la main "
-        "(un test vérifie que ce fichier est à jour).",
+        "GÉNÉRÉ par `santegraph.steward.csv_templates.columns_markdown()` : "
+        "ne pas modifier à la main (un test vérifie que ce fichier est à jour).",
         "",
         f"## `{template.name}.csv` — {template.title_fr}",
         "",
@@ -390,7 +390,7 @@ def _term(kind: str, value: str, base_iri: str, accepted: set[str] | None):
         if accepted is not None:
             ok = local in accepted
         else:
-            from .vocab import SG as VOCAB
+            from ..vocab import SG as VOCAB
 
             try:
                 getattr(VOCAB, local)

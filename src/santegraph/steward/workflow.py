@@ -29,14 +29,14 @@ from functools import cached_property
 
 import pyoxigraph as ox
 
-from .auth import Steward
-from .config import Settings
-from .errors import SantegraphError, ValidationFailed
-from .iris import journal_graph, slugify, submission_prefix
-from .loading import Loader, Payload
-from .queries import INTERNAL, catalogue
-from .store.base import GraphStore
-from .validation import ValidationReport
+from ..config import Settings
+from ..errors import SantegraphError, ValidationFailed
+from ..iris import journal_graph, slugify, submission_prefix
+from ..loading import Loader, Payload
+from ..queries import INTERNAL, catalogue
+from ..store.base import GraphStore
+from ..validation import ValidationReport
+from .credentials import Steward
 
 SG = "https://w3id.org/santegraph/def#"
 PROV = "http://www.w3.org/ns/prov#"

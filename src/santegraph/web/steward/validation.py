@@ -1,4 +1,4 @@
-"""Steward pages, read-only part: validate a submission, download CSV templates.
+"""Checking a submission without writing it, and the CSV templates (open to anyone).
 
 ``/steward/validate`` checks an uploaded file or pasted text against the shapes *in the
 context of the store* (ADR 0002) and writes nothing, so it needs no steward credential;
@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Response, abort, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..csvtemplates import TEMPLATES, template_csv
-from ..errors import InputError
-from ..loading import Loader
-from ..validation import ValidationReport
-from . import state
-
-bp = Blueprint("steward", __name__, url_prefix="/steward")
+from ...errors import InputError
+from ...loading import Loader
+from ...steward.csv_templates import TEMPLATES, template_csv
+from ...validation import ValidationReport
+from .. import error_response, state
+from . import bp
 
 FORMATS = {  # form value -> label
     "auto": "Détecter d'après l'extension du fichier",
@@ -50,6 +49,8 @@ def _form(**context):
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(exc):
+    if request.endpoint not in ("steward.validate_form", "steward.validate_submit"):
+        return error_response(exc)  # the other steward pages: the app's error page
     limit = state().settings.max_upload_bytes
     message = (
         f"Fichier trop volumineux : la limite est de {limit / 1_000_000:.1f} Mo "
@@ -106,7 +107,7 @@ def validate_submit():
         payload = loader.read_bytes(data, name, fmt)
         report = loader.check([payload], in_context=True)
     except InputError as exc:
-        error = _describe(exc)
+        error = describe_error(exc)
         if output == "json":
             return {"error": "Bad Request", "message": error}, 400
         return _form(error=error, fmt=fmt, texte=text), 400
@@ -137,7 +138,7 @@ def template(name: str):
     )
 
 
-def _describe(exc: InputError) -> str:
+def describe_error(exc: InputError) -> str:
     where = exc.source
     if exc.line is not None:
         where += f", ligne {exc.line}" + (f", colonne {exc.column}" if exc.column else "")

@@ -26,10 +26,10 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.update import evalUpdate
 from rdflib.store import Store
 
-from .bounds import check_query_depth
-from .errors import QueryError
-from .stewardship import Forbidden
-from .store.base import GraphStore
+from ..bounds import check_query_depth
+from ..errors import QueryError
+from ..store.base import GraphStore
+from .workflow import Forbidden
 
 
 def changed_graphs(

@@ -1,0 +1,41 @@
+"""Untrusted SPARQL queries under a time limit and a result cap (``/sparql``).
+
+Public queries go through a *query runner* made with the app (``make_runner``); trusted
+internal queries (pages, CLI) keep using ``GraphStore`` directly. A runner returns the
+answer complete, in a spool, so that a stopped query still gets a real error status.
+See docs/decisions/0003-query-isolation.md.
+
+========================  ==========================================================
+``runner.py``             the interface, its errors (timeout, busy), ``make_runner``
+``answer.py``             the spooled answer handed to the web layer, its headers
+``embedded.py``           embedded backend: one query's life, SIGKILL and reruns
+``pool.py``               embedded backend: the worker processes, spawned and killed
+``snapshots.py``          embedded backend: the snapshots the workers read
+``wire.py``               embedded backend: the messages between server and worker
+``worker.py``             embedded backend: what runs inside a worker process
+``remote.py``             remote backend: the deadline on the HTTP exchange
+========================  ==========================================================
+
+Worker processes import this package (``worker.py``): every module here imports only
+the standard library, pyoxigraph, ``results`` and ``errors`` at the top; the rest
+(requests, the store package) is imported where it is used, so that a worker boots fast.
+"""
+
+from .answer import CHUNK, LIMIT_HEADER, TRUNCATED_HEADER, Spool, SpooledAnswer
+from .embedded import EmbeddedRunner
+from .remote import RemoteRunner
+from .runner import QueryBusy, QueryRunner, QueryTimeout, make_runner
+
+__all__ = [
+    "CHUNK",
+    "LIMIT_HEADER",
+    "TRUNCATED_HEADER",
+    "EmbeddedRunner",
+    "QueryBusy",
+    "QueryRunner",
+    "QueryTimeout",
+    "RemoteRunner",
+    "Spool",
+    "SpooledAnswer",
+    "make_runner",
+]

@@ -1,0 +1,142 @@
+"""Public queries on the remote backend: the deadline on the HTTP exchange.
+
+No worker here: the deadline bounds the whole HTTP exchange (each socket read waits at
+most for the time left) and the connection is closed when it is reached. The answer is
+asked as SPARQL JSON or N-Triples and re-serialised by the capped writers of
+``results.py``, so that the cap applies. The remote server's own CPU is its business:
+set its own timeout (docs/decisions/0003-query-isolation.md).
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+
+from .. import results
+from ..errors import QueryError, StoreError
+from .answer import CHUNK, Spool, SpooledAnswer
+from .runner import QueryRunner, time_left
+
+if TYPE_CHECKING:
+    from ..store import RemoteStore
+
+
+class RemoteRunner(QueryRunner):
+    """The deadline on the HTTP exchange; the cap while re-serialising the answer."""
+
+    def __init__(self, store: RemoteStore, *, timeout: float, limit: int):
+        super().__init__(timeout, limit)
+        self.store = store
+
+    def run(
+        self,
+        query: str,
+        media_type: str | None = None,
+        *,
+        default_graph_uris: Iterable[str] = (),
+        named_graph_uris: Iterable[str] = (),
+    ) -> SpooledAnswer:
+        form, media_type = self._form_and_type(query, media_type)
+        deadline = self._deadline()
+        import requests
+
+        from ..store.remote import _BnodeFixingReader
+
+        graph = form in ("CONSTRUCT", "DESCRIBE")
+        accept = "application/n-triples" if graph else results.JSON
+        data = [("query", query)]
+        data += [("default-graph-uri", g) for g in default_graph_uris]
+        data += [("named-graph-uri", g) for g in named_graph_uris]
+        response = self._post(data, accept, deadline)
+        chunks = _DeadlineChunks(response, deadline)
+        # Virtuoso's JSON blank nodes fixed (a pattern N-Triples cannot hold unescaped)
+        reader = _BnodeFixingReader(iter(chunks))
+        spool = Spool()
+        try:
+            with response:
+                if graph:
+                    triples = (
+                        ox.Triple(q.subject, q.predicate, q.object)
+                        for q in ox.parse(reader, format=ox.RdfFormat.N_TRIPLES)
+                    )
+                    outcome = results.write_triples(spool, media_type, triples, self.limit)
+                else:
+                    parsed = ox.parse_query_results(reader, format=ox.QueryResultsFormat.JSON)
+                    outcome = results.write_result(spool, media_type, parsed, self.limit)
+        except BaseException as exc:
+            spool.close()
+            if chunks.timed_out:
+                raise self._timeout_error() from exc
+            if isinstance(exc, SyntaxError):
+                raise StoreError(f"the endpoint returned malformed results: {exc}") from exc
+            if isinstance(exc, (OSError, requests.RequestException)):
+                raise StoreError(f"reading the endpoint's answer failed: {exc}") from exc
+            raise
+        return SpooledAnswer(
+            media_type,
+            spool,
+            truncated=outcome.truncated,
+            limit=self.limit,
+            count=outcome.count,
+        )
+
+    def _post(self, data, accept: str, deadline: float | None):
+        import requests
+
+        remaining = time_left(deadline)
+        url = self.store.query_url
+        try:
+            response = self.store.session.post(
+                url,
+                data=data,
+                headers={"Accept": accept},
+                timeout=self.store.timeout if remaining is None else (remaining, remaining),
+                stream=True,
+            )
+        except requests.Timeout as exc:
+            raise self._timeout_error() from exc
+        except requests.RequestException as exc:
+            raise StoreError(f"cannot reach the endpoint {url}: {exc}") from exc
+        if response.status_code >= 400:
+            message = response.text[:2000].strip()
+            response.close()
+            if response.status_code < 500:
+                raise QueryError(f"the endpoint rejected the query: {message}")
+            raise StoreError(f"the endpoint {url} failed ({response.status_code}): {message}")
+        return response
+
+
+class _DeadlineChunks:
+    """The response body in chunks; no read waits past the deadline (total time)."""
+
+    def __init__(self, response, deadline: float | None):
+        self.response, self.deadline = response, deadline
+        self.timed_out = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        raw = self.response.raw
+        sock = getattr(getattr(raw, "connection", None), "sock", None)
+        while True:
+            remaining = time_left(self.deadline)
+            if remaining is not None:
+                if remaining <= 0:
+                    self._stop()
+                    raise TimeoutError("deadline reached")
+                if isinstance(sock, socket.socket):
+                    sock.settimeout(remaining)  # this read, at most until the deadline
+            try:
+                chunk = raw.read(CHUNK, decode_content=True)
+            except Exception:
+                if remaining is not None and time_left(self.deadline) <= 0.05:
+                    self._stop()
+                raise
+            if not chunk:
+                return
+            yield chunk
+
+    def _stop(self) -> None:
+        self.timed_out = True
+        self.response.close()  # the connection is dropped, not returned to the pool

@@ -1,0 +1,87 @@
+"""The interface of a query runner, its errors, and the choice of runner per backend.
+
+A runner evaluates one untrusted query to completion within a time limit and a result
+cap, and returns a :class:`~santegraph.sandbox.answer.SpooledAnswer`.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from ..errors import QueryError, SantegraphError
+
+if TYPE_CHECKING:
+    from ..store import GraphStore
+    from .answer import SpooledAnswer
+
+
+class QueryTimeout(SantegraphError):
+    """The query did not finish within the time limit; it was stopped."""
+
+
+class QueryBusy(SantegraphError):
+    """Every query worker stayed busy until the deadline; the query never started."""
+
+
+class QueryRunner(ABC):
+    """Runs one untrusted query to completion within ``timeout`` s, at most ``limit`` rows."""
+
+    def __init__(self, timeout: float, limit: int):
+        self.timeout, self.limit = timeout, limit
+
+    @abstractmethod
+    def run(
+        self,
+        query: str,
+        media_type: str | None = None,
+        *,
+        default_graph_uris: Iterable[str] = (),
+        named_graph_uris: Iterable[str] = (),
+    ) -> SpooledAnswer:
+        """Raise QueryError (bad query), QueryTimeout, QueryBusy or StoreError."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Stop workers, delete snapshots."""
+
+    @staticmethod
+    def _form_and_type(query: str, media_type: str | None) -> tuple[str, str]:
+        from ..formats import check_media_type
+        from ..queries import query_form
+
+        form = query_form(query)
+        if form == "UPDATE":
+            raise QueryError("updates are not queries")
+        return form, check_media_type(form, media_type)
+
+    def _deadline(self) -> float | None:
+        return time.monotonic() + self.timeout if self.timeout > 0 else None
+
+    def _timeout_error(self) -> QueryTimeout:
+        return QueryTimeout(f"query exceeded the time limit of {self.timeout:g} s")
+
+
+def make_runner(settings, store: GraphStore) -> QueryRunner:
+    """The runner for the configured backend (nothing starts before the first query)."""
+    from ..store import EmbeddedStore, RemoteStore
+    from .embedded import EmbeddedRunner
+    from .remote import RemoteRunner
+
+    if isinstance(store, EmbeddedStore):
+        return EmbeddedRunner(
+            store,
+            timeout=settings.query_timeout,
+            limit=settings.result_limit,
+            workers=settings.query_workers,
+            threads=settings.query_threads,
+        )
+    if isinstance(store, RemoteStore):
+        return RemoteRunner(store, timeout=settings.query_timeout, limit=settings.result_limit)
+    raise TypeError(f"no query runner for {type(store).__name__}")
+
+
+def time_left(deadline: float | None) -> float | None:
+    """Seconds left until ``deadline`` (a ``time.monotonic`` value); None: no deadline."""
+    return None if deadline is None else deadline - time.monotonic()

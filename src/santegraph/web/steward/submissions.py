@@ -1,0 +1,203 @@
+"""Submitting: deposit, correct, withdraw, each previewed before it is confirmed.
+
+Every write is two steps, so that nobody commits blind: a POST computes a *proposal*
+(``santegraph.steward.workflow``: diff, dependants, validation in context) and redirects
+to its preview; the preview's confirmation commits it. Every page here needs a signed-in
+steward (``sessions.py``).
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from flask import abort, redirect, render_template, request, url_for
+
+from ...errors import InputError, ValidationFailed
+from ...steward.workflow import Conflict, Forbidden, NotFound, WarningsNotAcknowledged
+from .. import state
+from . import KIND_LABELS, bp, refuse, workflow
+from .sessions import current_steward, login_required
+from .validation import FORMATS, FormProblem, describe_error, read_submission_form
+
+
+def _graph_iri(sid: str) -> str:
+    return workflow().submission_prefix + sid
+
+
+def _sid(graph: str) -> str:
+    return graph.removeprefix(workflow().submission_prefix)
+
+
+@bp.app_template_filter("sid")
+def _sid_filter(graph: str) -> str:
+    return _sid(graph)
+
+
+@bp.app_template_filter("term")
+def _term_filter(term) -> str:
+    """A term as a steward reads it: ``acteur/x`` for minted IRIs, ``sg:localisation``
+    for vocabulary terms, ``"texte"@fr`` for literals (escaped by Jinja like any text)."""
+    from ..ontology import curie
+
+    if isinstance(term, ox.NamedNode):
+        base = state().settings.base_iri
+        if term.value.startswith(base):
+            return term.value[len(base) :]
+        return curie(term.value)
+    if isinstance(term, ox.Literal) and term.language:
+        return f'"{term.value}"@{term.language}'
+    if isinstance(term, ox.Literal):
+        return f'"{term.value}"'
+    return str(term)
+
+
+@bp.get("/")
+@login_required
+def home():
+    return render_template(
+        "steward/accueil.html", submissions=workflow().submissions(), kinds=KIND_LABELS
+    )
+
+
+@bp.get("/soumettre")
+@login_required
+def submit_form():
+    return render_template("steward/soumettre.html", formats=FORMATS, fmt="auto")
+
+
+@bp.post("/soumettre")
+@login_required
+def submit():
+    return _propose_from_form(None, "steward/soumettre.html")
+
+
+@bp.get("/soumissions/<path:sid>")
+@login_required
+def submission(sid: str):
+    graph = _graph_iri(sid)
+    service = workflow()
+    triples = [
+        (q.subject, q.predicate, q.object) for q in service.store.match(graph=ox.NamedNode(graph))
+    ]
+    history = service.history(graph=graph)
+    if not triples and not history:
+        abort(404, description="soumission inconnue")
+    return render_template(
+        "steward/soumission.html",
+        graph=graph,
+        sid=sid,
+        triples=sorted(triples, key=lambda t: (str(t[0]), str(t[1]), str(t[2]))),
+        history=history,
+        kinds=KIND_LABELS,
+        formats=FORMATS,
+        fmt="auto",
+    )
+
+
+@bp.post("/soumissions/<path:sid>/corriger")
+@login_required
+def correct(sid: str):
+    return _propose_from_form(_graph_iri(sid), "steward/soumission.html", sid=sid)
+
+
+@bp.post("/soumissions/<path:sid>/retirer")
+@login_required
+def withdraw(sid: str):
+    try:
+        proposal = workflow().propose_withdrawal(
+            current_steward(),
+            _graph_iri(sid),
+            channel="web",
+            comment=request.form.get("commentaire", "").strip(),
+        )
+    except (Forbidden, NotFound) as exc:
+        return refuse(404 if isinstance(exc, NotFound) else 403, str(exc))
+    workflow().remember(proposal)
+    return redirect(url_for("steward.preview", proposal_id=proposal.id))
+
+
+def _propose_from_form(graph: str | None, template: str, **context):
+    service, steward = workflow(), current_steward()
+    comment = request.form.get("commentaire", "").strip()
+    text = request.form.get("texte", "")
+
+    def again(error: str, status: int):
+        page = render_template(
+            template,
+            error=error,
+            formats=FORMATS,
+            fmt=request.form.get("format", "auto"),
+            texte=text,
+            commentaire=comment,
+            **context,
+        )
+        return page, status
+
+    try:
+        data, name, fmt = read_submission_form()
+        payload = service.loader.read_bytes(data, name, fmt)
+        if graph is None:
+            proposal = service.propose_deposit(
+                steward, payload, channel="web", source=name, comment=comment
+            )
+        else:
+            proposal = service.propose_correction(
+                steward, graph, payload, channel="web", source=name, comment=comment
+            )
+    except FormProblem as exc:
+        return again(str(exc), 400)
+    except InputError as exc:
+        return again(describe_error(exc), 400)
+    except Forbidden as exc:
+        return again(str(exc), 403)
+    except NotFound as exc:
+        return again(str(exc), 404)
+    service.remember(proposal)
+    return redirect(url_for("steward.preview", proposal_id=proposal.id))
+
+
+@bp.get("/apercu/<proposal_id>")
+@login_required
+def preview(proposal_id: str):
+    try:
+        proposal = workflow().pending(proposal_id, current_steward())
+    except NotFound as exc:
+        return refuse(404, str(exc))
+    return render_template("steward/apercu.html", proposal=proposal, kinds=KIND_LABELS)
+
+
+@bp.post("/apercu/<proposal_id>")
+@login_required
+def confirm(proposal_id: str):
+    service = workflow()
+    try:
+        proposal = service.pending(proposal_id, current_steward())
+    except NotFound as exc:
+        return refuse(404, str(exc))
+
+    def again(error: str, status: int, report=None):
+        page = render_template(
+            "steward/apercu.html",
+            proposal=proposal,
+            kinds=KIND_LABELS,
+            error=error,
+            fresh_report=report,
+        )
+        return page, status
+
+    try:
+        service.commit(proposal, acknowledge_warnings=request.form.get("avertissements") == "lus")
+    except WarningsNotAcknowledged as exc:
+        return again(str(exc), 400)
+    except Conflict as exc:
+        return again(str(exc), 409)
+    except ValidationFailed as exc:
+        return again(
+            "Le graphe a changé depuis l'aperçu et la soumission n'est plus conforme : "
+            "rien n'a été enregistré.",
+            422,
+            exc.report,
+        )
+    change = proposal.changes[0]
+    if change.after:
+        return redirect(url_for("steward.submission", sid=_sid(change.graph), fait="1"))
+    return redirect(url_for("steward.journal", graphe=change.graph))
