@@ -212,7 +212,8 @@ def test_pages_and_indexes_on_every_backend(store):
 
 @pytest.mark.virtuoso_difference(
     "queries/propositions-et-actions.rq exceeds Virtuoso 7's MaxMemPoolSize (400 MB) even "
-    "on this tiny dataset: the pages that list propositions and actions fail on Virtuoso"
+    "on this tiny dataset: the pages that list propositions and actions fail on Virtuoso "
+    "(docs/backends.md)"
 )
 def test_pages_listing_propositions_on_every_backend(store):
     from santegraph.config import load_settings
