@@ -23,8 +23,9 @@ import pyoxigraph as ox
 from ..errors import InputError
 from ..iris import slugify
 from ..validation import ValidationResult
+from ..vocab import NAMESPACE as SG_NAMESPACE
+from ..vocab import SG
 
-SG = "https://w3id.org/santegraph/def#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 SCHEMA = "https://schema.org/"
 PROV = "http://www.w3.org/ns/prov#"
@@ -79,10 +80,10 @@ ACTEURS = Template(
             "`sg:Acteur` ou de `sg:Dispositif`.",
             "CPTS",
         ),
-        Column("sigle", SG + "sigle", "label", False, "Sigle usuel.", "CPTS Dunkerquois"),
+        Column("sigle", str(SG.sigle), "label", False, "Sigle usuel.", "CPTS Dunkerquois"),
         Column(
             "localisation",
-            SG + "localisation",
+            str(SG.localisation),
             "commune",
             False,
             "Code INSEE (5 caractères) de la commune où se trouve l'acteur.",
@@ -90,7 +91,7 @@ ACTEURS = Template(
         ),
         Column(
             "territoires_desservis",
-            SG + "territoireDesservi",
+            str(SG.territoireDesservi),
             "territoires",
             False,
             "Territoires desservis, séparés par `|` : code INSEE de commune (5 caractères), "
@@ -100,7 +101,7 @@ ACTEURS = Template(
         ),
         Column(
             "publics",
-            SG + "public",
+            str(SG.public),
             "concepts:public",
             False,
             "Publics, séparés par `|` : identifiants du vocabulaire des publics "
@@ -109,7 +110,7 @@ ACTEURS = Template(
         ),
         Column(
             "besoins",
-            SG + "besoin",
+            str(SG.besoin),
             "concepts:besoin",
             False,
             "Besoins, séparés par `|` : identifiants du vocabulaire des besoins, "
@@ -118,7 +119,7 @@ ACTEURS = Template(
         ),
         Column(
             "roles",
-            SG + "roleParcours",
+            str(SG.roleParcours),
             "concepts:role",
             False,
             "Rôles dans le parcours, séparés par `|` : identifiants du vocabulaire des "
@@ -127,7 +128,7 @@ ACTEURS = Template(
         ),
         Column(
             "secteur",
-            SG + "secteur",
+            str(SG.secteur),
             "concepts:secteur",
             False,
             "Secteur(s), séparés par `|` : identifiants du vocabulaire des secteurs, "
@@ -215,7 +216,7 @@ def columns_markdown(template: Template = ACTEURS) -> str:
 
 
 def _curie(iri: str) -> str:
-    for prefix, ns in (("sg", SG), ("skos", SKOS), ("schema", SCHEMA), ("prov", PROV)):
+    for prefix, ns in (("sg", SG_NAMESPACE), ("skos", SKOS), ("schema", SCHEMA), ("prov", PROV)):
         if iri.startswith(ns):
             return f"{prefix}:{iri[len(ns) :]}"
     return "rdf:type" if iri == RDF_TYPE else iri
@@ -368,7 +369,7 @@ def _map_row(row, row_number, columns, base_iri, graph, accepted, source, mappin
                 )
                 if column.kind == "class":  # still check the rest of the row as an acteur
                     mapping.quads.append(
-                        ox.Quad(subject, predicate, ox.NamedNode(SG + "Acteur"), graph)
+                        ox.Quad(subject, predicate, ox.NamedNode(SG.Acteur), graph)
                     )
                 continue
             mapping.quads.append(ox.Quad(subject, predicate, term, graph))
@@ -390,10 +391,8 @@ def _term(kind: str, value: str, base_iri: str, accepted: set[str] | None):
         if accepted is not None:
             ok = local in accepted
         else:
-            from ..vocab import SG as VOCAB
-
             try:
-                getattr(VOCAB, local)
+                getattr(SG, local)
                 ok = True
             except AttributeError:
                 ok = False
@@ -402,7 +401,7 @@ def _term(kind: str, value: str, base_iri: str, accepted: set[str] | None):
                 f"type inconnu « {value} » : attendu le nom d'une classe d'acteur ou de "
                 "dispositif de l'ontologie (ex. CPTS, MSP, CCAS, DAC, Association)"
             )
-        return ox.NamedNode(SG + local), None
+        return ox.NamedNode(SG_NAMESPACE + local), None  # a checked local name
     if kind == "commune":
         if not INSEE.match(value):
             return None, f"code INSEE de commune invalide « {value} » : 5 caractères, ex. 59183"
