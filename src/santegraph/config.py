@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .iris import slugify
 
 ENV_PREFIX = "SANTEGRAPH_"
 DEFAULT_BASE_IRI = "https://w3id.org/santegraph/id/"
+STEWARD_ROLES = ("reviewer", "admin")  # what each may do: steward/credentials.py
 
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -145,6 +147,23 @@ class Settings:
         "every write over HTTP (there is no default credential).",
         secret=True,
     )
+    steward_roles: str = _setting(
+        "",
+        "Roles of some stewards, comma-separated `name:role` pairs (names as in "
+        "`steward_tokens`): `reviewer` may correct any submission, `admin` may also withdraw "
+        "any submission or entry. Every steward may deposit, and correct or withdraw their "
+        "own submissions (docs/stewards.md, Roles).",
+    )
+    signin_failure_limit: int = _setting(
+        10,
+        "Failed steward sign-ins (web form, `/store`, `/update`) one client address may make "
+        "within `signin_failure_window` seconds; beyond, it is refused with `429` until the "
+        "window has passed, valid credentials included. Every failure is logged on the "
+        "`santegraph.audit` logger. `0`: no limit (failures still logged).",
+    )
+    signin_failure_window: float = _setting(
+        900.0, "Seconds over which failed steward sign-ins are counted (see above)."
+    )
     secret_key: str = _setting(
         "",
         "Flask session signing key; required for steward web sessions. Empty disables them.",
@@ -192,6 +211,20 @@ class Settings:
             pairs[name] = digest.lower()
         return pairs
 
+    def steward_role_map(self) -> dict[str, str]:
+        """name -> role (``reviewer`` or ``admin``), parsed from ``steward_roles``; stewards
+        not listed have none (they act on their own submissions only)."""
+        roles: dict[str, str] = {}
+        for item in filter(None, (p.strip() for p in self.steward_roles.split(","))):
+            name, sep, role = item.rpartition(":")
+            if not sep or role.strip() not in STEWARD_ROLES:
+                raise ConfigError(
+                    f"steward_roles: expected `name:role` with role one of "
+                    f"{', '.join(STEWARD_ROLES)}, got {item[:40]!r}"
+                )
+            roles[name.strip()] = role.strip()
+        return roles
+
     def masked(self) -> dict[str, Any]:
         """The settings as a dict, secrets replaced by a marker (for display)."""
         out = {}
@@ -234,7 +267,21 @@ def _validate(settings: Settings) -> Settings:
         raise ConfigError("remote_auth must be `basic` or `digest`")
     if not settings.base_iri.endswith(("/", "#")):
         raise ConfigError("base_iri must end with `/` or `#`")
-    settings.steward_token_hashes()  # fails early on a malformed credential list
+    names = settings.steward_token_hashes()  # fails early on a malformed credential list
+    unknown = sorted(set(settings.steward_role_map()) - set(names))
+    if unknown:
+        raise ConfigError(
+            f"steward_roles names {', '.join(map(repr, unknown))}, who has no entry in "
+            "steward_tokens"
+        )
+    slugs: dict[str, str] = {}
+    for name in names:  # the journal identifies a steward by referent/<slug of the name>
+        other = slugs.setdefault(slugify(name), name)
+        if other != name:
+            raise ConfigError(
+                f"steward_tokens: {other!r} and {name!r} would be the same steward in the "
+                f"journal (referent/{slugify(name)}): give them names that differ in letters"
+            )
     return settings
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -35,6 +35,7 @@ SUBMISSION_FORMATS = {  # formats of a pasted or uploaded submission (web form)
     "ntriples": ox.RdfFormat.N_TRIPLES,
     "jsonld": ox.RdfFormat.JSON_LD,
 }
+CONTEXT_BATCH = 500  # IRIs bound per context query
 
 
 @dataclass
@@ -214,19 +215,34 @@ class Loader:
         return _with_problems(report, problems)
 
     def _context(self, data: Sequence[ox.Quad], replaced: Sequence[str]) -> list[ox.Triple]:
-        """What the store says about the IRIs the submission refers to but does not define."""
-        subjects = {q.subject for q in data}
-        referenced = sorted(
-            {q.object for q in data if isinstance(q.object, ox.NamedNode)} - subjects,
+        """What the rest of the store says about the submission: its subjects' descriptions
+        in other graphs (so each entry is checked as the union will hold it: a second French
+        label on an existing entry is a violation), then the IRIs both point to."""
+        excluded = set(replaced)
+        subjects = sorted(
+            {q.subject for q in data if isinstance(q.subject, ox.NamedNode)},
             key=lambda n: n.value,
         )
-        if not referenced:
-            return []
-        query = self.queries["submission_context"].text
-        excluded = set(replaced)
         triples: list[ox.Triple] = []
-        for start in range(0, len(referenced), 500):
-            for row in self.store.select(query, {"node": referenced[start : start + 500]}):
+        query = self.queries["subject_descriptions"].text
+        for start in range(0, len(subjects), CONTEXT_BATCH):
+            for row in self.store.select(query, {"node": subjects[start : start + CONTEXT_BATCH]}):
+                if row["g"].value not in excluded:
+                    triples.append(ox.Triple(row["s"], row["p"], row["o"]))
+        described = set(subjects)
+        referenced = sorted(
+            {
+                t.object
+                for t in [*data, *triples]
+                if isinstance(t.object, ox.NamedNode) and t.object not in described
+            },
+            key=lambda n: n.value,
+        )
+        query = self.queries["submission_context"].text
+        for start in range(0, len(referenced), CONTEXT_BATCH):
+            for row in self.store.select(
+                query, {"node": referenced[start : start + CONTEXT_BATCH]}
+            ):
                 if row["g"].value not in excluded:
                     triples.append(ox.Triple(row["node"], row["p"], row["o"]))
         return triples
@@ -264,7 +280,7 @@ class Loader:
         kept = self._steward_payloads()
         report = self.check(payloads + kept, in_context=False)
         if not report.conforms:
-            raise ValidationFailed(report)
+            raise _submissions_blamed(report, kept)
         self._stage(f"écriture de {len(payloads)} graphes nommés…")
         if replace_all:
             self.store.restore(q for p in payloads + kept for q in p.quads)
@@ -334,6 +350,32 @@ class Loader:
     ) -> ValidationReport:
         """Validate a submission in the context of the store, without writing."""
         return self.check(self.read_files(paths, graph), in_context=True)
+
+
+def _submissions_blamed(report: ValidationReport, kept: Sequence[Payload]) -> ValidationFailed:
+    """The failure of a rebuild, naming the steward submissions that describe the entries in
+    violation: the content files are not the only suspects, and the fix may be there."""
+    described: dict[str, list[str]] = {}
+    for payload in kept:
+        for subject in {
+            q.subject.value for q in payload.quads if isinstance(q.subject, ox.NamedNode)
+        }:
+            described.setdefault(subject, []).append(payload.graph)
+    report.results = [
+        replace(r, graphs=tuple(sorted(described.get(r.focus_node, ())))) for r in report.results
+    ]
+    blamed = sorted({g for r in report.results if r.severity == "Violation" for g in r.graphs})
+    if not blamed:
+        return ValidationFailed(report)
+    names = ", ".join(f"<{g}>" for g in blamed)
+    return ValidationFailed(
+        report,
+        f"The entries in violation are also described by steward submission(s) {names}, "
+        "validated with the content (nothing of the new content was written). Either "
+        "correct or withdraw the submission (`santegraph correct GRAPH FILE --as NAME`, "
+        "`santegraph withdraw GRAPH --as NAME`, or the submission's page on /steward/), "
+        "or change the content files, then run `santegraph load --replace` again",
+    )
 
 
 def _with_problems(report: ValidationReport, problems: list[ValidationResult]) -> ValidationReport:

@@ -1,10 +1,11 @@
 """SHACL validation with pySHACL, returning data (not prints) that the CLI and web format.
 
-The data graph handed to pySHACL is the submission plus its *context*: what the store
-already says about the IRIs the submission points to (a commune's type, a porteur's
-type...), so a link to an existing resource is checked against reality. When context
-is present, only the submission's own subjects are focus nodes: the store's content
-was validated when it was loaded and is not validated again.
+The data graph handed to pySHACL is the submission plus its *context*: what the rest of
+the store says about the submission's subjects (each entry is checked as the union will
+hold it) and about the IRIs they point to (a commune's type, a porteur's type...), so a
+link to an existing resource is checked against reality. When context is present, only
+the submission's own subjects are focus nodes: the rest of the store's content was
+validated when it was loaded and is not validated again.
 """
 
 from __future__ import annotations
@@ -47,9 +48,10 @@ class ValidationResult:
     line: int | None = None  # RDF files: line where the entry is first written
     row: int | None = None  # CSV files: row of the entry (row 1 = header)
     column: str | None = None  # CSV files: the column of the offending property
+    graphs: tuple[str, ...] = ()  # steward graphs describing the focus node (load errors)
 
-    def as_dict(self) -> dict[str, str | int | None]:
-        return self.__dict__.copy()
+    def as_dict(self) -> dict[str, object]:
+        return {**self.__dict__, "graphs": list(self.graphs)}
 
 
 @dataclass
@@ -102,6 +104,7 @@ class ValidationReport:
             csv = results[0].row is not None
             where = f"  ({results[0].location})" if results[0].location and not csv else ""
             lines.append(f"\n{focus or '(entrée sans IRI)'}{label}{where}")
+            lines += [f"  décrite aussi par la soumission <{g}>" for g in results[0].graphs]
             for r in results:
                 path = f" [{r.path}]" if r.path else ""
                 value = f" valeur : {r.value}" if r.value else ""
