@@ -22,8 +22,8 @@ from .errors import (
     ValidationFailed,
 )
 from .formats import all_names, media_type_for, names_for
-from .loading import INTERNAL_QUERIES, Loader
-from .queries import QueryCatalogue, query_form
+from .loading import Loader
+from .queries import INTERNAL, PUBLIC, catalogue, query_form
 from .rdfio import DUMP_FORMATS
 from .store import GraphStore, open_store
 
@@ -390,9 +390,8 @@ def _read_query(text: str, settings: Settings) -> str:
         except OSError as exc:
             raise InputError(exc.strerror or "cannot read", source=str(path)) from exc
     if text.isidentifier() or text.replace("-", "_").isidentifier():
-        for folder in (settings.content_path / "queries", INTERNAL_QUERIES):
-            catalogue = QueryCatalogue(folder)
-            for named in catalogue:
+        for kind in (PUBLIC, INTERNAL):
+            for named in catalogue(kind):
                 if named.name == text:
                     return named.text
     return text

@@ -23,10 +23,23 @@ DEFAULT_BASE_IRI = "https://w3id.org/santegraph/id/"
 STEWARD_ROLES = ("reviewer", "admin")  # what each may do: steward/credentials.py
 
 
-def _project_root() -> Path:
-    """The checkout this package was installed from (editable install), else the cwd."""
-    here = Path(__file__).resolve().parents[2]
-    return here if (here / "ontology").is_dir() else Path.cwd()
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The wheel's copy of the top-level ontology/, shapes/, data/ and queries/ (pyproject.toml,
+# force-include): a checkout keeps them at its top, the brief's layout.
+BUNDLE_DIR = PACKAGE_DIR / "_content"
+
+
+def running_from_checkout() -> bool:
+    """Whether this package is the ``src/santegraph`` of a checkout (editable install)."""
+    return (
+        PACKAGE_DIR.parent.name == "src" and (PACKAGE_DIR.parents[1] / "pyproject.toml").is_file()
+    )
+
+
+def shipped_root() -> Path:
+    """Where santegraph's own ``ontology/``, ``shapes/``, ``data/`` and ``queries/`` are:
+    the checkout it runs from, else the bundle the wheel installed inside the package."""
+    return PACKAGE_DIR.parents[1] if running_from_checkout() else BUNDLE_DIR
 
 
 def _setting(default: Any, help: str, *, secret: bool = False) -> Any:
@@ -41,8 +54,9 @@ class Settings:
     )
     store_path: str = _setting(
         "",
-        "Embedded store directory; empty means `<content_dir>/var/store`; `:memory:` keeps "
-        "the store in memory (tests).",
+        "Embedded store directory; empty means `var/store` in the content folder (the "
+        "checkout, or `content_dir`), or in the current directory when the content is the "
+        "installed package's; `:memory:` keeps the store in memory (tests).",
     )
     remote_query_url: str = _setting("", "Remote backend: SPARQL 1.1 query endpoint URL.")
     remote_update_url: str = _setting(
@@ -73,8 +87,9 @@ class Settings:
     )
     content_dir: str = _setting(
         "",
-        "Directory holding `ontology/`, `shapes/`, `data/` and `queries/`; empty means the "
-        "checkout santegraph runs from.",
+        "Directory holding the content to load: `ontology/`, `shapes/` and `data/`; empty "
+        "means santegraph's own (the checkout it runs from, else the copy installed with "
+        "the package). The named queries of `queries/` always come with the program.",
     )
     host: str = _setting("127.0.0.1", "Address `santegraph serve` listens on.")
     port: int = _setting(8000, "Port `santegraph serve` listens on.")
@@ -179,13 +194,15 @@ class Settings:
     # ------------------------------------------------------------------ derived values
     @property
     def content_path(self) -> Path:
-        return Path(self.content_dir).resolve() if self.content_dir else _project_root()
+        return Path(self.content_dir).resolve() if self.content_dir else shipped_root()
 
     @property
     def store_location(self) -> str:
         if self.store_path:
             return self.store_path
-        return str(self.content_path / "var" / "store")
+        if self.content_dir or running_from_checkout():
+            return str(self.content_path / "var" / "store")
+        return str(Path.cwd() / "var" / "store")  # never inside the installed package
 
     @property
     def remote_hidden_graph_list(self) -> tuple[str, ...]:

@@ -28,7 +28,7 @@ from tqdm import tqdm
 from .config import Settings
 from .errors import InputError, ValidationFailed
 from .iris import graph_for_file, is_steward_graph, slugify
-from .queries import QueryCatalogue
+from .queries import INTERNAL, catalogue
 from .rdfio import DUMP_FORMATS, parse_bytes, parse_file
 from .store.base import GraphStore
 from .store.embedded import EmbeddedStore
@@ -36,7 +36,6 @@ from .store.embedded import EmbeddedStore
 if TYPE_CHECKING:  # pySHACL and rdflib load on first use: a restart that validates nothing
     from .validation import ValidationReport, ValidationResult, Validator
 
-INTERNAL_QUERIES = Path(__file__).parent / "rq"
 CONTENT_FOLDERS = ("ontology", "shapes", "data")
 RDF_SUFFIXES = (".ttl", ".nt", ".nq", ".trig", ".jsonld", ".rdf")
 SUBMISSION_SUFFIXES = (
@@ -86,7 +85,7 @@ class Loader:
         self.settings = settings
         self.root = settings.content_path
         self.progress = sys.stderr.isatty() if progress is None else progress
-        self.queries = QueryCatalogue(INTERNAL_QUERIES)
+        self.queries = catalogue(INTERNAL)
         # pySHACL's parsed shapes are shared by every check: one validation at a time
         self._check_lock = threading.RLock()
 
