@@ -116,6 +116,39 @@ class Settings:
         "(a few hundred bytes of nested entities can otherwise expand to gigabytes); "
         "external and parameter entities are always refused. `0`: no limit.",
     )
+    max_triples: int = _setting(
+        100_000,
+        "Most triples one submission or upload may produce (steward pages, "
+        "/steward/validate, `santegraph submit`/`correct`, /store bodies, the triples an "
+        "/update adds): Turtle collections, blank-node lists and multi-valued CSV cells "
+        "expand, so bytes alone do not bound them. Counted while parsing; beyond, `413`. "
+        "`0`: no limit.",
+    )
+    max_csv_rows: int = _setting(
+        10_000,
+        "Most data rows (after the header) of an untrusted CSV file: steward templates, "
+        "directory imports. `0`: no limit.",
+    )
+    max_csv_columns: int = _setting(
+        200, "Most cells in one row of an untrusted CSV file. `0`: no limit."
+    )
+    max_csv_cell_chars: int = _setting(
+        32_768,
+        "Most characters in one cell of an untrusted CSV file (Python's csv module "
+        "refuses cells over 131,072 characters anyway). `0`: no limit.",
+    )
+    max_inflated_bytes: int = _setting(
+        2 * 1024**3,
+        "Most bytes a `.gz` input (`santegraph load`, `validate`, `import`, directory "
+        "imports) may inflate to; it is inflated as a stream and refused as soon as it "
+        "goes beyond. `0`: no limit.",
+    )
+    max_inflation_ratio: int = _setting(
+        100,
+        "Most times larger than its compressed bytes a `.gz` input may inflate (a 1 MB "
+        "gzip bomb inflates to gigabytes, real RDF about 10 to 30 times); checked once "
+        "16 MiB have been inflated. `0`: no limit.",
+    )
     sparql_service_allowlist: str = _setting(
         "",
         "Comma-separated endpoint IRIs a public /sparql query may call with `SERVICE` "

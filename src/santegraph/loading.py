@@ -16,11 +16,12 @@ from pathlib import Path
 import pyoxigraph as ox
 from tqdm import tqdm
 
+from .bounds import CsvLimits, InflateLimits
 from .config import Settings
 from .errors import InputError, ValidationFailed
 from .iris import graph_for_file, is_steward_graph, slugify
 from .queries import QueryCatalogue
-from .rdfio import DUMP_FORMATS, parse_bytes, parse_file
+from .rdfio import DUMP_FORMATS, parse_bytes, parse_file, read_file_bytes
 from .store.base import GraphStore
 from .validation import ValidationReport, ValidationResult, Validator
 
@@ -111,6 +112,7 @@ class Loader:
                     graph=ox.NamedNode(target),
                     max_depth=self.settings.max_nesting_depth,
                     max_expansion=self.settings.max_entity_expansion_bytes,
+                    inflate_limits=InflateLimits.from_settings(self.settings),
                 )
                 text = path.read_text(encoding="utf-8", errors="replace")
                 _add_quads(payload, quads, str(path), text)
@@ -121,7 +123,10 @@ class Loader:
         return list(payloads.values())
 
     def read_bytes(self, data: bytes, name: str, fmt: str, graph: str | None = None) -> Payload:
-        """One submitted text (upload or paste); ``fmt``: csv, turtle, ntriples or jsonld."""
+        """One submitted text (upload or paste); ``fmt``: csv, turtle, ntriples or jsonld.
+
+        A submission, so bounded like one: at most ``max_triples`` triples, and the CSV
+        bounds (bounds.py)."""
         target = graph or f"{self.settings.base_iri}graph/local/{slugify(name.split('.')[0])}"
         payload = Payload(target)
         self._add_bytes(payload, data, name, fmt)
@@ -138,6 +143,8 @@ class Loader:
                 base_iri=self.settings.base_iri,
                 graph=ox.NamedNode(payload.graph),
                 classes=self.entry_classes,
+                limits=CsvLimits.from_settings(self.settings),
+                max_triples=self.settings.max_triples,
             )
             payload.quads += mapping.quads
             payload.problems += mapping.problems
@@ -154,6 +161,7 @@ class Loader:
             base_iri=self.settings.base_iri,
             graph=ox.NamedNode(payload.graph),
             max_depth=self.settings.max_nesting_depth,
+            max_triples=self.settings.max_triples,
         )
         _add_quads(payload, quads, name, data.decode("utf-8", errors="replace"))
 
@@ -303,11 +311,7 @@ class Loader:
         )
         if fmt is None:
             raise InputError("a dump must be .nq, .trig, .nq.gz or .trig.gz", source=str(path))
-        raw = path.read_bytes()
-        if path.suffix == ".gz":
-            import gzip
-
-            raw = gzip.decompress(raw)
+        raw = read_file_bytes(path, InflateLimits.from_settings(self.settings))
         quads = parse_bytes(raw, fmt, source=str(path), max_depth=self.settings.max_nesting_depth)
         prefix = self.settings.base_iri + "graph/"
         not_validated = (prefix + "ontology/", prefix + "shapes/")

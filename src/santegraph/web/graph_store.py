@@ -19,7 +19,7 @@ import json
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from ..errors import InputError, QueryError, ValidationFailed
+from ..errors import InputError, LimitExceeded, QueryError, ValidationFailed
 from ..rdfio import parse_bytes
 from ..steward.credentials import Steward, from_authorization
 from ..steward.update_gate import changed_graphs
@@ -54,6 +54,13 @@ def _steward() -> Steward | Response:
             401, "a steward credential is required (Authorization: Bearer, or Basic name:token)"
         )
     return steward
+
+
+def _input_problem(exc: InputError) -> Response:
+    """400 for a body that does not parse; 413 for one beyond a limit (named)."""
+    if isinstance(exc, LimitExceeded):
+        return _problem(413, str(exc), setting=exc.setting, limit=exc.limit)
+    return _problem(400, str(exc))
 
 
 def _graph_param() -> str | Response:
@@ -152,9 +159,10 @@ def store_write():
             base_iri=state().settings.base_iri,
             max_depth=state().settings.max_nesting_depth,
             max_expansion=state().settings.max_entity_expansion_bytes,
+            max_triples=state().settings.max_triples,
         )
     except InputError as exc:
-        return _problem(400, str(exc))
+        return _input_problem(exc)
     new = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
     current = [
         ox.Triple(q.subject, q.predicate, q.object)
@@ -187,8 +195,14 @@ def update():
     try:
         settings = state().settings
         contents = changed_graphs(
-            state().store, text, settings.base_iri, max_depth=settings.max_nesting_depth
+            state().store,
+            text,
+            settings.base_iri,
+            max_depth=settings.max_nesting_depth,
+            max_triples=settings.max_triples,
         )
+    except InputError as exc:
+        return _input_problem(exc)
     except QueryError as exc:
         return _problem(400, str(exc))
     except Forbidden as exc:

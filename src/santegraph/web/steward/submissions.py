@@ -16,7 +16,7 @@ from ...steward.workflow import Conflict, Forbidden, NotFound, WarningsNotAcknow
 from .. import state
 from . import KIND_LABELS, bp, refuse, workflow
 from .sessions import current_steward, login_required
-from .validation import FORMATS, FormProblem, describe_error, read_submission_form
+from .validation import FORMATS, FormProblem, describe_error, input_status, read_submission_form
 
 
 def _graph_iri(sid: str) -> str:
@@ -146,7 +146,7 @@ def _propose_from_form(graph: str | None, template: str, **context):
     except FormProblem as exc:
         return again(str(exc), 400)
     except InputError as exc:
-        return again(describe_error(exc), 400)
+        return again(describe_error(exc), input_status(exc))
     except Forbidden as exc:
         return again(str(exc), 403)
     except NotFound as exc:

@@ -14,7 +14,7 @@ import json
 from flask import Response, abort, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ...errors import InputError
+from ...errors import InputError, LimitExceeded
 from ...loading import Loader
 from ...steward.csv_templates import TEMPLATES, template_csv
 from ...validation import ValidationReport
@@ -107,10 +107,11 @@ def validate_submit():
         payload = loader.read_bytes(data, name, fmt)
         report = loader.check([payload], in_context=True)
     except InputError as exc:
-        error = describe_error(exc)
+        error, status = describe_error(exc), input_status(exc)
         if output == "json":
-            return {"error": "Bad Request", "message": error}, 400
-        return _form(error=error, fmt=fmt, texte=text), 400
+            name = "Payload Too Large" if status == 413 else "Bad Request"
+            return {"error": name, "message": error}, status
+        return _form(error=error, fmt=fmt, texte=text), status
     if output == "json":
         return Response(_json(report), mimetype="application/json")
     if output == "turtle":
@@ -142,7 +143,15 @@ def describe_error(exc: InputError) -> str:
     where = exc.source
     if exc.line is not None:
         where += f", ligne {exc.line}" + (f", colonne {exc.column}" if exc.column else "")
-    return f"{where} : {exc.detail}" if where else exc.detail
+    detail = exc.detail
+    if isinstance(exc, LimitExceeded):
+        detail = f"limite dépassée : {exc.french}"
+    return f"{where} : {detail}" if where else detail
+
+
+def input_status(exc: InputError) -> int:
+    """413 for input beyond a limit (the setting is named), 400 for unreadable input."""
+    return 413 if isinstance(exc, LimitExceeded) else 400
 
 
 def _json(report: ValidationReport) -> str:
