@@ -103,6 +103,37 @@ class Settings:
         "a query waits within its time limit; a query stopped at the limit kills its "
         "worker, and the other queries it ran are run again elsewhere.",
     )
+    check_workers: int = _setting(
+        2,
+        "Most worker processes parsing and validating untrusted submissions (steward "
+        "pages, /steward/validate, /store and /update bodies), each on a snapshot of the "
+        "store, one check at a time: a parser crash kills a worker, not the server "
+        "(docs/decisions/0009-check-isolation.md). Anonymous checks use at most "
+        "`check_workers - 1` of them.",
+    )
+    check_timeout: float = _setting(
+        120.0,
+        "Seconds a steward's check (preview of a submission, parsing a /store or /update "
+        "body) may run in its worker; beyond, the worker is stopped and the steward told. "
+        "`0`: no limit.",
+    )
+    public_check_timeout: float = _setting(
+        20.0,
+        "Seconds an anonymous check (/steward/validate) may run; beyond, it is stopped and "
+        "answered `503` (sign in, or split the file). Waiting for a free worker is bounded "
+        "by the same time. `0`: no limit.",
+    )
+    public_check_max_bytes: int = _setting(
+        1024 * 1024,
+        "Largest file or text an anonymous check (/steward/validate) accepts, in bytes "
+        "(`413` beyond; signed-in stewards have `max_upload_bytes`).",
+    )
+    public_check_rate: int = _setting(
+        12,
+        "Anonymous checks (/steward/validate) one client address may start per minute; "
+        "beyond, `429` with `Retry-After`. Behind a reverse proxy every client has the "
+        "proxy's address: rate-limit there. `0`: no limit.",
+    )
     max_nesting_depth: int = _setting(
         100,
         "Deepest nesting of brackets accepted in untrusted text (SPARQL queries and "

@@ -20,9 +20,8 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from ..errors import InputError, LimitExceeded, QueryError, ValidationFailed
-from ..rdfio import parse_bytes
+from ..sandbox.checks import CheckError
 from ..steward.credentials import Steward, from_authorization
-from ..steward.update_gate import changed_graphs
 from ..steward.workflow import Conflict, Forbidden, NotFound, Proposal
 from . import state
 from .linkeddata import RDF_FORMATS, _negotiate, _serialize
@@ -151,18 +150,12 @@ def store_write():
         return _problem(
             415, f"unsupported body type {media_type!r} (known: {', '.join(BODY_FORMATS)})"
         )
-    try:
-        quads = parse_bytes(
-            request.get_data(),
-            BODY_FORMATS[media_type],
-            source="request body",
-            base_iri=state().settings.base_iri,
-            max_depth=state().settings.max_nesting_depth,
-            max_expansion=state().settings.max_entity_expansion_bytes,
-            max_triples=state().settings.max_triples,
-        )
+    try:  # in a check worker: a parser crash stops that worker, not the server
+        quads = state().check_runner.run("parse_body", request.get_data(), media_type)
     except InputError as exc:
         return _input_problem(exc)
+    except CheckError as exc:
+        return _problem(exc.status, str(exc))
     new = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
     current = [
         ox.Triple(q.subject, q.predicate, q.object)
@@ -192,21 +185,16 @@ def update():
         )
     if not text.strip():
         return _problem(400, "empty update")
-    try:
-        settings = state().settings
-        contents = changed_graphs(
-            state().store,
-            text,
-            settings.base_iri,
-            max_depth=settings.max_nesting_depth,
-            max_triples=settings.max_triples,
-        )
+    try:  # evaluated over a snapshot in a check worker (steward/update_gate.py)
+        contents = state().check_runner.run("update_contents", text)
     except InputError as exc:
         return _input_problem(exc)
     except QueryError as exc:
         return _problem(400, str(exc))
     except Forbidden as exc:
         return _problem(403, str(exc))
+    except CheckError as exc:
+        return _problem(exc.status, str(exc))
     if not contents:
         return Response(
             json.dumps({"graphs": [], "warnings": []}), 200, mimetype="application/json"

@@ -12,6 +12,7 @@ import pyoxigraph as ox
 from flask import abort, redirect, render_template, request, url_for
 
 from ...errors import InputError, ValidationFailed
+from ...sandbox.checks import CheckError
 from ...steward.workflow import Conflict, Forbidden, NotFound, WarningsNotAcknowledged
 from .. import state
 from . import KIND_LABELS, bp, refuse, workflow
@@ -134,15 +135,11 @@ def _propose_from_form(graph: str | None, template: str, **context):
 
     try:
         data, name, fmt = read_submission_form()
-        payload = service.loader.read_bytes(data, name, fmt)
-        if graph is None:
-            proposal = service.propose_deposit(
-                steward, payload, channel="web", source=name, comment=comment
-            )
-        else:
-            proposal = service.propose_correction(
-                steward, graph, payload, channel="web", source=name, comment=comment
-            )
+        # parsed and checked in a check worker (sandbox/checks.py): a parser crash or a
+        # check past check_timeout stops that worker, not the server
+        proposal = state().check_runner.run(
+            "propose_submission", steward, data, name, fmt, graph, comment, "web"
+        )
     except FormProblem as exc:
         return again(str(exc), 400)
     except InputError as exc:
@@ -151,6 +148,8 @@ def _propose_from_form(graph: str | None, template: str, **context):
         return again(str(exc), 403)
     except NotFound as exc:
         return again(str(exc), 404)
+    except CheckError as exc:
+        return again(f"{name} : {exc.french}", exc.status)
     service.remember(proposal)
     return redirect(url_for("steward.preview", proposal_id=proposal.id))
 
