@@ -49,6 +49,8 @@ def changed_graphs(
         algebra = translateUpdate(parsed, base=base_iri)
     except Exception as exc:
         raise QueryError(f"SPARQL update cannot be evaluated: {exc}") from exc
+    if isinstance(algebra, list):  # rdflib's answer for an update without any operation
+        return {}  # (comments or a prologue only: valid SPARQL, changes nothing)
     for operation in algebra.algebra:
         _refuse_default_graph_writes(operation)
     overlay = OverlayStore(store, max_added=max_triples)
