@@ -19,7 +19,6 @@ from .errors import ConfigError
 
 ENV_PREFIX = "SANTEGRAPH_"
 DEFAULT_BASE_IRI = "https://w3id.org/santegraph/id/"
-VOCAB_NAMESPACE = "https://w3id.org/santegraph/def#"
 
 
 def _project_root() -> Path:

@@ -37,7 +37,6 @@ SUBMISSION_FORMATS = {  # formats of a pasted or uploaded submission (web form)
     "ntriples": ox.RdfFormat.N_TRIPLES,
     "jsonld": ox.RdfFormat.JSON_LD,
 }
-SG_NS = "https://w3id.org/santegraph/def#"
 
 
 @dataclass
@@ -168,14 +167,15 @@ class Loader:
     @cached_property
     def entry_classes(self) -> set[str]:
         """Local names of the sg: classes a CSV ``type`` may name (kinds of acteur/dispositif)."""
-        from rdflib import URIRef
         from rdflib.namespace import RDFS
 
+        from .vocab import NAMESPACE, SG
+
         graph, found = self.validator.ontology, set()
-        for top in ("Acteur", "Dispositif"):
-            for cls in graph.transitive_subjects(RDFS.subClassOf, URIRef(SG_NS + top)):
-                if str(cls).startswith(SG_NS):
-                    found.add(str(cls)[len(SG_NS) :])
+        for top in (SG.Acteur, SG.Dispositif):
+            for cls in graph.transitive_subjects(RDFS.subClassOf, top):
+                if str(cls).startswith(NAMESPACE):
+                    found.add(str(cls)[len(NAMESPACE) :])
         return found
 
     # ------------------------------------------------------------------ the gate

@@ -81,8 +81,9 @@ def to_term(value: BindingValue) -> Term:
     raise QueryError(f"cannot bind a {type(value).__name__}")
 
 
-def _placeholder(name: str) -> re.Pattern[str]:
-    return re.compile(r"VALUES\s+\?" + re.escape(name) + r"\s*\{\s*UNDEF\s*\}", re.IGNORECASE)
+def _placeholders(names: Iterable[str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(name) for name in names)
+    return re.compile(r"VALUES\s+\?(" + alternatives + r")\s*\{\s*UNDEF\s*\}", re.IGNORECASE)
 
 
 def bind(text: str, bindings: Mapping[str, BindingValue] | None) -> str:
@@ -90,21 +91,29 @@ def bind(text: str, bindings: Mapping[str, BindingValue] | None) -> str:
 
     A list (or other iterable of terms) binds several values; an empty list binds none,
     so the query returns nothing for that parameter. Every binding must have its
-    placeholder: a silently ignored filter would be a wrong answer.
+    placeholder: a silently ignored filter would be a wrong answer. All placeholders are
+    replaced in one pass over the query as written, so a bound value that contains the
+    text of another placeholder stays inside its literal.
     """
+    blocks: dict[str, str] = {}
     for name, value in (bindings or {}).items():
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             raise QueryError(f"invalid parameter name {name!r}")
+        if name.lower() in blocks:
+            raise QueryError(f"parameter {name!r} is bound twice")
         if isinstance(value, str | bytes) or not isinstance(value, Iterable):
             terms = [to_term(value)]
         else:
             terms = [to_term(v) for v in value]
-        pattern = _placeholder(name)
-        if not pattern.search(text):
+        blocks[name.lower()] = "VALUES ?" + name + " { " + " ".join(str(t) for t in terms) + " }"
+    if not blocks:
+        return text
+    pattern = _placeholders(blocks)
+    found = {match.group(1).lower() for match in pattern.finditer(text)}
+    for name in bindings or {}:
+        if name.lower() not in found:
             raise QueryError(f"the query has no `VALUES ?{name} {{ UNDEF }}` placeholder")
-        block = "VALUES ?" + name + " { " + " ".join(str(t) for t in terms) + " }"
-        text = pattern.sub(lambda _m, block=block: block, text)
-    return text
+    return pattern.sub(lambda match: blocks[match.group(1).lower()], text)
 
 
 # --------------------------------------------------------------------- named queries

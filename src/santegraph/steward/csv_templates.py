@@ -24,8 +24,9 @@ from ..bounds import NO_CSV_LIMITS, CsvLimits, bounded_csv_rows, too_many_triple
 from ..errors import InputError
 from ..iris import slugify
 from ..validation import ValidationResult
+from ..vocab import NAMESPACE as SG_NAMESPACE
+from ..vocab import SG
 
-SG = "https://w3id.org/santegraph/def#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 SCHEMA = "https://schema.org/"
 PROV = "http://www.w3.org/ns/prov#"
@@ -80,10 +81,10 @@ ACTEURS = Template(
             "`sg:Acteur` ou de `sg:Dispositif`.",
             "CPTS",
         ),
-        Column("sigle", SG + "sigle", "label", False, "Sigle usuel.", "CPTS Dunkerquois"),
+        Column("sigle", str(SG.sigle), "label", False, "Sigle usuel.", "CPTS Dunkerquois"),
         Column(
             "localisation",
-            SG + "localisation",
+            str(SG.localisation),
             "commune",
             False,
             "Code INSEE (5 caractères) de la commune où se trouve l'acteur.",
@@ -91,7 +92,7 @@ ACTEURS = Template(
         ),
         Column(
             "territoires_desservis",
-            SG + "territoireDesservi",
+            str(SG.territoireDesservi),
             "territoires",
             False,
             "Territoires desservis, séparés par `|` : code INSEE de commune (5 caractères), "
@@ -101,7 +102,7 @@ ACTEURS = Template(
         ),
         Column(
             "publics",
-            SG + "public",
+            str(SG.public),
             "concepts:public",
             False,
             "Publics, séparés par `|` : identifiants du vocabulaire des publics "
@@ -110,7 +111,7 @@ ACTEURS = Template(
         ),
         Column(
             "besoins",
-            SG + "besoin",
+            str(SG.besoin),
             "concepts:besoin",
             False,
             "Besoins, séparés par `|` : identifiants du vocabulaire des besoins, "
@@ -119,7 +120,7 @@ ACTEURS = Template(
         ),
         Column(
             "roles",
-            SG + "roleParcours",
+            str(SG.roleParcours),
             "concepts:role",
             False,
             "Rôles dans le parcours, séparés par `|` : identifiants du vocabulaire des "
@@ -128,7 +129,7 @@ ACTEURS = Template(
         ),
         Column(
             "secteur",
-            SG + "secteur",
+            str(SG.secteur),
             "concepts:secteur",
             False,
             "Secteur(s), séparés par `|` : identifiants du vocabulaire des secteurs, "
@@ -216,7 +217,7 @@ def columns_markdown(template: Template = ACTEURS) -> str:
 
 
 def _curie(iri: str) -> str:
-    for prefix, ns in (("sg", SG), ("skos", SKOS), ("schema", SCHEMA), ("prov", PROV)):
+    for prefix, ns in (("sg", SG_NAMESPACE), ("skos", SKOS), ("schema", SCHEMA), ("prov", PROV)):
         if iri.startswith(ns):
             return f"{prefix}:{iri[len(ns) :]}"
     return "rdf:type" if iri == RDF_TYPE else iri
@@ -378,7 +379,7 @@ def _map_row(row, row_number, columns, base_iri, graph, accepted, source, mappin
                 )
                 if column.kind == "class":  # still check the rest of the row as an acteur
                     mapping.quads.append(
-                        ox.Quad(subject, predicate, ox.NamedNode(SG + "Acteur"), graph)
+                        ox.Quad(subject, predicate, ox.NamedNode(SG.Acteur), graph)
                     )
                 continue
             mapping.quads.append(ox.Quad(subject, predicate, term, graph))
@@ -400,10 +401,8 @@ def _term(kind: str, value: str, base_iri: str, accepted: set[str] | None):
         if accepted is not None:
             ok = local in accepted
         else:
-            from ..vocab import SG as VOCAB
-
             try:
-                getattr(VOCAB, local)
+                getattr(SG, local)
                 ok = True
             except AttributeError:
                 ok = False
@@ -412,7 +411,7 @@ def _term(kind: str, value: str, base_iri: str, accepted: set[str] | None):
                 f"type inconnu « {value} » : attendu le nom d'une classe d'acteur ou de "
                 "dispositif de l'ontologie (ex. CPTS, MSP, CCAS, DAC, Association)"
             )
-        return ox.NamedNode(SG + local), None
+        return ox.NamedNode(SG_NAMESPACE + local), None  # a checked local name
     if kind == "commune":
         if not INSEE.match(value):
             return None, f"code INSEE de commune invalide « {value} » : 5 caractères, ex. 59183"

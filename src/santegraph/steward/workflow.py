@@ -36,9 +36,10 @@ from ..loading import INTERNAL_QUERIES, Loader, Payload
 from ..queries import QueryCatalogue
 from ..store.base import GraphStore
 from ..validation import ValidationReport
+from ..vocab import NAMESPACE as SG_NAMESPACE
+from ..vocab import SG
 from .credentials import Steward
 
-SG = "https://w3id.org/santegraph/def#"
 PROV = "http://www.w3.org/ns/prov#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -420,7 +421,7 @@ class Stewardship:
         return [
             {
                 "event": r["event"].value,
-                "kind": r["kind"].value.removeprefix(SG),
+                "kind": r["kind"].value.removeprefix(SG_NAMESPACE),
                 "graph": r["graph"].value,
                 "version": int(r["version"].value),
                 "time": r["time"].value,
@@ -467,7 +468,7 @@ class Stewardship:
         graphs after the one the change was made from (versions go 1, 2, 3...: a newer
         state means version N+1 exists). Built from IRIs and integers only."""
         journal = ox.NamedNode(self.journal_graph)
-        concerne, version = ox.NamedNode(SG + "grapheConcerne"), ox.NamedNode(SG + "version")
+        concerne, version = ox.NamedNode(SG.grapheConcerne), ox.NamedNode(SG.version)
         # A COUNT sub-select: Virtuoso 7 gets FILTER NOT EXISTS and OPTIONAL + !BOUND
         # wrong in this position (measured by the race test)
         return "\n".join(
@@ -553,7 +554,7 @@ class Stewardship:
         stamp = now.isoformat(timespec="microseconds").replace("+00:00", "Z")
         steward = ox.NamedNode(proposal.steward.iri(base))
         triples = [
-            ox.Triple(steward, RDF_TYPE, ox.NamedNode(SG + "Referent")),
+            ox.Triple(steward, RDF_TYPE, ox.NamedNode(SG.Referent)),
             ox.Triple(steward, RDFS_LABEL, ox.Literal(proposal.steward.name)),
         ]
         events = []
@@ -568,14 +569,14 @@ class Stewardship:
             def fact(p: str, o, event=event):
                 triples.append(ox.Triple(event, ox.NamedNode(p), o))
 
-            fact(str(RDF_TYPE.value), ox.NamedNode(SG + kind))
+            fact(str(RDF_TYPE.value), ox.NamedNode(SG[kind]))
             fact(PROV + "wasAssociatedWith", steward)
             fact(PROV + "endedAtTime", ox.Literal(stamp, datatype=XSD_DATETIME))
-            fact(SG + "grapheConcerne", graph)
-            fact(SG + "version", ox.Literal(str(change.version + 1), datatype=XSD_INTEGER))
-            fact(SG + "triplesAjoutes", ox.Literal(str(len(change.added)), datatype=XSD_INTEGER))
-            fact(SG + "triplesRetires", ox.Literal(str(len(change.removed)), datatype=XSD_INTEGER))
-            fact(SG + "canal", ox.Literal(proposal.channel))
+            fact(SG.grapheConcerne, graph)
+            fact(SG.version, ox.Literal(str(change.version + 1), datatype=XSD_INTEGER))
+            fact(SG.triplesAjoutes, ox.Literal(str(len(change.added)), datatype=XSD_INTEGER))
+            fact(SG.triplesRetires, ox.Literal(str(len(change.removed)), datatype=XSD_INTEGER))
+            fact(SG.canal, ox.Literal(proposal.channel))
             fact(PROV + ("invalidated" if kind == "Retrait" else "generated"), graph)
             if proposal.source:
                 fact(DCT_SOURCE.value, ox.Literal(proposal.source))
@@ -583,9 +584,9 @@ class Stewardship:
                 fact(RDFS_COMMENT.value, ox.Literal(proposal.comment, language="fr"))
             if change.before:
                 text = ox.serialize(change.before, format=ox.RdfFormat.N_TRIPLES) or b""
-                fact(SG + "contenuPrecedent", ox.Literal(text.decode("utf-8")))
+                fact(SG.contenuPrecedent, ox.Literal(text.decode("utf-8")))
             if kind == "Depot":
-                triples.append(ox.Triple(graph, RDF_TYPE, ox.NamedNode(SG + "Soumission")))
+                triples.append(ox.Triple(graph, RDF_TYPE, ox.NamedNode(SG.Soumission)))
                 triples.append(ox.Triple(graph, ox.NamedNode(PROV + "wasAttributedTo"), steward))
                 triples.append(
                     ox.Triple(

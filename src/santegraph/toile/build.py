@@ -30,9 +30,8 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from ..queries import QueryCatalogue
+from ..vocab import SG
 from .model import Gap, Sector, Toile, ToileActor, ToileLink
-
-SG = "https://w3id.org/santegraph/def#"
 
 
 def _value(row: Mapping, key: str) -> str:
@@ -124,10 +123,10 @@ def load_vocabulary(store, catalogue: QueryCatalogue) -> Vocabulary:
     )
     rows = store.select(catalogue["vocabulaire-toile"].text)
     besoins = _hierarchy(
-        [r for r in rows if _value(r, "classe") == SG + "Besoin"], "concept", "nom", "plusLarge"
+        [r for r in rows if _value(r, "classe") == str(SG.Besoin)], "concept", "nom", "plusLarge"
     )
     roles = _hierarchy(
-        [r for r in rows if _value(r, "classe") == SG + "RoleParcours"],
+        [r for r in rows if _value(r, "classe") == str(SG.RoleParcours)],
         "concept",
         "nom",
         "plusLarge",

@@ -49,6 +49,14 @@ class AppState:
         return Loader(self.store, self.settings, progress=False)
 
     @cached_property
+    def professional(self):
+        """The "qui fait quoi" pages' data (professional/service.py): named queries,
+        values kept per store generation, search and place indexes, toiles."""
+        from ..professional import ProfessionalService
+
+        return ProfessionalService(self.store, self.settings)
+
+    @cached_property
     def stewardship(self):
         """The write workflow (steward/workflow.py): one per app, so one commit lock."""
         from ..steward.workflow import Stewardship
@@ -91,12 +99,13 @@ def create_app(
     app_state.check_runner = make_check_runner(settings, app_state.store)
     weakref.finalize(app, app_state.check_runner.close)
 
-    from . import health, ontology, pages, sparql
+    from . import health, links, ontology, pages, sparql
 
     app.register_blueprint(health.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(ontology.bp)
+    links.init_app(app)  # resource_href, page_href, fixed_url, site_header in templates
     from . import cors
 
     cors.init_app(app)

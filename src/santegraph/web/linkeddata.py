@@ -35,9 +35,9 @@ import pyoxigraph as ox
 import rdflib
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
-from ..config import VOCAB_NAMESPACE
 from ..errors import StoreError
 from ..queries import QueryCatalogue
+from ..vocab import NAMESPACE as SG_NAMESPACE
 from . import state
 from .ontology import ONTOLOGY_GRAPH, PREFIXES, curie, safe_href, sort_key
 
@@ -56,7 +56,6 @@ PROV = "http://www.w3.org/ns/prov#"
 VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
 FOAF = "http://xmlns.com/foaf/0.1/"
-SG = VOCAB_NAMESPACE
 LICENCE = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
 IANA = "http://www.iana.org/assignments/media-types/"
 
@@ -215,8 +214,8 @@ class PageBuilder:
     def href(self, iri: str) -> str:
         if iri.startswith(self.base) and len(iri) > len(self.base):
             return url_for("linkeddata.resource", rest=iri[len(self.base) :])
-        if iri.startswith(SG) and len(iri) > len(SG):
-            return url_for("ontology.page") + "#" + iri[len(SG) :]
+        if iri.startswith(SG_NAMESPACE) and len(iri) > len(SG_NAMESPACE):
+            return url_for("ontology.page") + "#" + iri[len(SG_NAMESPACE) :]
         return safe_href(iri)
 
     def value(self, term, blanks: dict | None = None, seen: frozenset = frozenset()) -> Value:
@@ -363,7 +362,7 @@ def build_context() -> dict:
         if row.get("range") is not None:
             ranges[iri].add(row["range"].value)
     for iri in sorted(kinds):
-        local = iri[len(SG) :] if iri.startswith(SG) else ""
+        local = iri[len(SG_NAMESPACE) :] if iri.startswith(SG_NAMESPACE) else ""
         if not local or local in terms or not local.replace("_", "").isalnum():
             continue  # external terms keep their CURIE; reused keys win on a collision
         kind = kinds[iri]

@@ -17,7 +17,6 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
 from .. import bounds, sandbox
-from ..config import VOCAB_NAMESPACE
 from ..errors import QueryError, StoreError
 from ..formats import (
     MEDIA_TYPE_ALIASES,
@@ -27,6 +26,7 @@ from ..formats import (
     result_kind,
 )
 from ..queries import query_form
+from ..vocab import NAMESPACE as VOCAB_NAMESPACE
 from . import sparql_service, state
 
 bp = Blueprint("sparql", __name__)
