@@ -148,9 +148,22 @@ class CheckRunner(SnapshotKeeper, WorkerPool):
                     self.public_running -= 1
                     self._lock.notify_all()
 
+    # the jobs of jobs.py, by name: what the views call
     def check_submission(self, data: bytes, name: str, fmt: str):
         """An anonymous check (/steward/validate): the ValidationReport."""
         return self.run("check_submission", data, name, fmt, public=True)
+
+    def propose_submission(self, steward, data, name, fmt, graph, comment, channel):
+        """A steward's preview (deposit, or correction of ``graph``): the Proposal."""
+        return self.run("propose_submission", steward, data, name, fmt, graph, comment, channel)
+
+    def parse_body(self, data: bytes, media_type: str):
+        """A /store body: its quads."""
+        return self.run("parse_body", data, media_type)
+
+    def update_contents(self, update: str):
+        """An /update: the new content of each graph it changes."""
+        return self.run("update_contents", update)
 
     def close(self) -> None:
         self._closed = True

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from ..config import Settings
-from ..loading import Loader, Payload
+from ..loading import Loader
 from ..rdfio import parse_bytes
 from ..steward.credentials import Steward
 from ..steward.update_gate import changed_graphs
@@ -37,11 +37,6 @@ def check_submission(ctx: JobContext, data: bytes, name: str, fmt: str) -> Valid
     """/steward/validate: the report of a submission checked in the context of the store."""
     payload = ctx.loader.read_bytes(data, name, fmt)
     return ctx.loader.check([payload], in_context=True)
-
-
-def read_submission(ctx: JobContext, data: bytes, name: str, fmt: str) -> Payload:
-    """A submission parsed (CSV mapped), not validated."""
-    return ctx.loader.read_bytes(data, name, fmt)
 
 
 def propose_submission(
@@ -95,6 +90,5 @@ def update_contents(ctx: JobContext, update: str) -> dict[str, list[ox.Triple]]:
 
 
 JOBS: dict[str, Callable] = {
-    job.__name__: job
-    for job in (check_submission, read_submission, propose_submission, parse_body, update_contents)
+    job.__name__: job for job in (check_submission, propose_submission, parse_body, update_contents)
 }

@@ -8,8 +8,11 @@ SPARQLWrapper, rdflib and Jena send). Without ``steward_tokens`` every write is 
 Every write goes through :class:`~santegraph.stewardship.Stewardship` (only steward
 graphs ``graph/soumission/...``; validation in the context of the store; one atomic
 update with its journal events). An update that would leave violations gets a 422 with
-the report, and nothing is applied. Reads (``GET``/``HEAD /store?graph=``) are public, as
-the same triples are on ``/sparql``.
+the report, and nothing is applied. A body is parsed, and an update evaluated, in a check
+worker over a snapshot (``sandbox/checks.py``): a parser crash stops that worker (422),
+a body past ``check_timeout`` is stopped (503), a body beyond a bound is refused (413,
+naming the setting); the commit then runs here, on the live store. Reads
+(``GET``/``HEAD /store?graph=``) are public, as the same triples are on ``/sparql``.
 """
 
 from __future__ import annotations
@@ -151,7 +154,7 @@ def store_write():
             415, f"unsupported body type {media_type!r} (known: {', '.join(BODY_FORMATS)})"
         )
     try:  # in a check worker: a parser crash stops that worker, not the server
-        quads = state().check_runner.run("parse_body", request.get_data(), media_type)
+        quads = state().check_runner.parse_body(request.get_data(), media_type)
     except InputError as exc:
         return _input_problem(exc)
     except CheckError as exc:
@@ -186,7 +189,7 @@ def update():
     if not text.strip():
         return _problem(400, "empty update")
     try:  # evaluated over a snapshot in a check worker (steward/update_gate.py)
-        contents = state().check_runner.run("update_contents", text)
+        contents = state().check_runner.update_contents(text)
     except InputError as exc:
         return _input_problem(exc)
     except QueryError as exc:

@@ -137,8 +137,8 @@ def _propose_from_form(graph: str | None, template: str, **context):
         data, name, fmt = read_submission_form()
         # parsed and checked in a check worker (sandbox/checks.py): a parser crash or a
         # check past check_timeout stops that worker, not the server
-        proposal = state().check_runner.run(
-            "propose_submission", steward, data, name, fmt, graph, comment, "web"
+        proposal = state().check_runner.propose_submission(
+            steward, data, name, fmt, graph, comment, "web"
         )
     except FormProblem as exc:
         return again(str(exc), 400)
