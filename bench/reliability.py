@@ -253,11 +253,15 @@ def csv_rows(count: int, prefix: str = "CPTS Fictive") -> str:
 
 
 def submission(slug: str, label: str) -> str:
+    """A fictitious MSP that conforms to the project's shapes."""
     return (
         "@prefix sg: <https://w3id.org/santegraph/def#> .\n"
         "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "@prefix schema: <https://schema.org/> .\n"
+        "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
         f'<acteur/{slug}> a sg:MSP ; skos:prefLabel "{label}"@fr ;\n'
-        '  sg:localisation <territoire/commune/59183> ; sg:telephone "01 99 00 12 34" .\n'
+        '  sg:localisation <territoire/commune/59183> ; schema:telephone "01 99 00 12 34" ;\n'
+        "  prov:wasAttributedTo <referent/banc-fiable> .\n"
     )
 
 
@@ -378,7 +382,7 @@ def run_attacks(server: Server, args, folder: Path) -> list[Attack]:
         """The anonymous check of a big CSV, and a steward's write meanwhile."""
         rows = args.huge_csv_rows
         started = time.monotonic()
-        put(submission("banc-ecriture", "MSP Fictive de l'Écriture"), "text/turtle")
+        first = put(submission("banc-ecriture", "MSP Fictive de l'Écriture"), "text/turtle")
         alone = time.monotonic() - started
         done: list = []
         check = threading.Thread(
@@ -393,7 +397,7 @@ def run_attacks(server: Server, args, folder: Path) -> list[Attack]:
         status = done[0].status_code if done else None
         return status, (
             f"({rows:,} rows); a steward's write meanwhile: {write.status_code} in "
-            f"{meanwhile:.2f} s (alone, just before: {alone:.2f} s)"
+            f"{meanwhile:.2f} s (alone, just before: {first.status_code} in {alone:.2f} s)"
         )
 
     attack(

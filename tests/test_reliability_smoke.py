@@ -32,6 +32,7 @@ def test_the_reliability_run_reports_attacks_load_memory_and_restarts(tmp_path):
     kinds = result["kinds"]
     assert {"page", "sparql", "runaway query", "steward write", "anonymous check"} <= set(kinds)
     assert sum(kinds[k]["requests"] for k in ("page", "sparql", "healthz") if k in kinds) == 12
+    assert set(kinds["steward write"]["statuses"]) <= {"200", "201"}  # the writes went in
     for kind in kinds.values():
         assert kind["p50_ms"] <= kind["p99_ms"]
         assert sum(kind["statuses"].values()) == kind["requests"]
