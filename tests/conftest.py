@@ -8,6 +8,7 @@ pyoxigraph store and against a real `oxigraph serve` subprocess reached over HTT
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 import socket
@@ -18,11 +19,33 @@ from pathlib import Path
 
 import pytest
 import requests
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from santegraph.config import load_settings
 from santegraph.store import EmbeddedStore, RemoteStore
 
 from .external import NOT_MADE, check_configuration, summary_lines, take_not_made
+
+# Property-based tests (tests/test_fuzz.py): a fixed, small budget by default, the same
+# examples every run (derandomised, no example database), no timing (the limits bound each
+# example); HYPOTHESIS_PROFILE=thorough for a longer, random campaign.
+hypothesis_settings.register_profile(
+    "ci",
+    max_examples=60,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+hypothesis_settings.register_profile(
+    "thorough",
+    max_examples=2000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = ROOT / "tests" / "data"

@@ -119,6 +119,37 @@ class Settings:
         "a query waits within its time limit; a query stopped at the limit kills its "
         "worker, and the other queries it ran are run again elsewhere.",
     )
+    check_workers: int = _setting(
+        2,
+        "Most worker processes parsing and validating untrusted submissions (steward "
+        "pages, /steward/validate, /store and /update bodies), each on a snapshot of the "
+        "store, one check at a time: a parser crash kills a worker, not the server "
+        "(docs/decisions/0010-check-isolation.md). Anonymous checks use at most "
+        "`check_workers - 1` of them.",
+    )
+    check_timeout: float = _setting(
+        120.0,
+        "Seconds a steward's check (preview of a submission, parsing a /store or /update "
+        "body) may run in its worker; beyond, the worker is stopped and the steward told. "
+        "`0`: no limit.",
+    )
+    public_check_timeout: float = _setting(
+        20.0,
+        "Seconds an anonymous check (/steward/validate) may run; beyond, it is stopped and "
+        "answered `503` (sign in, or split the file). Waiting for a free worker is bounded "
+        "by the same time. `0`: no limit.",
+    )
+    public_check_max_bytes: int = _setting(
+        1024 * 1024,
+        "Largest file or text an anonymous check (/steward/validate) accepts, in bytes "
+        "(`413` beyond; signed-in stewards have `max_upload_bytes`).",
+    )
+    public_check_rate: int = _setting(
+        12,
+        "Anonymous checks (/steward/validate) one client address may start per minute; "
+        "beyond, `429` with `Retry-After`. Behind a reverse proxy every client has the "
+        "proxy's address: rate-limit there. `0`: no limit.",
+    )
     max_nesting_depth: int = _setting(
         100,
         "Deepest nesting of brackets accepted in untrusted text (SPARQL queries and "
@@ -131,6 +162,40 @@ class Settings:
         "Most bytes the entities declared in an untrusted RDF/XML document may expand to "
         "(a few hundred bytes of nested entities can otherwise expand to gigabytes); "
         "external and parameter entities are always refused. `0`: no limit.",
+    )
+    max_triples: int = _setting(
+        100_000,
+        "Most triples one submission or upload may produce (steward pages, "
+        "/steward/validate, `santegraph submit`/`correct`, /store bodies, the triples an "
+        "/update adds): Turtle collections, blank-node lists and multi-valued CSV cells "
+        "expand, so bytes alone do not bound them. Counted while parsing; beyond, `413`. "
+        "`0`: no limit.",
+    )
+    max_csv_rows: int = _setting(
+        10_000,
+        "Most data rows (after the header) of an untrusted CSV file: steward templates, "
+        "directory imports. `0`: no limit.",
+    )
+    max_csv_columns: int = _setting(
+        200, "Most cells in one row of an untrusted CSV file. `0`: no limit."
+    )
+    max_csv_cell_chars: int = _setting(
+        32_768,
+        "Most characters in one cell of an untrusted CSV file (Python's csv module "
+        "refuses cells over 131,072 characters anyway). `0`: no limit.",
+    )
+    max_inflated_bytes: int = _setting(
+        2 * 1024**3,
+        "Most bytes a `.gz` input read whole (`santegraph validate`, submissions, content "
+        "files) may inflate to; it is inflated as a stream and refused as soon as it goes "
+        "beyond. `load` and `import` parse their input as it is read, in bounded memory: "
+        "only `max_inflation_ratio` applies to them. `0`: no limit.",
+    )
+    max_inflation_ratio: int = _setting(
+        100,
+        "Most times larger than its compressed bytes a `.gz` input may inflate (a 1 MB "
+        "gzip bomb inflates to gigabytes, real RDF about 10 to 30 times); checked once "
+        "16 MiB have been inflated. `0`: no limit.",
     )
     sparql_service_allowlist: str = _setting(
         "",

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 from tqdm import tqdm
 
+from .bounds import CsvLimits, InflateLimits
 from .config import Settings
 from .errors import InputError, ValidationFailed
 from .iris import graph_for_file, is_steward_graph, slugify
@@ -124,6 +125,7 @@ class Loader:
                     graph=ox.NamedNode(target),
                     max_depth=self.settings.max_nesting_depth,
                     max_expansion=self.settings.max_entity_expansion_bytes,
+                    inflate_limits=InflateLimits.from_settings(self.settings),
                 )
                 text = path.read_text(encoding="utf-8", errors="replace")
                 _add_quads(payload, quads, str(path), text)
@@ -134,7 +136,10 @@ class Loader:
         return list(payloads.values())
 
     def read_bytes(self, data: bytes, name: str, fmt: str, graph: str | None = None) -> Payload:
-        """One submitted text (upload or paste); ``fmt``: csv, turtle, ntriples or jsonld."""
+        """One submitted text (upload or paste); ``fmt``: csv, turtle, ntriples or jsonld.
+
+        A submission, so bounded like one: at most ``max_triples`` triples, and the CSV
+        bounds (bounds.py)."""
         target = graph or f"{self.settings.base_iri}graph/local/{slugify(name.split('.')[0])}"
         payload = Payload(target)
         self._add_bytes(payload, data, name, fmt)
@@ -151,6 +156,8 @@ class Loader:
                 base_iri=self.settings.base_iri,
                 graph=ox.NamedNode(payload.graph),
                 classes=self.entry_classes,
+                limits=CsvLimits.from_settings(self.settings),
+                max_triples=self.settings.max_triples,
             )
             payload.quads += mapping.quads
             payload.problems += mapping.problems
@@ -167,6 +174,7 @@ class Loader:
             base_iri=self.settings.base_iri,
             graph=ox.NamedNode(payload.graph),
             max_depth=self.settings.max_nesting_depth,
+            max_triples=self.settings.max_triples,
         )
         _add_quads(payload, quads, name, data.decode("utf-8", errors="replace"))
 
@@ -316,7 +324,10 @@ class Loader:
 
         graph = ox.NamedNode(target)
         for quad in stream_quads(
-            path, base_iri=self.settings.base_iri, max_depth=self.settings.max_nesting_depth
+            path,
+            base_iri=self.settings.base_iri,
+            max_depth=self.settings.max_nesting_depth,
+            max_inflation_ratio=self.settings.max_inflation_ratio,
         ):
             if not isinstance(quad.graph_name, ox.DefaultGraph) and quad.graph_name != graph:
                 raise InputError(
@@ -400,7 +411,12 @@ class Loader:
             raise InputError("a dump must be .nq, .trig, .nq.gz or .trig.gz", source=str(path))
 
         def quads() -> Iterator[ox.Quad]:
-            for quad in stream_quads(path, fmt, max_depth=self.settings.max_nesting_depth):
+            for quad in stream_quads(
+                path,
+                fmt,
+                max_depth=self.settings.max_nesting_depth,
+                max_inflation_ratio=self.settings.max_inflation_ratio,
+            ):
                 if isinstance(quad.graph_name, ox.DefaultGraph):
                     raise InputError(
                         "the dump has triples in the default graph; santegraph keeps every "
