@@ -84,9 +84,12 @@ class Settings:
         "bounded by the same time. `0`: no limit.",
     )
     result_limit: int = _setting(
-        10000,
-        "Most rows (SELECT) or triples (CONSTRUCT, DESCRIBE) a public /sparql answer holds; "
-        "a cut answer says so with `X-Santegraph-Truncated: true`. `0`: no cap.",
+        1_000_000,
+        "Most rows (SELECT) or triples (CONSTRUCT, DESCRIBE) a public /sparql answer may "
+        "hold. An answer that would hold more is refused whole (`403`, naming this setting "
+        "and how to page with LIMIT/OFFSET), never cut: a `200` is always a complete "
+        "answer. The default is ten times the project's whole dataset, so that a client "
+        "can fetch all of it in one query. `0`: no cap.",
     )
     query_workers: int = _setting(
         2,

@@ -6,7 +6,7 @@ answer complete, in a spool, so that a stopped query still gets a real error sta
 See docs/decisions/0003-query-isolation.md.
 
 ========================  ==========================================================
-``runner.py``             the interface, its errors (timeout, busy), ``make_runner``
+``runner.py``             the interface, its errors (timeout, busy, cap), ``make_runner``
 ``answer.py``             the spooled answer handed to the web layer, its headers
 ``embedded.py``           embedded backend: one query's life, SIGKILL and reruns
 ``pool.py``               embedded backend: the worker processes, spawned and killed
@@ -21,20 +21,19 @@ the standard library, pyoxigraph, ``results`` and ``errors`` at the top; the res
 (requests, the store package) is imported where it is used, so that a worker boots fast.
 """
 
-from .answer import CHUNK, LIMIT_HEADER, TRUNCATED_HEADER, Spool, SpooledAnswer
+from .answer import CHUNK, Spool, SpooledAnswer
 from .embedded import EmbeddedRunner
 from .remote import RemoteRunner
-from .runner import QueryBusy, QueryRunner, QueryTimeout, make_runner
+from .runner import QueryBusy, QueryRunner, QueryTimeout, ResultTooLarge, make_runner
 
 __all__ = [
     "CHUNK",
-    "LIMIT_HEADER",
-    "TRUNCATED_HEADER",
     "EmbeddedRunner",
     "QueryBusy",
     "QueryRunner",
     "QueryTimeout",
     "RemoteRunner",
+    "ResultTooLarge",
     "Spool",
     "SpooledAnswer",
     "make_runner",

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from ..errors import QueryError, StoreError
 from .answer import Spool, SpooledAnswer
 from .pool import RERUN, Task, Worker, WorkerPool, stop_workers
-from .runner import QueryRunner, time_left
+from .runner import QueryRunner, ResultTooLarge, time_left
 from .snapshots import Snapshot, SnapshotKeeper, delete_snapshots
 from .wire import DATA, END, END_FIELDS, ERROR, HEAD
 
@@ -95,7 +95,7 @@ class EmbeddedRunner(SnapshotKeeper, WorkerPool, QueryRunner):
                 if deadline is None:
                     deadline = self._deadline()
                 task = (snapshot.db, query, media_type, *graphs, limit)
-                answer = self._run_on(worker, task, deadline, media_type, limit)
+                answer = self._run_on(worker, task, deadline, media_type, form)
             finally:
                 self._release(worker)
             if answer is not _RERUN_ANSWER:
@@ -111,7 +111,7 @@ class EmbeddedRunner(SnapshotKeeper, WorkerPool, QueryRunner):
         self._finalizer()
 
     # ------------------------------------------------------------------ one query
-    def _run_on(self, worker: Worker, task: tuple, deadline, media_type: str, limit: int):
+    def _run_on(self, worker: Worker, task: tuple, deadline, media_type: str, form: str):
         """The answer, or _RERUN_ANSWER if the worker was killed because of another query."""
         mine = Task(next(self._task_ids), queue.SimpleQueue())
         with self._lock:
@@ -143,14 +143,11 @@ class EmbeddedRunner(SnapshotKeeper, WorkerPool, QueryRunner):
                 finished = True
                 if kind == END:
                     count, truncated = END_FIELDS.unpack_from(message, HEAD.size)
+                    if truncated:  # over the cap: refused whole, never cut
+                        spool.close()
+                        raise ResultTooLarge(self.limit, form)
                     spool.write(memoryview(message)[HEAD.size + END_FIELDS.size :])
-                    return SpooledAnswer(
-                        media_type,
-                        spool,
-                        truncated=bool(truncated),
-                        limit=limit,
-                        count=None if count < 0 else count,
-                    )
+                    return SpooledAnswer(media_type, spool, count=None if count < 0 else count)
                 spool.close()
                 if kind == ERROR:
                     raise QueryError(bytes(message[HEAD.size :]).decode("utf-8", "replace"))

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from .. import results
 from ..errors import QueryError, StoreError
 from .answer import CHUNK, Spool, SpooledAnswer
-from .runner import QueryRunner, time_left
+from .runner import QueryRunner, ResultTooLarge, time_left
 
 if TYPE_CHECKING:
     from ..store import RemoteStore
@@ -75,13 +75,10 @@ class RemoteRunner(QueryRunner):
             if isinstance(exc, (OSError, requests.RequestException)):
                 raise StoreError(f"reading the endpoint's answer failed: {exc}") from exc
             raise
-        return SpooledAnswer(
-            media_type,
-            spool,
-            truncated=outcome.truncated,
-            limit=self.limit,
-            count=outcome.count,
-        )
+        if outcome.truncated:  # over the cap: refused whole, never cut
+            spool.close()
+            raise ResultTooLarge(self.limit, form)
+        return SpooledAnswer(media_type, spool, count=outcome.count)
 
     def _post(self, data, accept: str, deadline: float | None):
         import requests

@@ -26,6 +26,26 @@ class QueryBusy(SantegraphError):
     """Every query worker stayed busy until the deadline; the query never started."""
 
 
+class ResultTooLarge(SantegraphError):
+    """The answer holds more rows (or triples) than the result cap: refused whole, never
+    cut, so that a 200 is always a complete answer."""
+
+    def __init__(self, limit: int, form: str):
+        self.limit = limit
+        what = "triples" if form in ("CONSTRUCT", "DESCRIBE") else "rows"
+        page = (
+            "ORDER BY plus LIMIT and OFFSET"
+            if what == "rows"
+            else "a SELECT with ORDER BY, LIMIT and OFFSET"
+        )
+        super().__init__(
+            f"the answer holds more than {limit:,} {what}, the most this endpoint sends in "
+            f"one answer (setting result_limit); nothing was sent. Ask for at most {limit:,} "
+            f"{what} with LIMIT, and page through the rest with {page} "
+            f"(LIMIT {limit} OFFSET 0, then OFFSET {limit}, ...)."
+        )
+
+
 class QueryRunner(ABC):
     """Runs one untrusted query to completion within ``timeout`` s, at most ``limit`` rows."""
 

@@ -610,5 +610,4 @@ def context():
     body = json.dumps(build_context(), ensure_ascii=False, indent=2)
     response = Response(body, mimetype="application/ld+json")
     response.charset = "utf-8"
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
