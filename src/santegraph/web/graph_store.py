@@ -25,7 +25,7 @@ from ..steward.credentials import Steward, from_authorization
 from ..steward.update_gate import changed_graphs
 from ..steward.workflow import Conflict, Forbidden, NotFound, Proposal
 from . import state
-from .linkeddata import RDF_FORMATS, _negotiate, _serialize
+from .linkeddata import RDF_FORMATS, _serialize, negotiate_rdf, not_acceptable
 
 bp = Blueprint("graph_store", __name__)
 BODY_FORMATS = {  # Content-Type of a PUT/POST body -> parser format
@@ -119,8 +119,12 @@ def store_read():
     ]
     if not triples:
         return _problem(404, f"no graph <{graph}> in the store")
-    media_type = _negotiate(list(RDF_FORMATS), "text/turtle")
-    return Response(_serialize(triples, media_type), mimetype=media_type)
+    choice = negotiate_rdf()
+    if choice is None:
+        return not_acceptable(RDF_FORMATS)
+    response = Response(_serialize(triples, choice.media_type), mimetype=choice.media_type)
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 @bp.route("/store", methods=["PUT", "POST", "DELETE"])
