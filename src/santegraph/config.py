@@ -18,6 +18,7 @@ from typing import Any
 from .errors import ConfigError
 
 ENV_PREFIX = "SANTEGRAPH_"
+REMOTE_ENGINES = ("oxigraph", "virtuoso", "fuseki", "other")
 DEFAULT_BASE_IRI = "https://w3id.org/santegraph/id/"
 
 
@@ -55,6 +56,13 @@ class Settings:
     )
     remote_auth: str = _setting(
         "basic", "Remote backend: HTTP authentication scheme, `basic` or `digest` (Virtuoso)."
+    )
+    remote_engine: str = _setting(
+        "other",
+        "Remote backend: the SPARQL server, `oxigraph`, `virtuoso`, `fuseki` or `other`. "
+        "santegraph passes it the public query time limit where it takes one per request "
+        "and works around its known differences (docs/backends.md); `other` sends nothing "
+        "engine-specific.",
     )
     remote_timeout: float = _setting(
         60.0, "Remote backend: seconds to wait for the endpoint before giving up."
@@ -216,6 +224,11 @@ def _validate(settings: Settings) -> Settings:
         raise ConfigError(f"backend must be `embedded` or `remote`, not {settings.backend!r}")
     if settings.backend == "remote" and not settings.remote_query_url:
         raise ConfigError("backend `remote` needs remote_query_url (SANTEGRAPH_REMOTE_QUERY_URL)")
+    if settings.remote_engine not in REMOTE_ENGINES:
+        raise ConfigError(
+            f"remote_engine must be one of {', '.join(REMOTE_ENGINES)}, "
+            f"not {settings.remote_engine!r}"
+        )
     if settings.remote_auth not in ("basic", "digest"):
         raise ConfigError("remote_auth must be `basic` or `digest`")
     if not settings.base_iri.endswith(("/", "#")):

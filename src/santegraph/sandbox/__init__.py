@@ -17,7 +17,7 @@ See docs/decisions/0003-query-isolation.md.
 ========================  ==========================================================
 
 Worker processes import this package (``worker.py``): every module here imports only
-the standard library, pyoxigraph, ``results`` and ``errors`` at the top; the rest
+the standard library, pyoxigraph, ``results``, ``errors`` and ``query_dataset`` at the top; the rest
 (requests, the store package) is imported where it is used, so that a worker boots fast.
 """
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import QueryError, StoreError
+from ..query_dataset import query_dataset
 from .answer import Spool, SpooledAnswer
 from .pool import RERUN, Task, Worker, WorkerPool, stop_workers
 from .runner import QueryRunner, ResultTooLarge, time_left
@@ -84,7 +85,8 @@ class EmbeddedRunner(SnapshotKeeper, WorkerPool, QueryRunner):
     ) -> SpooledAnswer:
         form, media_type = self._form_and_type(query, media_type)
         limit = 0 if form == "ASK" else self.limit
-        graphs = list(default_graph_uris), list(named_graph_uris)
+        dataset = query_dataset(query, default_graph_uris, named_graph_uris)
+        graphs = dataset.default, dataset.named, dataset.from_query
         waiting = self._deadline()  # waiting for the first worker: within the limit
         deadline = None  # the evaluation's, set once it is first sent
         while True:

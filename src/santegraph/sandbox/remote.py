@@ -17,6 +17,7 @@ import pyoxigraph as ox
 
 from .. import results
 from ..errors import QueryError, StoreError
+from ..query_dataset import query_dataset
 from .answer import CHUNK, Spool, SpooledAnswer
 from .runner import QueryRunner, ResultTooLarge, time_left
 
@@ -47,10 +48,8 @@ class RemoteRunner(QueryRunner):
 
         graph = form in ("CONSTRUCT", "DESCRIBE")
         accept = "application/n-triples" if graph else results.JSON
-        data = [("query", query)]
-        data += [("default-graph-uri", g) for g in default_graph_uris]
-        data += [("named-graph-uri", g) for g in named_graph_uris]
-        response = self._post(data, accept, deadline)
+        dataset = query_dataset(query, default_graph_uris, named_graph_uris)
+        response = self._post(self.store.query_request(query, dataset), accept, deadline)
         chunks = _DeadlineChunks(response, deadline)
         # Virtuoso's JSON blank nodes fixed (a pattern N-Triples cannot hold unescaped)
         reader = _BnodeFixingReader(iter(chunks))

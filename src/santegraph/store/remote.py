@@ -18,9 +18,13 @@ import requests
 from ..errors import QueryError, StoreError
 from ..formats import check_media_type
 from ..queries import query_form
+from ..query_dataset import QueryDataset, query_dataset, without_dataset_clauses
 from .base import GraphStore, Row, StreamedResult
 
 JSON_RESULTS = "application/sparql-results+json"
+# A named graph no store holds: Virtuoso reads every graph as named when the request names
+# none, so an empty set of named graphs is asked for as this one.
+NO_NAMED_GRAPH = "urn:x-santegraph:no-named-graph"
 
 
 class RemoteStore(GraphStore):
@@ -37,8 +41,10 @@ class RemoteStore(GraphStore):
         auth: str = "basic",
         timeout: float = 60.0,
         hidden_graphs: tuple[str, ...] = (),
+        engine: str = "other",
     ):
         self.query_url, self.update_url, self.store_url = query_url, update_url, store_url
+        self.engine = engine
         self.hidden_graph_prefixes = tuple(hidden_graphs)
         self.timeout = timeout
         self.session = requests.Session()
@@ -86,10 +92,29 @@ class RemoteStore(GraphStore):
         default_graph_uris: Iterable[str] = (),
         named_graph_uris: Iterable[str] = (),
     ):
-        data = [("query", query)]
-        data += [("default-graph-uri", g) for g in default_graph_uris]
-        data += [("named-graph-uri", g) for g in named_graph_uris]
+        dataset = query_dataset(query, default_graph_uris, named_graph_uris)
+        data = self.query_request(query, dataset)
         return self._post(self.query_url, data=data, headers={"Accept": accept}, stream=stream)
+
+    def query_request(self, query: str, dataset: QueryDataset) -> list[tuple[str, str]]:
+        """The form fields of a query reading ``dataset``.
+
+        A dataset other than the service's default is always sent as protocol parameters:
+        they take precedence over the query's FROM (SPARQL 1.1 Protocol 2.1.4), whereas
+        the endpoint's union default graph (``oxigraph serve --union-default-graph``)
+        would replace it. Virtuoso adds the parameters to the query's clauses instead of
+        replacing them, and reads every graph as named when none is named: it gets the
+        query without its clauses and an explicitly empty set of named graphs.
+        """
+        if dataset.is_service_default:
+            return [("query", query)]
+        fields = [("default-graph-uri", g) for g in dataset.default or ()]
+        fields += [("named-graph-uri", g) for g in dataset.named or ()]
+        if self.engine == "virtuoso":
+            query = without_dataset_clauses(query, dataset)
+            if not dataset.named:
+                fields.append(("named-graph-uri", NO_NAMED_GRAPH))
+        return [("query", query), *fields]
 
     # ------------------------------------------------------------------ reading
     def _solutions(self, query: str) -> tuple[list[str], Iterator[Row]]:

@@ -97,6 +97,8 @@ def _read_request() -> tuple[str | None, list[str], list[str]]:
 
 # An IRI reference without a scheme, e.g. <acteur/x> (a `<` comparison has spaces).
 _RELATIVE_IRI = re.compile(r"<[^<>\"{}|^`\\\s:]*>")
+# A query that starts with its own BASE (after comments): it resolves its IRIs itself.
+_OWN_BASE = re.compile(r"(?:\s+|#[^\n]*)*BASE\b", re.IGNORECASE)
 
 
 def _with_service_base(query: str) -> str:
@@ -106,8 +108,8 @@ def _with_service_base(query: str) -> str:
     this one, still wins. Added (on the first line) only when the text seems to hold a
     relative IRI, so parser positions of other queries are untouched.
     """
-    if not _RELATIVE_IRI.search(query):
-        return query
+    if not _RELATIVE_IRI.search(query) or _OWN_BASE.match(query):
+        return query  # (Virtuoso refuses a second BASE)
     return "BASE " + str(ox.NamedNode(state().settings.base_iri)) + " " + query
 
 
