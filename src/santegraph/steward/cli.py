@@ -142,7 +142,11 @@ def _finish(args, service: Stewardship, proposal: Proposal) -> int:
         print("\npreview only: nothing was written (add --yes to write)")
         return 0
     events = service.commit(proposal, acknowledge_warnings=args.accept_warnings)
-    for change, event in zip(proposal.changes, events, strict=True):
+    if not events:
+        print("\nnothing changed: nothing was written")
+        return 0
+    changed = [c for c in proposal.changes if c.changes_anything]
+    for change, event in zip(changed, events, strict=True):
         print(f"\nwritten: {change.graph} version {change.version + 1} (journal: {event})")
     return 0
 

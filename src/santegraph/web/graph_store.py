@@ -82,6 +82,7 @@ def _outcome(proposal: Proposal, status: int) -> Response:
                 "removed": len(c.removed),
             }
             for c in proposal.changes
+            if c.changes_anything  # a graph given its own content again: no new version
         ],
         "warnings": [r.as_dict() for r in report.results if r.severity != "Violation"],
     }
@@ -180,18 +181,32 @@ def update():
         text = request.get_data(as_text=True)
     elif request.mimetype == "application/x-www-form-urlencoded":
         text = request.form.get("update", "")
-        if request.form.get("using-graph-uri") or request.form.get("using-named-graph-uri"):
-            return _problem(400, "using-graph-uri is not supported: name graphs in the update")
     else:
         return _problem(
             415, "send the update as application/sparql-update or as a form field `update`"
         )
     if not text.strip():
         return _problem(400, "empty update")
+    # the dataset of the WHERE clauses (SPARQL 1.1 Protocol 2.2.3): in the query string
+    # of a direct POST, in the body of a form
+    using = {
+        name: request.args.getlist(name) + request.form.getlist(name)
+        for name in ("using-graph-uri", "using-named-graph-uri")
+    }
+    for iri in using["using-graph-uri"] + using["using-named-graph-uri"]:
+        try:
+            ox.NamedNode(iri)
+        except ValueError:
+            return _problem(400, f"using-graph-uri / using-named-graph-uri: not an IRI {iri!r}")
     try:
         settings = state().settings
         contents = changed_graphs(
-            state().store, text, settings.base_iri, max_depth=settings.max_nesting_depth
+            state().store,
+            text,
+            settings.base_iri,
+            max_depth=settings.max_nesting_depth,
+            using_graphs=using["using-graph-uri"],
+            using_named_graphs=using["using-named-graph-uri"],
         )
     except QueryError as exc:
         return _problem(400, str(exc))
