@@ -369,6 +369,17 @@ def test_direct_post_with_charset_utf8_is_accepted(client):
     assert json.loads(response.data)["boolean"] is True
 
 
+def test_an_unknown_function_is_a_501_not_a_syntax_error(client):
+    """A valid query calling an extension function the engine lacks (W3C syntax-query
+    test_4): the engine cannot evaluate it, the client did nothing wrong. It was a 400
+    (embedded) or a 502 (relaying oxigraph serve's or Virtuoso's 500)."""
+    query = "SELECT (<http://example.org/function>(1) AS ?x) WHERE {}"
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 501
+    text = response.get_data(as_text=True)
+    assert "valid SPARQL" in text and "<http://example.org/function>" in text
+
+
 def test_malformed_query_reports_the_parser_position(client):
     response = client.get("/sparql", query_string={"query": "SELECT ?s WHERE {\n  ?s ?p }"})
     assert response.status_code == 400

@@ -119,12 +119,8 @@ KNOWN_DIFFERENCES = {
     "csv-tsv-res/tsv03": 'Oxigraph stores "-3"^^xsd:negativeInteger as xsd:integer and '
     "1.0e6 as 1000000: a literal of a derived integer type loses its datatype",
 }
-# Only with the embedded store (through oxigraph serve, the same refusal is its 500,
-# relayed as a 502, which a positive syntax test accepts).
-EMBEDDED_DIFFERENCES = {
-    "syntax-query/test_4": "the query parses, but Oxigraph evaluates no function it does not "
-    "know: a 400, 'The custom function <http://example/function> is not supported'",
-}
+# Only with the embedded store.
+EMBEDDED_DIFFERENCES: dict[str, str] = {}
 
 
 def _iri(path: Path) -> str:

@@ -24,7 +24,14 @@ the standard library, pyoxigraph, ``results``, ``errors`` and ``query_dataset`` 
 from .answer import CHUNK, Spool, SpooledAnswer
 from .embedded import EmbeddedRunner
 from .remote import RemoteRunner
-from .runner import QueryBusy, QueryRunner, QueryTimeout, ResultTooLarge, make_runner
+from .runner import (
+    QueryBusy,
+    QueryRunner,
+    QueryTimeout,
+    QueryUnsupported,
+    ResultTooLarge,
+    make_runner,
+)
 
 __all__ = [
     "CHUNK",
@@ -32,6 +39,7 @@ __all__ = [
     "QueryBusy",
     "QueryRunner",
     "QueryTimeout",
+    "QueryUnsupported",
     "RemoteRunner",
     "ResultTooLarge",
     "Spool",

@@ -25,7 +25,7 @@ from ..errors import QueryError, StoreError
 from ..query_dataset import query_dataset
 from .answer import Spool, SpooledAnswer
 from .pool import RERUN, Task, Worker, WorkerPool, stop_workers
-from .runner import QueryRunner, ResultTooLarge, time_left
+from .runner import QueryRunner, ResultTooLarge, time_left, unsupported
 from .snapshots import Snapshot, SnapshotKeeper, delete_snapshots
 from .wire import DATA, END, END_FIELDS, ERROR, HEAD
 
@@ -152,7 +152,8 @@ class EmbeddedRunner(SnapshotKeeper, WorkerPool, QueryRunner):
                     return SpooledAnswer(media_type, spool, count=None if count < 0 else count)
                 spool.close()
                 if kind == ERROR:
-                    raise QueryError(bytes(message[HEAD.size :]).decode("utf-8", "replace"))
+                    text = bytes(message[HEAD.size :]).decode("utf-8", "replace")
+                    raise unsupported(text) or QueryError(text)
                 if kind == RERUN:
                     return _RERUN_ANSWER
                 code = worker.process.poll()

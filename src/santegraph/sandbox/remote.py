@@ -19,7 +19,7 @@ from .. import results
 from ..errors import QueryError, StoreError
 from ..query_dataset import query_dataset
 from .answer import CHUNK, Spool, SpooledAnswer
-from .runner import QueryRunner, ResultTooLarge, time_left
+from .runner import QueryRunner, ResultTooLarge, time_left, unsupported
 
 if TYPE_CHECKING:
     from ..store import RemoteStore
@@ -99,6 +99,9 @@ class RemoteRunner(QueryRunner):
         if response.status_code >= 400:
             message = response.text[:2000].strip()
             response.close()
+            unknown = unsupported(message)  # oxigraph serve and Virtuoso answer it with 500
+            if unknown is not None:
+                raise unknown
             if response.status_code < 500:
                 raise QueryError(f"the endpoint rejected the query: {message}")
             raise StoreError(f"the endpoint {url} failed ({response.status_code}): {message}")

@@ -6,6 +6,7 @@ cap, and returns a :class:`~santegraph.sandbox.answer.SpooledAnswer`.
 
 from __future__ import annotations
 
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
@@ -20,6 +21,32 @@ if TYPE_CHECKING:
 
 class QueryTimeout(SantegraphError):
     """The query did not finish within the time limit; it was stopped."""
+
+
+class QueryUnsupported(QueryError):
+    """A valid query calling a function the engine does not implement (an extension
+    function: each engine has its own). Not the client's syntax error: a 501."""
+
+
+# How engines say they do not know a function: Oxigraph (embedded, oxigraph serve) and
+# Virtuoso (which looks it up as an SQL procedure).
+_UNKNOWN_FUNCTION = re.compile(
+    r"The custom function (?P<oxigraph><[^>]*>) is not supported"
+    r"|Undefined procedure DB\.DBA\.(?P<virtuoso>\S+?)\.?(?:\s|$)"
+)
+
+
+def unsupported(message: str) -> QueryUnsupported | None:
+    """A QueryUnsupported for an engine's message about an unknown function, else None."""
+    match = _UNKNOWN_FUNCTION.search(message)
+    if match is None:
+        return None
+    function = match.group("oxigraph") or f"<{match.group('virtuoso')}>"
+    return QueryUnsupported(
+        f"the query is valid SPARQL, but this endpoint's engine does not implement the "
+        f"function {function}: extension functions are each engine's own (the engine "
+        f"said: {message.strip().splitlines()[0][:300]})"
+    )
 
 
 class QueryBusy(SantegraphError):

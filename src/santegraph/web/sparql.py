@@ -281,6 +281,8 @@ def endpoint():
             default_graph_uris=default_graphs,
             named_graph_uris=named_graphs,
         )
+    except sandbox.QueryUnsupported as exc:  # valid SPARQL the engine cannot evaluate
+        return _error(501, str(exc))
     except QueryError as exc:
         return _error(400, str(exc))
     except sandbox.QueryTimeout as exc:
