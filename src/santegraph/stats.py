@@ -42,8 +42,7 @@ def collect_stats(store: GraphStore) -> Stats:
         triples=sum(n for _, n in graphs),
         graphs=graphs,
         classes=[
-            (_value(r, "class"), int(_value(r, "n")))
-            for r in rows("stats_classes", {"g": visible})
+            (_value(r, "class"), int(_value(r, "n"))) for r in rows("stats_classes", {"g": visible})
         ],
         sources=[(_value(r, "file"), int(_value(r, "n"))) for r in rows("stats_sources")],
         territories=[
