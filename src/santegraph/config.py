@@ -18,7 +18,7 @@ from typing import Any
 from .errors import ConfigError
 
 ENV_PREFIX = "SANTEGRAPH_"
-REMOTE_ENGINES = ("oxigraph", "virtuoso", "fuseki", "other")
+REMOTE_ENGINES = ("oxigraph", "virtuoso", "other")
 DEFAULT_BASE_IRI = "https://w3id.org/santegraph/id/"
 
 
@@ -59,10 +59,12 @@ class Settings:
     )
     remote_engine: str = _setting(
         "other",
-        "Remote backend: the SPARQL server, `oxigraph`, `virtuoso`, `fuseki` or `other`. "
-        "santegraph passes it the public query time limit where it takes one per request "
-        "and works around its known differences (docs/backends.md); `other` sends nothing "
-        "engine-specific.",
+        "Remote backend: the SPARQL server, `oxigraph`, `virtuoso` or `other`. `virtuoso`: "
+        "a public query's time limit and result cap go with it (Virtuoso's per-request "
+        "`timeout` and `maxrows`, so that it stops computing too) and its dataset handling "
+        "is worked around; `oxigraph` and `other` take no per-request limit: bound them "
+        "with their own settings (`oxigraph serve --timeout-s`, Fuseki's "
+        "`arq:queryTimeout`; docs/backends.md).",
     )
     remote_timeout: float = _setting(
         60.0, "Remote backend: seconds to wait for the endpoint before giving up."

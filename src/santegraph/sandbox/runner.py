@@ -106,8 +106,11 @@ class QueryRunner(ABC):
     def _deadline(self) -> float | None:
         return time.monotonic() + self.timeout if self.timeout > 0 else None
 
-    def _timeout_error(self) -> QueryTimeout:
-        return QueryTimeout(f"query exceeded the time limit of {self.timeout:g} s")
+    def _timeout_error(self, *, by_engine: bool = False) -> QueryTimeout:
+        message = f"query exceeded the time limit of {self.timeout:g} s"
+        if by_engine:  # the remote engine stopped it itself: its CPU is free
+            message += " (the endpoint stopped it at its own limit)"
+        return QueryTimeout(message)
 
 
 def make_runner(settings, store: GraphStore) -> QueryRunner:
