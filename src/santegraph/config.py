@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .iris import slugify
 
 ENV_PREFIX = "SANTEGRAPH_"
 REMOTE_ENGINES = ("oxigraph", "virtuoso", "other")
 DEFAULT_BASE_IRI = "https://w3id.org/santegraph/id/"
+STEWARD_ROLES = ("reviewer", "admin")  # what each may do: steward/credentials.py
 
 
 def _project_root() -> Path:
@@ -134,6 +136,23 @@ class Settings:
         "(federation). Empty (the default): `SERVICE` is refused with `403` before "
         "evaluation, on both backends, so that no query makes the server fetch a URL.",
     )
+    load_batch_quads: int = _setting(
+        100_000,
+        "Quads that `load`, `import` and the first load of the content parse and write per "
+        "batch: the bound on their memory whatever the input size (the store is built aside, "
+        "validated there, then swapped in; docs/decisions/0008-bulk-loading.md). About 1 KB "
+        "of memory per quad of the batch; larger batches load a little faster.",
+    )
+    remote_update_max_bytes: int = _setting(
+        8 * 1024 * 1024,
+        "Remote backend: largest SPARQL Update santegraph sends. A load that fits is one "
+        "update (atomic); a larger one is written one named graph per request (Graph Store "
+        "`PUT`, or an update when it fits) and the graphs already written are put back as "
+        "they were if a later one fails. A graph larger than this with no "
+        "`remote_store_url` is refused. Virtuoso refuses updates over 10 MB and its SPARQL "
+        "compiler updates of a few thousand triples: set about `262144` there "
+        "(docs/backends.md). `0`: no limit.",
+    )
     max_upload_bytes: int = _setting(
         10 * 1024 * 1024, "Largest request body (uploads, SPARQL POST) accepted, in bytes."
     )
@@ -142,6 +161,23 @@ class Settings:
         "Steward credentials: comma-separated `name:sha256-of-token` pairs. Empty disables "
         "every write over HTTP (there is no default credential).",
         secret=True,
+    )
+    steward_roles: str = _setting(
+        "",
+        "Roles of some stewards, comma-separated `name:role` pairs (names as in "
+        "`steward_tokens`): `reviewer` may correct any submission, `admin` may also withdraw "
+        "any submission or entry. Every steward may deposit, and correct or withdraw their "
+        "own submissions (docs/stewards.md, Roles).",
+    )
+    signin_failure_limit: int = _setting(
+        10,
+        "Failed steward sign-ins (web form, `/store`, `/update`) one client address may make "
+        "within `signin_failure_window` seconds; beyond, it is refused with `429` until the "
+        "window has passed, valid credentials included. Every failure is logged on the "
+        "`santegraph.audit` logger. `0`: no limit (failures still logged).",
+    )
+    signin_failure_window: float = _setting(
+        900.0, "Seconds over which failed steward sign-ins are counted (see above)."
     )
     secret_key: str = _setting(
         "",
@@ -187,6 +223,20 @@ class Settings:
                 )
             pairs[name] = digest.lower()
         return pairs
+
+    def steward_role_map(self) -> dict[str, str]:
+        """name -> role (``reviewer`` or ``admin``), parsed from ``steward_roles``; stewards
+        not listed have none (they act on their own submissions only)."""
+        roles: dict[str, str] = {}
+        for item in filter(None, (p.strip() for p in self.steward_roles.split(","))):
+            name, sep, role = item.rpartition(":")
+            if not sep or role.strip() not in STEWARD_ROLES:
+                raise ConfigError(
+                    f"steward_roles: expected `name:role` with role one of "
+                    f"{', '.join(STEWARD_ROLES)}, got {item[:40]!r}"
+                )
+            roles[name.strip()] = role.strip()
+        return roles
 
     def masked(self) -> dict[str, Any]:
         """The settings as a dict, secrets replaced by a marker (for display)."""
@@ -235,7 +285,21 @@ def _validate(settings: Settings) -> Settings:
         raise ConfigError("remote_auth must be `basic` or `digest`")
     if not settings.base_iri.endswith(("/", "#")):
         raise ConfigError("base_iri must end with `/` or `#`")
-    settings.steward_token_hashes()  # fails early on a malformed credential list
+    names = settings.steward_token_hashes()  # fails early on a malformed credential list
+    unknown = sorted(set(settings.steward_role_map()) - set(names))
+    if unknown:
+        raise ConfigError(
+            f"steward_roles names {', '.join(map(repr, unknown))}, who has no entry in "
+            "steward_tokens"
+        )
+    slugs: dict[str, str] = {}
+    for name in names:  # the journal identifies a steward by referent/<slug of the name>
+        other = slugs.setdefault(slugify(name), name)
+        if other != name:
+            raise ConfigError(
+                f"steward_tokens: {other!r} and {name!r} would be the same steward in the "
+                f"journal (referent/{slugify(name)}): give them names that differ in letters"
+            )
     return settings
 
 

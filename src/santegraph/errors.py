@@ -37,11 +37,11 @@ class InputError(SantegraphError):
 class ValidationFailed(SantegraphError):
     """The data does not conform to the shapes; nothing was written."""
 
-    def __init__(self, report: ValidationReport):
+    def __init__(self, report: ValidationReport, advice: str = ""):
         self.report = report
-        super().__init__(
-            f"{report.violation_count} SHACL violation(s); the store was left unchanged"
-        )
+        self.advice = advice  # what to do, when santegraph knows (e.g. which graph to fix)
+        message = f"{report.violation_count} SHACL violation(s); the store was left unchanged"
+        super().__init__(f"{message}. {advice}" if advice else message)
 
 
 class QueryError(SantegraphError):

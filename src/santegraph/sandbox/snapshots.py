@@ -11,6 +11,7 @@ open and a newer one exists. See docs/decisions/0003-query-isolation.md.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 import threading
@@ -115,7 +116,8 @@ class SnapshotKeeper:
                 self._root = Path(tempfile.mkdtemp(prefix="santegraph-snapshots-"))
             else:
                 # next to the store: same file system, so a backup is made of hard links
-                location = Path(self.store.location).resolve()
+                # the store path, not the version folder it links to (ADR 0008)
+                location = Path(os.path.abspath(self.store.location))
                 self._root = location.with_name(location.name + "-snapshots")
                 shutil.rmtree(self._root, ignore_errors=True)  # left by a killed server
                 self._root.mkdir(parents=True)

@@ -32,6 +32,9 @@ PROV = "http://www.w3.org/ns/prov#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
 MULTI = "|"  # separator of several values in one cell
+# The template's example row starts its name with this: a row that does is refused with a
+# clear message, so a template filled in around its example never loads the example.
+EXAMPLE_MARK = "EXEMPLE"
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,10 @@ ACTEURS = Template(
             SKOS + "prefLabel",
             "label",
             True,
-            "Nom complet, en français. Il fixe l'IRI de l'entrée : `acteur/<nom en slug>`.",
-            "CPTS du Dunkerquois",
+            "Nom complet, en français. Il fixe l'IRI de l'entrée : `acteur/<nom en slug>`. "
+            "Une ligne dont le nom commence par `EXEMPLE` est la ligne d'exemple du modèle : "
+            "elle est refusée, jamais chargée.",
+            f"{EXAMPLE_MARK} CPTS Fictive du Littoral (ligne à supprimer)",
         ),
         Column(
             "type",
@@ -80,7 +85,7 @@ ACTEURS = Template(
             "`sg:Acteur` ou de `sg:Dispositif`.",
             "CPTS",
         ),
-        Column("sigle", str(SG.sigle), "label", False, "Sigle usuel.", "CPTS Dunkerquois"),
+        Column("sigle", str(SG.sigle), "label", False, "Sigle usuel.", "CPTS FL"),
         Column(
             "localisation",
             str(SG.localisation),
@@ -140,8 +145,8 @@ ACTEURS = Template(
             SCHEMA + "telephone",
             "string",
             False,
-            "Téléphone au format français, ex. `03 28 00 00 00`.",
-            "03 28 00 00 00",
+            "Téléphone au format français, ex. `01 99 00 00 00`.",
+            "01 99 00 00 00",
         ),
         Column(
             "email",
@@ -149,7 +154,7 @@ ACTEURS = Template(
             "string",
             False,
             "Adresse électronique, sans `mailto:`.",
-            "contact@cpts-dunkerquois.example",
+            "contact@cpts-fictive.example.org",
         ),
         Column(
             "site_web",
@@ -157,7 +162,7 @@ ACTEURS = Template(
             "string",
             False,
             "Site web, commençant par `http://` ou `https://`.",
-            "https://cpts-dunkerquois.example",
+            "https://cpts-fictive.example.org",
         ),
         Column(
             "referent",
@@ -195,13 +200,21 @@ def columns_markdown(template: Template = ACTEURS) -> str:
         f"## `{template.name}.csv` — {template.title_fr}",
         "",
         f"Téléchargement : `/steward/templates/{template.name}.csv` (en-tête + une ligne "
-        "d'exemple). Encodage UTF-8 (avec ou sans BOM), séparateur `;` ou `,`. La ligne 1 "
-        "est l'en-tête ; la première entrée est la ligne 2. Plusieurs valeurs dans une "
-        "cellule : séparées par `|`. Les colonnes facultatives peuvent être absentes ; une "
-        "colonne inconnue est refusée.",
+        f"d'exemple, dont le nom commence par `{EXAMPLE_MARK}` : remplacez-la par vos "
+        "entrées, elle est refusée si elle reste). Encodage UTF-8 (avec ou sans BOM), "
+        "séparateur `;` ou `,`. La ligne 1 est l'en-tête ; la première entrée est la "
+        "ligne 2. Plusieurs valeurs dans une cellule : séparées par `|`. Les colonnes "
+        "facultatives peuvent être absentes ; une colonne inconnue est refusée.",
         "",
         "Vérifier sans rien écrire : `santegraph validate fichier.csv` ou la page "
         "`/steward/validate`.",
+        "",
+        "Formules : chaque cellule est lue comme du texte, jamais comme une formule (une "
+        "valeur commençant par `=`, `+`, `-` ou `@` est enregistrée telle quelle). Mais les "
+        "réponses CSV de `/sparql` (`format=csv`, norme SPARQL 1.1) rendent les valeurs "
+        "telles quelles : un tableur peut exécuter comme formule une valeur saisie par "
+        "quelqu'un d'autre. Ouvrez-les par « Importer » en texte, pas par un double-clic. "
+        "Les exports CSV de la toile (`toile.csv`) neutralisent ces valeurs (préfixe `'`).",
         "",
         "| colonne | obligatoire | propriété | contenu | exemple |",
         "| --- | --- | --- | --- | --- |",
@@ -313,6 +326,19 @@ def parse_csv(
 
 def _map_row(row, row_number, columns, base_iri, graph, accepted, source, mapping):
     name = row.get("nom", "")
+    if name.upper().startswith(EXAMPLE_MARK):
+        mapping.problems.append(
+            _problem(
+                "",
+                row_number,
+                "nom",
+                name,
+                "ligne d'exemple du modèle (son nom commence par « EXEMPLE ») : remplacez-la "
+                "par vos entrées ou supprimez-la ; elle n'est jamais chargée",
+                source,
+            )
+        )
+        return
     if not slugify(name):
         mapping.problems.append(
             _problem(

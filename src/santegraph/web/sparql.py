@@ -31,6 +31,7 @@ from ..queries import query_form
 from ..vocab import NAMESPACE as VOCAB_NAMESPACE
 from . import sparql_service, state
 from .negotiation import accepts_anything, negotiate
+from .security import csp, editor_style_hashes
 
 bp = Blueprint("sparql", __name__)
 
@@ -162,7 +163,10 @@ def _without_query() -> Response:
         choice = negotiate(offered)  # application/json: a 400 below, not JSON-LD
         wanted = choice.media_type if choice else None
     if wanted == "text/html":
-        return Response(_editor_page(), mimetype="text/html")
+        policy = csp(style_hashes=editor_style_hashes())  # YASGUI's two <style> elements
+        return Response(
+            _editor_page(), mimetype="text/html", headers={"Content-Security-Policy": policy}
+        )
     if wanted is None:
         return _error(
             400,
