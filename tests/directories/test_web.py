@@ -15,6 +15,7 @@ from santegraph.web import create_app
 
 from .conftest import BASE, FIXTURES, ROOT, run
 
+BROWSER = {"Accept": "text/html"}  # /id/ pages: HTML by negotiation (Turtle else)
 TOKEN = "jeton-de-test-annuaires-" + "x" * 20
 
 
@@ -213,10 +214,13 @@ def test_the_cpts_covering_bergues(web, directory):
 
 
 def test_the_actor_page_shows_the_update_and_its_source(web, directory):
-    soup = page(web.get("/id/acteur/data-inclusion/fictif--mission-locale"))
+    soup = page(web.get("/id/acteur/data-inclusion/fictif--mission-locale", headers=BROWSER))
     line = soup.select_one("p.fraicheur").get_text(" ")
     assert "Mis à jour le 01/02/2025" in line and "data·inclusion" in line
-    old = page(web.get("/id/acteur/data-inclusion/fictif--ehpad-tilleuls"))
+    old = page(web.get("/id/acteur/data-inclusion/fictif--ehpad-tilleuls", headers=BROWSER))
     assert "à vérifier" in old.select_one("p.fraicheur").get_text()
     assert "06 39 98 10 02" in soup.get_text()
-    assert page(web.get("/id/territoire/commune/59183")).select_one("p.fraicheur") is None
+    assert (
+        page(web.get("/id/territoire/commune/59183", headers=BROWSER)).select_one("p.fraicheur")
+        is None
+    )

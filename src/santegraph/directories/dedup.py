@@ -25,8 +25,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from ..loading import INTERNAL_QUERIES
-from ..queries import QueryCatalogue
+from ..queries import INTERNAL, catalogue
 from . import rdf
 from .model import INFO, Record
 
@@ -56,7 +55,7 @@ class Deduplicator:
         self.store = store
         self.base = base
         self.own = own_graphs_prefix
-        self.queries = QueryCatalogue(INTERNAL_QUERIES)
+        self.queries = catalogue(INTERNAL)
 
     def _candidates(self, query: str, name: str, values: Sequence[ox.Term]) -> list[dict]:
         rows = []

@@ -23,8 +23,7 @@ import pydantic
 from data_inclusion.schema import v1
 
 from ..iris import slugify
-from ..loading import INTERNAL_QUERIES
-from ..queries import QueryCatalogue
+from ..queries import INTERNAL, catalogue
 from ..vocab import SG
 from .datainclusion import french
 from .freshness import freshness
@@ -69,15 +68,15 @@ def record_id(iri: str, base: str) -> str:
 
 def export_data_inclusion(store, settings) -> ExportResult:
     base = settings.base_iri
-    catalogue = QueryCatalogue(INTERNAL_QUERIES)
+    queries = catalogue(INTERNAL)
     facts: dict[str, dict[str, list[tuple[str, str]]]] = defaultdict(lambda: defaultdict(list))
     kinds: dict[str, str] = {}
-    for row in store.select(catalogue["directory_export"].text):
+    for row in store.select(queries["directory_export"].text):
         entry = row["entree"].value
         kinds[entry] = row["genre"].value
         extra = row["extra"].value if row.get("extra") is not None else ""
         facts[entry][row["champ"].value].append((row["valeur"].value, extra))
-    codes = _concept_codes(store, catalogue)
+    codes = _concept_codes(store, queries)
     dates = freshness(store, settings)
     result = ExportResult()
     structure_ids = {}
@@ -205,11 +204,11 @@ def _validated(model, record: dict, optional: set[str], result, entry) -> dict |
     return None
 
 
-def _concept_codes(store, catalogue) -> dict[str, tuple[set[str], dict[str, set[str]]]]:
+def _concept_codes(store, queries) -> dict[str, tuple[set[str], dict[str, set[str]]]]:
     """concept -> (broader concepts, {datatype: codes})."""
     broader: dict[str, set[str]] = defaultdict(set)
     codes: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for row in store.select(catalogue["directory_concept_codes"].text):
+    for row in store.select(queries["directory_concept_codes"].text):
         concept = row["concept"].value
         broader[concept]
         if row.get("broader") is not None:

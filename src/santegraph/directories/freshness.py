@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from ..queries import QueryCatalogue
+from ..queries import PUBLIC, catalogue, query_folder
 
 
 @dataclass
@@ -34,13 +34,12 @@ QUERY = "mises-a-jour-des-entrees"  # in the content's queries/: integrators run
 
 
 def available(settings) -> bool:
-    """Whether the content holds the query (test contents may not)."""
-    return (settings.content_path / "queries" / f"{QUERY}.rq").is_file()
+    """Whether the query ships (the public catalogue, not the content: query_folder)."""
+    return (query_folder(PUBLIC) / f"{QUERY}.rq").is_file()
 
 
 def freshness(store, settings, entries: Iterable[str] | None = None) -> dict[str, Freshness]:
-    catalogue = QueryCatalogue(settings.content_path / "queries")
-    query = catalogue[QUERY].text
+    query = catalogue(PUBLIC)[QUERY].text
     bindings = None
     if entries is not None:
         nodes = [ox.NamedNode(e) for e in entries]

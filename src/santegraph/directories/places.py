@@ -21,8 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..iris import slugify
-from ..loading import INTERNAL_QUERIES
-from ..queries import QueryCatalogue
+from ..queries import INTERNAL, catalogue
 from .model import INFO, WARNING
 
 
@@ -49,7 +48,7 @@ class Places:
     def load(cls, store, base_iri: str) -> Places:
         places = cls(base_iri)
         prefix = f"{base_iri}territoire/"
-        query = QueryCatalogue(INTERNAL_QUERIES)["directory_places"].text
+        query = catalogue(INTERNAL)["directory_places"].text
         former: dict[str, str] = {}
         for row in store.select(query):
             iri = row["t"].value

@@ -123,7 +123,7 @@ class WorkerState:
 def main(fd: int) -> None:
     """Loop of a worker process: each query in a thread of its own, until None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; it stops us
-    _die_with_parent()
+    die_with_parent()
     conn = Connection(fd)
     send_lock = threading.Lock()
 
@@ -170,7 +170,7 @@ def _run_task(state: WorkerState, db: str, out: PipeWriter, *task) -> None:
         os._exit(0)
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Linux: SIGKILL this worker if the server dies (even in the middle of a query)."""
     if sys.platform.startswith("linux"):
         try:
@@ -182,12 +182,19 @@ def _die_with_parent() -> None:
 
 
 def _evaluate(
-    store, out, query, media_type, default_graphs, named_graphs, limit
+    store, out, query, media_type, default_graphs, named_graphs, from_query, limit
 ) -> results.Outcome:
-    named = [ox.NamedNode(g) for g in named_graphs] or None
-    if default_graphs:
-        default = [ox.NamedNode(g) for g in default_graphs]
-        result = store.query(query, default_graph=default, named_graphs=named)
+    """Evaluate on the dataset of ``query_dataset.py``: None, the union default graph with
+    every named graph; the query's own FROM left to pyoxigraph (``from_query``), since
+    ``use_default_graph_as_union`` would replace it."""
+    if from_query:
+        result = store.query(query)
+    elif default_graphs is None and named_graphs is None:
+        result = store.query(query, use_default_graph_as_union=True)
     else:
-        result = store.query(query, use_default_graph_as_union=True, named_graphs=named)
+        result = store.query(
+            query,
+            default_graph=[ox.NamedNode(g) for g in default_graphs or ()],
+            named_graphs=[ox.NamedNode(g) for g in named_graphs or ()],
+        )
     return results.write_result(out, media_type, result, limit)

@@ -32,8 +32,8 @@ import pyoxigraph as ox
 from ..config import Settings
 from ..errors import SantegraphError, ValidationFailed
 from ..iris import journal_graph, slugify, submission_name_problem, submission_prefix
-from ..loading import INTERNAL_QUERIES, Loader, Payload
-from ..queries import QueryCatalogue
+from ..loading import Loader, Payload
+from ..queries import INTERNAL, catalogue
 from ..store.base import GraphStore
 from ..store.embedded import EmbeddedStore
 from ..validation import ValidationReport
@@ -92,6 +92,12 @@ class GraphChange:
         if not self.after:
             return "Retrait"
         return "Depot" if self.version == 0 and not self.before else "Correction"
+
+    @property
+    def changes_anything(self) -> bool:
+        """False for a graph given its own content again (or an absent graph withdrawn):
+        nothing to write, no new version in the journal."""
+        return bool(self.added or self.removed)
 
     @cached_property
     def added(self) -> list[ox.Triple]:
@@ -182,7 +188,7 @@ class Stewardship:
         self.store = store
         self.settings = settings
         self.loader = loader or Loader(store, settings, progress=False)
-        self.queries = QueryCatalogue(INTERNAL_QUERIES)
+        self.queries = catalogue(INTERNAL)
         # One commit at a time in this process: check versions, validate, write. Readers
         # are never blocked (the write itself is one atomic update).
         self._lock = threading.RLock()
@@ -407,7 +413,8 @@ class Stewardship:
 
         Raises Conflict if a graph changed since the proposal, ValidationFailed if the
         change no longer conforms (the store may have changed), WarningsNotAcknowledged,
-        DuplicatesNotAcknowledged.
+        DuplicatesNotAcknowledged. A graph whose new content is its current content is
+        left alone: no write, no journal event (``[]`` when nothing changes at all).
         """
         with self._lock:
             current = self.versions([c.graph for c in proposal.changes])
@@ -455,9 +462,13 @@ class Stewardship:
                     "corrigez plutôt la soumission existante, ou confirmez que ce ne sont pas "
                     "des doublons"
                 )
-            replace = {c.graph: c.after for c in fresh.changes if c.after}
-            drop = [c.graph for c in fresh.changes if not c.after]
-            guard = self._unchanged_since(fresh.changes)
+            changed = [c for c in fresh.changes if c.changes_anything]
+            if not changed:
+                self._pending.pop(proposal.id, None)
+                return []
+            replace = {c.graph: c.after for c in changed if c.after}
+            drop = [c.graph for c in changed if not c.after]
+            guard = self._unchanged_since(changed)
             if fresh.compiled and isinstance(self.store, EmbeddedStore):
                 # a large change (a directory import): a new version of the store built
                 # in bulk and swapped in, not one SPARQL update text of gigabytes
@@ -733,6 +744,8 @@ class Stewardship:
                 )
             )
         for change in proposal.changes:
+            if not change.changes_anything:
+                continue  # nothing written to this graph: no new version
             event = ox.NamedNode(
                 f"{base}journal/{now.strftime('%Y%m%dT%H%M%S%fZ')}-{secrets.token_hex(3)}"
             )

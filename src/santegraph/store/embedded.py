@@ -24,6 +24,7 @@ import pyoxigraph as ox
 from ..errors import QueryError, StoreError
 from ..formats import check_media_type
 from ..queries import query_form
+from ..query_dataset import query_dataset
 from .base import GraphStore, Row, StreamedResult
 
 _END = object()
@@ -41,6 +42,7 @@ class EmbeddedStore(GraphStore):
         # between would be lost with the copy it did not go to).
         self._write_lock = threading.RLock()
         self._retired: list[Path] = []  # old store folders, deleted once nothing reads them
+        self._read_only = False
         if location in (None, "", ":memory:"):
             self._store = ox.Store()
         else:
@@ -66,6 +68,22 @@ class EmbeddedStore(GraphStore):
                 "server's HTTP interface."
             ) from exc
 
+    @classmethod
+    def read_only(cls, location: str) -> EmbeddedStore:
+        """A read-only view of a store folder (a snapshot), for the check workers of
+        ``santegraph.sandbox``: reads like any EmbeddedStore, every write fails."""
+        store = cls.__new__(cls)
+        store.location, store.generation = location, 0
+        store._generation_lock = threading.Lock()
+        store._write_lock = threading.RLock()
+        store._retired = []
+        try:
+            store._store = ox.Store.read_only(location)
+        except OSError as exc:
+            raise StoreError(f"cannot open the snapshot at {location}: {exc}") from exc
+        store._read_only = True
+        return store
+
     @property
     def pyoxigraph_store(self) -> ox.Store:
         """The underlying store, for benchmarks and tests.
@@ -86,15 +104,17 @@ class EmbeddedStore(GraphStore):
         default_graph_uris: Iterable[str] = (),
         named_graph_uris: Iterable[str] = (),
     ):
-        default_graphs = [ox.NamedNode(g) for g in default_graph_uris]
-        named_graphs = [ox.NamedNode(g) for g in named_graph_uris] or None
+        # the same dataset as a public query's (query_dataset.py)
+        dataset = query_dataset(query, default_graph_uris, named_graph_uris)
         try:
-            if default_graphs:
-                return self._store.query(
-                    query, default_graph=default_graphs, named_graphs=named_graphs
-                )
+            if dataset.from_query:
+                return self._store.query(query)
+            if dataset.is_service_default:
+                return self._store.query(query, use_default_graph_as_union=True)
             return self._store.query(
-                query, use_default_graph_as_union=True, named_graphs=named_graphs
+                query,
+                default_graph=[ox.NamedNode(g) for g in dataset.default or ()],
+                named_graphs=[ox.NamedNode(g) for g in dataset.named or ()],
             )
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc.msg}") from exc
@@ -278,7 +298,8 @@ class EmbeddedStore(GraphStore):
                 yield quad
 
     def close(self) -> None:
-        self._store.flush() if self.location != ":memory:" else None
+        if self.location != ":memory:" and not self._read_only:
+            self._store.flush()
         del self._store
 
 
