@@ -40,7 +40,7 @@ from santegraph.config import load_settings
 from santegraph.store import EmbeddedStore, RemoteStore
 from santegraph.web import create_app
 
-from .conftest import BASE, MINI, W3C_TESTS, canonical
+from .conftest import BASE, MINI, W3C_TESTS, ReferenceEngine, canonical
 
 SPARQL11 = W3C_TESTS / "rdf-tests" / "sparql" / "sparql11"
 # where the suite's relative IRIs resolve (w3c-tests/README.md, "Base IRIs")
@@ -121,6 +121,8 @@ KNOWN_DIFFERENCES = {
 }
 # Only with the embedded store.
 EMBEDDED_DIFFERENCES: dict[str, str] = {}
+# A plain `oxigraph serve` asked directly, the reference of the conformance record.
+REFERENCE_DIFFERENCES: dict[str, str] = dict(KNOWN_DIFFERENCES)
 
 
 def _iri(path: Path) -> str:
@@ -166,9 +168,15 @@ _FROM = re.compile(r"FROM\s+(?:NAMED\s+)?<([^>]*)>", flags=re.I)
 CASES = _cases()
 
 
-@pytest.fixture(scope="module", params=["embedded", "remote"])
+@pytest.fixture(scope="module", params=["embedded", "remote", "reference"])
 def endpoint(request):
-    """The app over an embedded store, or over a real ``oxigraph serve`` (conftest)."""
+    """The app over an embedded store, or over a real ``oxigraph serve`` (conftest); or,
+    for the conformance record, a plain ``oxigraph serve`` asked directly (no santegraph)."""
+    if request.param == "reference":
+        engine = ReferenceEngine(request.getfixturevalue("plain_oxigraph_server"))
+        yield request.param, engine, engine
+        engine.close()
+        return
     if request.param == "embedded":
         store = EmbeddedStore(":memory:")
     else:
@@ -301,7 +309,11 @@ def _ask(client, query: str, accept: str, dataset: dict[str, list[str]]):
 def test_w3c_sparql11_query(endpoint, case, request):
     test_id, manifest_path, manifest, entry, in_query = case
     backend, store, client = endpoint
-    differences = KNOWN_DIFFERENCES | (EMBEDDED_DIFFERENCES if backend == "embedded" else {})
+    differences = {
+        "embedded": KNOWN_DIFFERENCES | EMBEDDED_DIFFERENCES,
+        "remote": KNOWN_DIFFERENCES,
+        "reference": REFERENCE_DIFFERENCES,
+    }[backend]
     if test_id in differences:
         request.applymarker(pytest.mark.xfail(reason=differences[test_id], strict=True))
     kind = manifest.value(entry, rdflib.RDF.type)
