@@ -36,9 +36,10 @@ from santegraph.steward.credentials import credential_line
 from santegraph.store import EmbeddedStore
 from santegraph.web import create_app
 
-from .conftest import BASE, MINI, W3C_TESTS, ReferenceEngine, canonical
+from .conftest import BASE, MINI, ReferenceEngine, canonical
+from .external import W3C_SUITES
 
-SPARQL11 = W3C_TESTS / "rdf-tests" / "sparql" / "sparql11"
+SPARQL11 = (W3C_SUITES.path or Path()) / "rdf-tests" / "sparql" / "sparql11"
 PUBLISHED = "https://w3c.github.io/rdf-tests/sparql/sparql11/"
 MANIFEST = "manifest-sparql11-update.ttl"
 MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -105,9 +106,8 @@ def _path(iri) -> Path:
 
 
 def _cases() -> list:
-    if not (SPARQL11 / MANIFEST).exists():
-        reason = f"{SPARQL11 / MANIFEST} is missing"
-        return [pytest.param(None, marks=pytest.mark.skip(reason=reason))]
+    if W3C_SUITES.path is None:
+        return [W3C_SUITES.skipped_case()]
     top = rdflib.Graph().parse(SPARQL11 / MANIFEST, publicID=_iri(SPARQL11 / MANIFEST))
     cases = []
     for included in top.objects(None, MF.include):

@@ -10,7 +10,6 @@ Nothing the readers see changes before the data has conformed.
 from __future__ import annotations
 
 import codecs
-import gzip
 import io
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,7 +19,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import RDF, SH
 
-from .bounds import check_document_depth
+from .bounds import InflateLimits, check_document_depth, open_gzip
 from .errors import InputError
 from .rdfio import format_for, parse_bytes
 from .shacl_sparql import (
@@ -233,12 +232,16 @@ class _DepthCheckedReader(io.RawIOBase):
         return size
 
 
-def open_rdf(path: Path):
+def open_rdf(path: Path, max_inflation_ratio: int = 0):
+    """The bytes of a file, inflated as they are read if it is gzip. Read as a stream, so
+    no bound on the inflated size; a gzip bomb is still stopped by its ratio."""
     try:
         raw = path.open("rb")
     except OSError as exc:
         raise InputError(exc.strerror or "cannot read file", source=str(path)) from exc
-    return gzip.open(raw) if path.suffix == ".gz" else raw
+    if path.suffix != ".gz":
+        return raw
+    return open_gzip(raw, InflateLimits(0, max_inflation_ratio), source=str(path))
 
 
 def stream_quads(
@@ -247,12 +250,13 @@ def stream_quads(
     *,
     base_iri: str | None = None,
     max_depth: int = 100,
+    max_inflation_ratio: int = 0,
 ) -> Iterator[ox.Quad]:
     """The quads of a file, parsed as they are read (InputError with line and column)."""
     from .rdfio import _position
 
     rdf_format = rdf_format or format_for(path)
-    with open_rdf(path) as handle:
+    with open_rdf(path, max_inflation_ratio) as handle:
         if rdf_format in LINE_BASED:
             reader = io.BufferedReader(_DepthCheckedReader(handle, max_depth, str(path)))
         else:  # nested syntaxes: the whole text is checked first (as for a submission)

@@ -24,10 +24,23 @@ DEFAULT_BASE_IRI = "https://w3id.org/santegraph/id/"
 STEWARD_ROLES = ("reviewer", "admin")  # what each may do: steward/credentials.py
 
 
-def _project_root() -> Path:
-    """The checkout this package was installed from (editable install), else the cwd."""
-    here = Path(__file__).resolve().parents[2]
-    return here if (here / "ontology").is_dir() else Path.cwd()
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The wheel's copy of the top-level ontology/, shapes/, data/ and queries/ (pyproject.toml,
+# force-include): a checkout keeps them at its top, the brief's layout.
+BUNDLE_DIR = PACKAGE_DIR / "_content"
+
+
+def running_from_checkout() -> bool:
+    """Whether this package is the ``src/santegraph`` of a checkout (editable install)."""
+    return (
+        PACKAGE_DIR.parent.name == "src" and (PACKAGE_DIR.parents[1] / "pyproject.toml").is_file()
+    )
+
+
+def shipped_root() -> Path:
+    """Where santegraph's own ``ontology/``, ``shapes/``, ``data/`` and ``queries/`` are:
+    the checkout it runs from, else the bundle the wheel installed inside the package."""
+    return PACKAGE_DIR.parents[1] if running_from_checkout() else BUNDLE_DIR
 
 
 def _setting(default: Any, help: str, *, secret: bool = False) -> Any:
@@ -42,8 +55,9 @@ class Settings:
     )
     store_path: str = _setting(
         "",
-        "Embedded store directory; empty means `<content_dir>/var/store`; `:memory:` keeps "
-        "the store in memory (tests).",
+        "Embedded store directory; empty means `var/store` in the content folder (the "
+        "checkout, or `content_dir`), or in the current directory when the content is the "
+        "installed package's; `:memory:` keeps the store in memory (tests).",
     )
     remote_query_url: str = _setting("", "Remote backend: SPARQL 1.1 query endpoint URL.")
     remote_update_url: str = _setting(
@@ -83,8 +97,9 @@ class Settings:
     )
     content_dir: str = _setting(
         "",
-        "Directory holding `ontology/`, `shapes/`, `data/` and `queries/`; empty means the "
-        "checkout santegraph runs from.",
+        "Directory holding the content to load: `ontology/`, `shapes/` and `data/`; empty "
+        "means santegraph's own (the checkout it runs from, else the copy installed with "
+        "the package). The named queries of `queries/` always come with the program.",
     )
     host: str = _setting("127.0.0.1", "Address `santegraph serve` listens on.")
     port: int = _setting(8000, "Port `santegraph serve` listens on.")
@@ -117,6 +132,37 @@ class Settings:
         "a query waits within its time limit; a query stopped at the limit kills its "
         "worker, and the other queries it ran are run again elsewhere.",
     )
+    check_workers: int = _setting(
+        2,
+        "Most worker processes parsing and validating untrusted submissions (steward "
+        "pages, /steward/validate, /store and /update bodies), each on a snapshot of the "
+        "store, one check at a time: a parser crash kills a worker, not the server "
+        "(docs/decisions/0010-check-isolation.md). Anonymous checks use at most "
+        "`check_workers - 1` of them.",
+    )
+    check_timeout: float = _setting(
+        120.0,
+        "Seconds a steward's check (preview of a submission, parsing a /store or /update "
+        "body) may run in its worker; beyond, the worker is stopped and the steward told. "
+        "`0`: no limit.",
+    )
+    public_check_timeout: float = _setting(
+        20.0,
+        "Seconds an anonymous check (/steward/validate) may run; beyond, it is stopped and "
+        "answered `503` (sign in, or split the file). Waiting for a free worker is bounded "
+        "by the same time. `0`: no limit.",
+    )
+    public_check_max_bytes: int = _setting(
+        1024 * 1024,
+        "Largest file or text an anonymous check (/steward/validate) accepts, in bytes "
+        "(`413` beyond; signed-in stewards have `max_upload_bytes`).",
+    )
+    public_check_rate: int = _setting(
+        12,
+        "Anonymous checks (/steward/validate) one client address may start per minute; "
+        "beyond, `429` with `Retry-After`. Behind a reverse proxy every client has the "
+        "proxy's address: rate-limit there. `0`: no limit.",
+    )
     max_nesting_depth: int = _setting(
         100,
         "Deepest nesting of brackets accepted in untrusted text (SPARQL queries and "
@@ -129,6 +175,40 @@ class Settings:
         "Most bytes the entities declared in an untrusted RDF/XML document may expand to "
         "(a few hundred bytes of nested entities can otherwise expand to gigabytes); "
         "external and parameter entities are always refused. `0`: no limit.",
+    )
+    max_triples: int = _setting(
+        100_000,
+        "Most triples one submission or upload may produce (steward pages, "
+        "/steward/validate, `santegraph submit`/`correct`, /store bodies, the triples an "
+        "/update adds): Turtle collections, blank-node lists and multi-valued CSV cells "
+        "expand, so bytes alone do not bound them. Counted while parsing; beyond, `413`. "
+        "`0`: no limit.",
+    )
+    max_csv_rows: int = _setting(
+        10_000,
+        "Most data rows (after the header) of an untrusted CSV file: steward templates, "
+        "directory imports. `0`: no limit.",
+    )
+    max_csv_columns: int = _setting(
+        200, "Most cells in one row of an untrusted CSV file. `0`: no limit."
+    )
+    max_csv_cell_chars: int = _setting(
+        32_768,
+        "Most characters in one cell of an untrusted CSV file (Python's csv module "
+        "refuses cells over 131,072 characters anyway). `0`: no limit.",
+    )
+    max_inflated_bytes: int = _setting(
+        2 * 1024**3,
+        "Most bytes a `.gz` input read whole (`santegraph validate`, submissions, content "
+        "files) may inflate to; it is inflated as a stream and refused as soon as it goes "
+        "beyond. `load` and `import` parse their input as it is read, in bounded memory: "
+        "only `max_inflation_ratio` applies to them. `0`: no limit.",
+    )
+    max_inflation_ratio: int = _setting(
+        100,
+        "Most times larger than its compressed bytes a `.gz` input may inflate (a 1 MB "
+        "gzip bomb inflates to gigabytes, real RDF about 10 to 30 times); checked once "
+        "16 MiB have been inflated. `0`: no limit.",
     )
     sparql_service_allowlist: str = _setting(
         "",
@@ -192,13 +272,15 @@ class Settings:
     # ------------------------------------------------------------------ derived values
     @property
     def content_path(self) -> Path:
-        return Path(self.content_dir).resolve() if self.content_dir else _project_root()
+        return Path(self.content_dir).resolve() if self.content_dir else shipped_root()
 
     @property
     def store_location(self) -> str:
         if self.store_path:
             return self.store_path
-        return str(self.content_path / "var" / "store")
+        if self.content_dir or running_from_checkout():
+            return str(self.content_path / "var" / "store")
+        return str(Path.cwd() / "var" / "store")  # never inside the installed package
 
     @property
     def remote_hidden_graph_list(self) -> tuple[str, ...]:

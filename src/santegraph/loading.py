@@ -25,10 +25,11 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 from tqdm import tqdm
 
+from .bounds import CsvLimits, InflateLimits
 from .config import Settings
 from .errors import InputError, ValidationFailed
 from .iris import graph_for_file, is_steward_graph, slugify
-from .queries import QueryCatalogue
+from .queries import INTERNAL, catalogue
 from .rdfio import DUMP_FORMATS, parse_bytes, parse_file
 from .store.base import GraphStore
 from .store.embedded import EmbeddedStore
@@ -36,7 +37,6 @@ from .store.embedded import EmbeddedStore
 if TYPE_CHECKING:  # pySHACL and rdflib load on first use: a restart that validates nothing
     from .validation import ValidationReport, ValidationResult, Validator
 
-INTERNAL_QUERIES = Path(__file__).parent / "rq"
 CONTENT_FOLDERS = ("ontology", "shapes", "data")
 RDF_SUFFIXES = (".ttl", ".nt", ".nq", ".trig", ".jsonld", ".rdf")
 SUBMISSION_SUFFIXES = (
@@ -86,7 +86,7 @@ class Loader:
         self.settings = settings
         self.root = settings.content_path
         self.progress = sys.stderr.isatty() if progress is None else progress
-        self.queries = QueryCatalogue(INTERNAL_QUERIES)
+        self.queries = catalogue(INTERNAL)
         # pySHACL's parsed shapes are shared by every check: one validation at a time
         self._check_lock = threading.RLock()
 
@@ -125,6 +125,7 @@ class Loader:
                     graph=ox.NamedNode(target),
                     max_depth=self.settings.max_nesting_depth,
                     max_expansion=self.settings.max_entity_expansion_bytes,
+                    inflate_limits=InflateLimits.from_settings(self.settings),
                 )
                 text = path.read_text(encoding="utf-8", errors="replace")
                 _add_quads(payload, quads, str(path), text)
@@ -135,7 +136,10 @@ class Loader:
         return list(payloads.values())
 
     def read_bytes(self, data: bytes, name: str, fmt: str, graph: str | None = None) -> Payload:
-        """One submitted text (upload or paste); ``fmt``: csv, turtle, ntriples or jsonld."""
+        """One submitted text (upload or paste); ``fmt``: csv, turtle, ntriples or jsonld.
+
+        A submission, so bounded like one: at most ``max_triples`` triples, and the CSV
+        bounds (bounds.py)."""
         target = graph or f"{self.settings.base_iri}graph/local/{slugify(name.split('.')[0])}"
         payload = Payload(target)
         self._add_bytes(payload, data, name, fmt)
@@ -152,6 +156,8 @@ class Loader:
                 base_iri=self.settings.base_iri,
                 graph=ox.NamedNode(payload.graph),
                 classes=self.entry_classes,
+                limits=CsvLimits.from_settings(self.settings),
+                max_triples=self.settings.max_triples,
             )
             payload.quads += mapping.quads
             payload.problems += mapping.problems
@@ -168,6 +174,7 @@ class Loader:
             base_iri=self.settings.base_iri,
             graph=ox.NamedNode(payload.graph),
             max_depth=self.settings.max_nesting_depth,
+            max_triples=self.settings.max_triples,
         )
         _add_quads(payload, quads, name, data.decode("utf-8", errors="replace"))
 
@@ -317,7 +324,10 @@ class Loader:
 
         graph = ox.NamedNode(target)
         for quad in stream_quads(
-            path, base_iri=self.settings.base_iri, max_depth=self.settings.max_nesting_depth
+            path,
+            base_iri=self.settings.base_iri,
+            max_depth=self.settings.max_nesting_depth,
+            max_inflation_ratio=self.settings.max_inflation_ratio,
         ):
             if not isinstance(quad.graph_name, ox.DefaultGraph) and quad.graph_name != graph:
                 raise InputError(
@@ -401,7 +411,12 @@ class Loader:
             raise InputError("a dump must be .nq, .trig, .nq.gz or .trig.gz", source=str(path))
 
         def quads() -> Iterator[ox.Quad]:
-            for quad in stream_quads(path, fmt, max_depth=self.settings.max_nesting_depth):
+            for quad in stream_quads(
+                path,
+                fmt,
+                max_depth=self.settings.max_nesting_depth,
+                max_inflation_ratio=self.settings.max_inflation_ratio,
+            ):
                 if isinstance(quad.graph_name, ox.DefaultGraph):
                     raise InputError(
                         "the dump has triples in the default graph; santegraph keeps every "

@@ -21,7 +21,6 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -329,8 +328,3 @@ class IndexCache:
                     self._indexes = build_indexes(store, catalogue, self.base)
                     self._count = count
             return self._indexes
-
-
-def project_queries() -> Path:
-    """The ``queries/`` folder of the checkout santegraph runs from."""
-    return Path(__file__).resolve().parents[2] / "queries"

@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .loading import INTERNAL_QUERIES
-from .queries import QueryCatalogue
+from .queries import INTERNAL, catalogue
 from .store.base import GraphStore
 
 
@@ -28,7 +27,7 @@ def _value(row, name: str) -> str:
 
 
 def collect_stats(store: GraphStore) -> Stats:
-    queries = QueryCatalogue(INTERNAL_QUERIES)
+    queries = catalogue(INTERNAL)
 
     def rows(name: str, bindings=None):
         return store.select(queries[name].text, bindings)

@@ -55,6 +55,7 @@ class SnapshotKeeper:
     _snapshots: list[Snapshot]  # every snapshot not deleted yet
     _root: Path | None  # the folder of the snapshots, made with the first one
     _kill: Callable[[Worker], None]  # the pool's
+    snapshot_folder = "-snapshots"  # the snapshots live in <store><snapshot_folder>/
 
     def _snapshot_for(self, worker: Worker) -> Snapshot:
         """The store as of now, recorded as open in ``worker`` (nobody deletes it then)."""
@@ -118,7 +119,7 @@ class SnapshotKeeper:
                 # next to the store: same file system, so a backup is made of hard links
                 # the store path, not the version folder it links to (ADR 0008)
                 location = Path(os.path.abspath(self.store.location))
-                self._root = location.with_name(location.name + "-snapshots")
+                self._root = location.with_name(location.name + self.snapshot_folder)
                 shutil.rmtree(self._root, ignore_errors=True)  # left by a killed server
                 self._root.mkdir(parents=True)
         folder = Path(tempfile.mkdtemp(prefix=f"g{generation}-", dir=self._root))

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from ..bounds import NO_CSV_LIMITS, CsvLimits, bounded_csv_rows, too_many_triples
 from ..errors import InputError
 from ..iris import slugify
 from ..validation import ValidationResult
@@ -267,17 +268,22 @@ def parse_csv(
     graph: ox.NamedNode,
     template: Template = ACTEURS,
     classes: Iterable[str] | None = None,
+    limits: CsvLimits = NO_CSV_LIMITS,
+    max_triples: int = 0,
 ) -> CsvMapping:
     """Map a steward CSV to quads in ``graph``; row numbers kept for the report.
 
     ``classes``: the class local names accepted in ``type`` (sub-classes of sg:Acteur
     and sg:Dispositif in the ontology); without it, any class of ``santegraph.vocab``.
+    Rows, cells and triples beyond ``limits`` and ``max_triples`` (0: none) are refused
+    with LimitExceeded as soon as they are read.
     """
     text = decode_csv(data, source)
     first = text.splitlines()[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [h.strip().lower() for h in next(reader)]
+    rows = bounded_csv_rows(enumerate(reader, start=1), limits, source=source)
+    header = [h.strip().lower() for h in next(rows)[1]]
     expected = template.names
     unknown = [h for h in header if h not in expected]
     missing = [c.name for c in template.columns if c.required and c.name not in header]
@@ -301,7 +307,9 @@ def parse_csv(
     accepted = set(classes) if classes is not None else None
     mapping = CsvMapping()
     columns = {c.name: c for c in template.columns}
-    for row_number, cells in enumerate(reader, start=2):
+    for row_number, cells in rows:
+        if len(mapping.quads) > max_triples > 0:
+            raise too_many_triples(max_triples, source=source)
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) > len(header):
@@ -319,6 +327,8 @@ def parse_csv(
             continue
         row = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)}
         _map_row(row, row_number, columns, base_iri, graph, accepted, source, mapping)
+    if len(mapping.quads) > max_triples > 0:
+        raise too_many_triples(max_triples, source=source)
     if not mapping.rows and not mapping.problems:
         raise InputError("le fichier ne contient que l'en-tête : aucune entrée", source=source)
     return mapping

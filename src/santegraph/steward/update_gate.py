@@ -43,7 +43,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import QueryContext
 from rdflib.store import Store
 
-from ..bounds import check_query_depth
+from ..bounds import check_query_depth, too_many_triples
 from ..errors import InputError, QueryError
 from ..store.base import GraphStore
 from .workflow import Forbidden
@@ -62,6 +62,7 @@ def changed_graphs(
     max_depth: int = 100,
     using_graphs: Iterable[str] = (),
     using_named_graphs: Iterable[str] = (),
+    max_triples: int = 0,
 ) -> dict[str, list[ox.Triple]]:
     """Evaluate ``update`` over an overlay of ``store``; the new content of every graph it
     changes or creates (graph IRI -> all its triples after the update; a created graph
@@ -69,7 +70,9 @@ def changed_graphs(
 
     ``using_graphs`` / ``using_named_graphs``: the protocol's ``using-graph-uri`` /
     ``using-named-graph-uri``, the dataset of every ``WHERE``; an update that also says
-    ``USING``, ``USING NAMED`` or ``WITH`` is refused (QueryError)."""
+    ``USING``, ``USING NAMED`` or ``WITH`` is refused (QueryError). Inserting more than
+    ``max_triples`` (0: no limit) is refused with LimitExceeded as soon as the overlay
+    records one too many."""
     check_query_depth(update, max_depth)
     try:
         parsed = parseUpdate(update)
@@ -80,8 +83,8 @@ def changed_graphs(
         algebra = translateUpdate(parsed, base=base_iri)
     except Exception as exc:
         raise QueryError(f"SPARQL update cannot be evaluated: {exc}") from exc
-    if not hasattr(algebra, "algebra"):  # a prologue alone: a valid update doing nothing
-        return {}
+    if isinstance(algebra, list):  # rdflib's answer for an update without any operation
+        return {}  # (comments or a prologue only: valid SPARQL, changes nothing)
     _check_grammar(algebra.algebra)
     using = [CompValue("UsingClause", default=URIRef(g)) for g in using_graphs]
     using += [CompValue("UsingClause", named=URIRef(g)) for g in using_named_graphs]
@@ -93,7 +96,7 @@ def changed_graphs(
                 "says USING, USING NAMED or WITH: one dataset only (SPARQL 1.1 Protocol "
                 "2.2.3)"
             )
-    overlay = OverlayStore(store)
+    overlay = OverlayStore(store, max_added=max_triples)
     dataset = Dataset(store=overlay, default_union=True)
     for operation in algebra.algebra:
         ctx = QueryContext(dataset, initBindings={})  # rdflib: None fails in a subquery
@@ -247,9 +250,10 @@ class OverlayStore(Store):
     context_aware = True
     graph_aware = True
 
-    def __init__(self, backend: GraphStore):
+    def __init__(self, backend: GraphStore, *, max_added: int = 0):
         super().__init__()
         self.backend = backend
+        self.max_added, self.insertions = max_added, 0
         self.added: dict[str, set[ox.Triple]] = {}
         self.removed: dict[str, set[ox.Triple]] = {}
         self.cleared: set[str] = set()
@@ -292,6 +296,9 @@ class OverlayStore(Store):
     # ------------------------------------------------------------------ recording
     def add(self, triple, context, quoted=False) -> None:
         name = self._writable(context)
+        self.insertions += 1
+        if self.insertions > self.max_added > 0:
+            raise too_many_triples(self.max_added, source="update")
         t = ox.Triple(*(_to_ox(x) for x in triple))
         self.removed.get(name, set()).discard(t)
         self.added.setdefault(name, set()).add(t)

@@ -32,8 +32,8 @@ import pyoxigraph as ox
 from ..config import Settings
 from ..errors import SantegraphError, ValidationFailed
 from ..iris import journal_graph, slugify, submission_name_problem, submission_prefix
-from ..loading import INTERNAL_QUERIES, Loader, Payload
-from ..queries import QueryCatalogue
+from ..loading import Loader, Payload
+from ..queries import INTERNAL, catalogue
 from ..store.base import GraphStore
 from ..validation import ValidationReport
 from ..vocab import NAMESPACE as SG_NAMESPACE
@@ -174,7 +174,7 @@ class Stewardship:
         self.store = store
         self.settings = settings
         self.loader = loader or Loader(store, settings, progress=False)
-        self.queries = QueryCatalogue(INTERNAL_QUERIES)
+        self.queries = catalogue(INTERNAL)
         # One commit at a time in this process: check versions, validate, write. Readers
         # are never blocked (the write itself is one atomic update).
         self._lock = threading.RLock()

@@ -42,6 +42,7 @@ class EmbeddedStore(GraphStore):
         # between would be lost with the copy it did not go to).
         self._write_lock = threading.RLock()
         self._retired: list[Path] = []  # old store folders, deleted once nothing reads them
+        self._read_only = False
         if location in (None, "", ":memory:"):
             self._store = ox.Store()
         else:
@@ -66,6 +67,22 @@ class EmbeddedStore(GraphStore):
                 "process (e.g. `santegraph serve`) using it? Stop it, or use that "
                 "server's HTTP interface."
             ) from exc
+
+    @classmethod
+    def read_only(cls, location: str) -> EmbeddedStore:
+        """A read-only view of a store folder (a snapshot), for the check workers of
+        ``santegraph.sandbox``: reads like any EmbeddedStore, every write fails."""
+        store = cls.__new__(cls)
+        store.location, store.generation = location, 0
+        store._generation_lock = threading.Lock()
+        store._write_lock = threading.RLock()
+        store._retired = []
+        try:
+            store._store = ox.Store.read_only(location)
+        except OSError as exc:
+            raise StoreError(f"cannot open the snapshot at {location}: {exc}") from exc
+        store._read_only = True
+        return store
 
     @property
     def pyoxigraph_store(self) -> ox.Store:
@@ -281,7 +298,8 @@ class EmbeddedStore(GraphStore):
                 yield quad
 
     def close(self) -> None:
-        self._store.flush() if self.location != ":memory:" else None
+        if self.location != ":memory:" and not self._read_only:
+            self._store.flush()
         del self._store
 
 

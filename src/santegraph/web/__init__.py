@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..config import Settings, load_settings
 from ..sandbox import QueryRunner, make_runner
+from ..sandbox.checks import CheckRunner, make_check_runner
 from ..store import GraphStore, open_store
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,15 @@ class AppState:
     store: GraphStore
     # runs public /sparql queries under the time limit and result cap (sandbox/)
     query_runner: QueryRunner | None = None
+    # parses and validates untrusted submissions in worker processes (sandbox/checks.py)
+    check_runner: CheckRunner | None = None
+
+    @cached_property
+    def check_rate(self):
+        """Anonymous checks per client address and minute (setting public_check_rate)."""
+        from .throttle import RateLimit
+
+        return RateLimit(self.settings.public_check_rate)
 
     @cached_property
     def loader(self):
@@ -106,6 +116,8 @@ def create_app(
     # Worker processes start with the first public query; they stop with the app (or at exit).
     app_state.query_runner = make_runner(settings, app_state.store)
     weakref.finalize(app, app_state.query_runner.close)
+    app_state.check_runner = make_check_runner(settings, app_state.store)
+    weakref.finalize(app, app_state.check_runner.close)
 
     from . import health, links, ontology, pages, sparql
 

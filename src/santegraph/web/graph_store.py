@@ -12,8 +12,11 @@ credentials the browser holds.
 Every write goes through :class:`~santegraph.stewardship.Stewardship` (only steward
 graphs ``graph/soumission/...``; validation in the context of the store; one atomic
 update with its journal events). An update that would leave violations gets a 422 with
-the report, and nothing is applied. Reads (``GET``/``HEAD /store?graph=``) are public, as
-the same triples are on ``/sparql``.
+the report, and nothing is applied. A body is parsed, and an update evaluated, in a check
+worker over a snapshot (``sandbox/checks.py``): a parser crash stops that worker (422),
+a body past ``check_timeout`` is stopped (503), a body beyond a bound is refused (413,
+naming the setting); the commit then runs here, on the live store. Reads
+(``GET``/``HEAD /store?graph=``) are public, as the same triples are on ``/sparql``.
 """
 
 from __future__ import annotations
@@ -26,10 +29,9 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from ..errors import InputError, QueryError, ValidationFailed
-from ..rdfio import parse_bytes
+from ..errors import InputError, LimitExceeded, QueryError, ValidationFailed
+from ..sandbox.checks import CheckError
 from ..steward.credentials import Steward, from_authorization
-from ..steward.update_gate import changed_graphs
 from ..steward.workflow import Conflict, Forbidden, NotFound, Proposal
 from . import state
 from .linkeddata import RDF_FORMATS, _serialize, negotiate_rdf, not_acceptable
@@ -109,6 +111,13 @@ def _claimed_name(header: str) -> str:
         return base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")[0]
     except (ValueError, UnicodeDecodeError):
         return ""
+
+
+def _input_problem(exc: InputError) -> Response:
+    """400 for a body that does not parse; 413 for one beyond a limit (named)."""
+    if isinstance(exc, LimitExceeded):
+        return _problem(413, str(exc), setting=exc.setting, limit=exc.limit)
+    return _problem(400, str(exc))
 
 
 def _graph_param() -> str | Response:
@@ -206,17 +215,12 @@ def store_write():
         return _problem(
             415, f"unsupported body type {media_type!r} (known: {', '.join(BODY_FORMATS)})"
         )
-    try:
-        quads = parse_bytes(
-            request.get_data(),
-            BODY_FORMATS[media_type],
-            source="request body",
-            base_iri=state().settings.base_iri,
-            max_depth=state().settings.max_nesting_depth,
-            max_expansion=state().settings.max_entity_expansion_bytes,
-        )
+    try:  # in a check worker: a parser crash stops that worker, not the server
+        quads = state().check_runner.parse_body(request.get_data(), media_type)
     except InputError as exc:
-        return _problem(400, str(exc))
+        return _input_problem(exc)
+    except CheckError as exc:
+        return _problem(exc.status, str(exc))
     new = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
     current = [
         ox.Triple(q.subject, q.predicate, q.object)
@@ -255,20 +259,18 @@ def update():
             ox.NamedNode(iri)
         except ValueError:
             return _problem(400, f"using-graph-uri / using-named-graph-uri: not an IRI {iri!r}")
-    try:
-        settings = state().settings
-        contents = changed_graphs(
-            state().store,
-            text,
-            settings.base_iri,
-            max_depth=settings.max_nesting_depth,
-            using_graphs=using["using-graph-uri"],
-            using_named_graphs=using["using-named-graph-uri"],
+    try:  # evaluated over a snapshot in a check worker (steward/update_gate.py)
+        contents = state().check_runner.update_contents(
+            text, using["using-graph-uri"], using["using-named-graph-uri"]
         )
+    except InputError as exc:
+        return _input_problem(exc)
     except QueryError as exc:
         return _problem(400, str(exc))
     except Forbidden as exc:
         return _problem(403, str(exc))
+    except CheckError as exc:
+        return _problem(exc.status, str(exc))
     if not contents:
         return Response(
             json.dumps({"graphs": [], "warnings": []}), 200, mimetype="application/json"

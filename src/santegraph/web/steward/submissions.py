@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from flask import abort, redirect, render_template, request, url_for
 
 from ...errors import InputError, ValidationFailed
+from ...sandbox.checks import CheckError
 from ...steward.workflow import (
     Conflict,
     DuplicatesNotAcknowledged,
@@ -24,7 +25,7 @@ from ...steward.workflow import (
 from .. import state
 from . import KIND_LABELS, bp, refuse, workflow
 from .sessions import current_steward, login_required
-from .validation import FORMATS, FormProblem, describe_error, read_submission_form
+from .validation import FORMATS, FormProblem, describe_error, input_status, read_submission_form
 
 
 def _graph_iri(sid: str) -> str:
@@ -177,23 +178,21 @@ def _propose_from_form(graph: str | None, template: str, **context):
 
     try:
         data, name, fmt = read_submission_form()
-        payload = service.loader.read_bytes(data, name, fmt)
-        if graph is None:
-            proposal = service.propose_deposit(
-                steward, payload, channel="web", source=name, comment=comment
-            )
-        else:
-            proposal = service.propose_correction(
-                steward, graph, payload, channel="web", source=name, comment=comment
-            )
+        # parsed and checked in a check worker (sandbox/checks.py): a parser crash or a
+        # check past check_timeout stops that worker, not the server
+        proposal = state().check_runner.propose_submission(
+            steward, data, name, fmt, graph, comment, "web"
+        )
     except FormProblem as exc:
         return again(str(exc), 400)
     except InputError as exc:
-        return again(describe_error(exc), 400)
+        return again(describe_error(exc), input_status(exc))
     except Forbidden as exc:
         return again(str(exc), 403)
     except NotFound as exc:
         return again(str(exc), 404)
+    except CheckError as exc:
+        return again(f"{name} : {exc.french}", exc.status)
     service.remember(proposal)
     return redirect(url_for("steward.preview", proposal_id=proposal.id))
 
