@@ -42,7 +42,7 @@ def query_failures() -> dict[str, set[str]]:
     return {
         "reference": failing(query_suite.REFERENCE_DIFFERENCES),
         "embedded": failing(query_suite.KNOWN_DIFFERENCES | query_suite.EMBEDDED_DIFFERENCES),
-        "remote": failing(query_suite.KNOWN_DIFFERENCES),
+        "remote": failing(query_suite.KNOWN_DIFFERENCES | query_suite.REMOTE_DIFFERENCES),
     }
 
 

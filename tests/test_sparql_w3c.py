@@ -121,10 +121,19 @@ KNOWN_DIFFERENCES = {
     "csv-tsv-res/tsv03": 'Oxigraph stores "-3"^^xsd:negativeInteger as xsd:integer and '
     "1.0e6 as 1000000: a literal of a derived integer type loses its datatype",
 }
-# Only with the embedded store.
-EMBEDDED_DIFFERENCES: dict[str, str] = {}
+# The query parses (a positive syntax test wants a 200) but calls a function no engine here
+# evaluates: santegraph answers 501 Not Implemented naming it, on every backend.
+UNKNOWN_FUNCTION = (
+    "the query parses, but Oxigraph evaluates no function it does not know: a 501 "
+    "naming <http://example/function>"
+)
+EMBEDDED_DIFFERENCES = {"syntax-query/test_4": UNKNOWN_FUNCTION}
+REMOTE_DIFFERENCES = {"syntax-query/test_4": UNKNOWN_FUNCTION}
 # A plain `oxigraph serve` asked directly, the reference of the conformance record.
-REFERENCE_DIFFERENCES: dict[str, str] = dict(KNOWN_DIFFERENCES)
+REFERENCE_DIFFERENCES = KNOWN_DIFFERENCES | {
+    "syntax-query/test_4": "the query parses, but Oxigraph evaluates no function it does "
+    "not know: a 500 ('The custom function <http://example/function> is not supported')"
+}
 
 
 def _iri(path: Path) -> str:
@@ -312,7 +321,7 @@ def test_w3c_sparql11_query(endpoint, case, request):
     backend, store, client = endpoint
     differences = {
         "embedded": KNOWN_DIFFERENCES | EMBEDDED_DIFFERENCES,
-        "remote": KNOWN_DIFFERENCES,
+        "remote": KNOWN_DIFFERENCES | REMOTE_DIFFERENCES,
         "reference": REFERENCE_DIFFERENCES,
     }[backend]
     if test_id in differences:

@@ -3,7 +3,6 @@ on a tiny dataset written here: publics, needs and roles with a hierarchy, terri
 with sg:inclusDans, actors stated on themselves, on a service and on their kind."""
 
 import pyoxigraph as ox
-import pytest
 
 from santegraph.loading import Loader
 from santegraph.queries import PUBLIC

@@ -60,9 +60,9 @@ def changed_graphs(
     base_iri: str,
     *,
     max_depth: int = 100,
+    max_triples: int = 0,
     using_graphs: Iterable[str] = (),
     using_named_graphs: Iterable[str] = (),
-    max_triples: int = 0,
 ) -> dict[str, list[ox.Triple]]:
     """Evaluate ``update`` over an overlay of ``store``; the new content of every graph it
     changes or creates (graph IRI -> all its triples after the update; a created graph
