@@ -894,33 +894,44 @@ EXPECTED: dict[str, Expected] = {
     ),
     "propositions-et-actions": Expected(
         (
-            Run(),
             Run(
-                params={"dispositif": "sg:CLSM"},
                 rows=(
                     {
                         "element": "proposition/hainaut/9-3",
                         "champ": "mobilise",
                         "valeur": "sg:CLSM",
                     },
+                    {"element": "proposition/hainaut/9-3", "champ": "repond", "valeur": "defi/2"},
+                    {
+                        "element": "action/metropole-flandres/5",
+                        "champ": "public",
+                        "valeur": "public/personnes-precarite",
+                    },
+                    {"type": "action", "champ": "porteur", "valeur": "acteur/cpam-des-flandres"},
                 ),
             ),
-            Run(
-                params={"porteur": "acteur/cpam-des-flandres"},
-                rows=({"type": "action"},),
-                absent=({"type": "proposition"},),
-            ),
             Run(params={"nature": ox.Literal("action")}, absent=({"type": "proposition"},)),
-            Run(params={"repondA": "defi/2"}, rows=({"element": "proposition/hainaut/9-3"},)),
-            Run(
-                params={"public": "public/personnes-precarite"},
-                rows=({"element": "action/metropole-flandres/5"},),
-            ),
+        )
+    ),
+    "propositions-origine": Expected(
+        (
             Run(
                 params={"origine": "concertation/hainaut"},
                 rows=({"element": "proposition/hainaut/9-3"},),
+                absent=({"element": "action/metropole-flandres/5"},),
             ),
-            Run(params={"lieu": "territoire/tas/littoral-nord"}, rows=({"type": "action"},)),
+        )
+    ),
+    "propositions-lieu": Expected(
+        (
+            Run(
+                params={"lieu": "territoire/tas/littoral-nord"},
+                absent=({"element": "proposition/hainaut/9-3"},),
+            ),
+            Run(
+                params={"lieu": "territoire/commune/59183"},
+                absent=({"element": "proposition/hainaut/9-3"},),
+            ),
         )
     ),
     "chiffres": Expected(

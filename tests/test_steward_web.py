@@ -691,7 +691,9 @@ WITH <{SUBMISSION_GRAPH}> DELETE {{ ?s skos:prefLabel ?l }} WHERE {{ ?s skos:pre
     [
         (f"INSERT DATA {{ <{BASE}a> <{BASE}b> <{BASE}c> }}", 403),  # the default graph
         (f"CLEAR GRAPH <{BASE}graph/acteurs/cpts>", 403),  # a content graph
-        ("LOAD <http://example.org/data.ttl>", 400),  # no fetching from the server
+        ("LOAD <http://example.org/data.ttl>", 403),  # no fetching from the server
+        ("LOAD SILENT <http://example.org/data.ttl>", 403),  # SILENT or not
+        (f"DELETE DATA {{ GRAPH <{BASE}graph/soumission/x> {{ _:a <{BASE}b> 1 }} }}", 400),
         ("INSERT DATA {", 400),
         ("", 400),
     ],

@@ -128,6 +128,28 @@ class ProfessionalService:
         """The rows of the named query ``name`` with these bound values."""
         return self.store.select(self.catalogue[name].text, bindings)
 
+    def select_elements(self, nature: str = "", **facets: list[str]) -> list[dict]:
+        """Propositions and actions (of one ``nature``, "proposition" or "action"), grouped
+        (listings.elements), keeping those matching every facet given: ``origine`` and
+        ``lieu`` by a query of their own (propositions-origine, propositions-lieu), the
+        facets that are fields of the rows (``repond``, ``public``, ``porteur``,
+        ``mobilise``) by those fields; each facet matches any of its IRIs. One query with
+        every filter made Virtuoso 7 exhaust its memory (docs/backends.md)."""
+        rows = self.select("propositions-et-actions", {"nature": nature} if nature else None)
+        items = listings.elements(rows)
+        for facet, query, param in (
+            ("origine", "propositions-origine", "origine"),
+            ("lieu", "propositions-lieu", "lieu"),
+        ):
+            if facet in facets:
+                found = self.select(query, {param: _nodes(facets.pop(facet))})
+                kept = {v(row, "element") for row in found}
+                items = [item for item in items if item["iri"] in kept]
+        for name, iris in facets.items():
+            wanted = set(iris)
+            items = [item for item in items if any(i in wanted for i, _ in item[name])]
+        return items
+
     def per_generation(self, name: Hashable, compute: Callable[[], Any]) -> Any:
         """``compute()``, kept until the store's next write (see :class:`PerGeneration`)."""
         return self.generation.get(self.store, name, compute)
@@ -316,9 +338,7 @@ class ProfessionalService:
             how = (v(row, "relation"), v(row, "territoireNom") or v(row, "territoire"))
             if how not in item["how"]:
                 item["how"].append(how)
-        elements = listings.elements(
-            self.select("propositions-et-actions", {"lieu": ox.NamedNode(place.iri)})
-        )
+        elements = self.select_elements(lieu=[place.iri])
         return {
             "place": place,
             "actors": sorted(actors.values(), key=lambda a: a["nom"].lower()),
@@ -355,9 +375,7 @@ class ProfessionalService:
             k["iri"] for k in kinds.values() if listings.is_under(k["iri"], kind["iri"], kinds)
         }
         mobilised = sorted(subkinds | {i for i, _ in facts["instance"]})
-        elements = listings.elements(
-            self.select("propositions-et-actions", {"dispositif": _nodes(mobilised)})
-        )
+        elements = self.select_elements(mobilise=mobilised)
         return {
             "kind": kind,
             "parents": [kinds[p] for p in kind["parents"] if p in kinds],
@@ -378,7 +396,7 @@ class ProfessionalService:
 
     def defis(self) -> dict[str, list[dict]]:
         """The regional défis and national themes answered, in their order."""
-        answers = listings.answers(listings.elements(self.select("propositions-et-actions")))
+        answers = listings.answers(self.select_elements())
         defis = sorted(
             (
                 a | {"n": self._number(i, "defi/")}
@@ -400,9 +418,7 @@ class ProfessionalService:
     def defi(self, number: str) -> dict | None:
         """The défi ``number``: its label, propositions and actions; None if unknown."""
         iri = self.base + "defi/" + number
-        elements = listings.elements(
-            self.select("propositions-et-actions", {"repondA": ox.NamedNode(iri)})
-        )
+        elements = self.select_elements(repond=[iri])
         label = next((lab for e in elements for i, lab in e["repond"] if i == iri), "")
         if not label:
             rows = self.store.select(DEFI_LABEL, {"defi": ox.NamedNode(iri)})
@@ -414,9 +430,7 @@ class ProfessionalService:
     def propositions(self, chosen: dict[str, str]) -> dict:
         """The propositions, filtered by ``chosen`` concertation, défi and public (paths
         under the base; an unknown value is dropped from ``chosen``), with the choices."""
-        everything = listings.elements(
-            self.select("propositions-et-actions", {"nature": "proposition"})
-        )
+        everything = self.select_elements("proposition")
         origins = sorted({o for e in everything for o in e["origine"]}, key=lambda o: o[1])
         answers = sorted(
             listings.answers(everything).values(),
@@ -424,22 +438,18 @@ class ProfessionalService:
         )
         publics = sorted({p for e in everything for p in e["public"]}, key=lambda p: p[1])
         chosen = dict(chosen)
-        bindings: dict = {"nature": "proposition"}
+        filters: dict = {}
         keys = {
             "concertation": ("origine", {self.rel(i) for i, _ in origins}),
-            "defi": ("repondA", {self.rel(a["iri"]) for a in answers}),
+            "defi": ("repond", {self.rel(a["iri"]) for a in answers}),
             "public": ("public", {self.rel(i) for i, _ in publics}),
         }
-        for key, (param, allowed) in keys.items():
+        for key, (facet, allowed) in keys.items():
             if chosen[key] and chosen[key] in allowed:
-                bindings[param] = ox.NamedNode(self.base + chosen[key])
+                filters[facet] = [self.base + chosen[key]]
             else:
                 chosen[key] = ""
-        items = (
-            everything
-            if len(bindings) == 1
-            else listings.elements(self.select("propositions-et-actions", bindings))
-        )
+        items = self.select_elements("proposition", **filters) if filters else everything
         return {
             "items": items,
             "total": len(everything),
@@ -452,7 +462,7 @@ class ProfessionalService:
     def actions(self, porteur: str) -> dict:
         """The actions, of the carrier ``porteur`` when given (a path under the base, or
         a name looked up in the search index)."""
-        everything = listings.elements(self.select("propositions-et-actions", {"nature": "action"}))
+        everything = self.select_elements("action")
         porteurs = sorted({p for e in everything for p in e["porteur"]}, key=lambda p: p[1])
         matched: list[tuple[str, str]] = []
         if porteur:
@@ -463,15 +473,7 @@ class ProfessionalService:
                 hits = self.indexes().search.search(porteur, categories=["acteur"])
                 matched = [(h.entry.iri, h.entry.label) for h in hits if h.tier <= 3]
             iris = [i for i, _ in matched]
-            items = (
-                listings.elements(
-                    self.select(
-                        "propositions-et-actions", {"nature": "action", "porteur": _nodes(iris)}
-                    )
-                )
-                if iris
-                else []
-            )
+            items = self.select_elements("action", porteur=iris) if iris else []
         else:
             items = everything
         return {
