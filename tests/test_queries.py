@@ -1029,6 +1029,24 @@ def test_query_answer_holds_known_facts(content, name, index):  # noqa: F811
         assert len(rows) < len(unbound) or not unbound, "binding a parameter must filter"
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_labels_are_read_in_one_language(content, name):  # noqa: F811
+    """Concepts have a French and an English skos:prefLabel (docs/modeling.md): a label join
+    without a language filter would give each concept twice. Only a query that says it lists
+    every language may answer an English label."""
+    text = QUERIES.joinpath(f"{name}.rq").read_text(encoding="utf-8")
+    if "every language" in " ".join(header(text).get("description", [])):
+        return
+    results = content.store.query(text, use_default_graph_as_union=True)
+    english = {
+        v.value
+        for row in results
+        for v in results.variables
+        if isinstance(row[v], ox.Literal) and row[v].language == "en"
+    }
+    assert not english, f"{name}.rq answers English labels in {sorted(english)}"
+
+
 def test_services_checked_more_than_two_years_ago_are_to_be_checked_again():
     store = ox.Store()
     store.load(

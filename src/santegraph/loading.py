@@ -17,8 +17,9 @@ import pyoxigraph as ox
 from tqdm import tqdm
 
 from .config import Settings
+from .entailment import as_quads, inferences_after
 from .errors import InputError, ValidationFailed
-from .iris import graph_for_file, is_steward_graph, slugify
+from .iris import graph_for_file, inferences_graph, is_steward_graph, slugify
 from .queries import QueryCatalogue
 from .rdfio import DUMP_FORMATS, parse_bytes, parse_file
 from .store.base import GraphStore
@@ -54,6 +55,7 @@ class LoadSummary:
     graphs: list[str]
     triples: int
     report: ValidationReport | None = None
+    inferred: int = 0  # triples graph/inferences holds after the load (entailment.py)
 
 
 def content_files(root: Path) -> list[Path]:
@@ -220,7 +222,7 @@ class Loader:
         if not referenced:
             return []
         query = self.queries["submission_context"].text
-        excluded = set(replaced)
+        excluded = {*replaced, inferences_graph(self.settings.base_iri)}  # derived, not stated
         triples: list[ox.Triple] = []
         for start in range(0, len(referenced), 500):
             for row in self.store.select(query, {"node": referenced[start : start + 500]}):
@@ -237,11 +239,15 @@ class Loader:
         if not report.conforms:
             raise ValidationFailed(report)
         graphs = {p.graph: p.quads for p in payloads}
+        change = {"add": graphs} if add else {"replace": graphs}
+        inferred = inferences_after(self.store, self.settings.base_iri, **change)
         if add:
-            self.store.add_to_graphs(graphs)
+            self.store.write(add=graphs, replace=inferred)
         else:
-            self.store.replace_graphs(graphs)
-        return LoadSummary(list(graphs), sum(len(p.quads) for p in payloads), report)
+            self.store.replace_graphs({**graphs, **inferred})
+        summary = LoadSummary(list(graphs), sum(len(p.quads) for p in payloads), report)
+        summary.inferred = sum(len(t) for t in inferred.values())
+        return summary
 
     def load_files(
         self, paths: Iterable[Path], *, graph: str | None = None, add: bool = False
@@ -263,11 +269,19 @@ class Loader:
         if not report.conforms:
             raise ValidationFailed(report)
         self._stage(f"écriture de {len(payloads)} graphes nommés…")
+        base = self.settings.base_iri
         if replace_all:
-            self.store.restore(q for p in payloads + kept for q in p.quads)
+            quads = [q for p in payloads + kept for q in p.quads]
+            inferred = inferences_after(self.store, base, everything=quads)
+            self.store.restore(quads + as_quads(inferred))
         else:
-            self.store.replace_graphs({p.graph: p.quads for p in payloads})
-        return LoadSummary([p.graph for p in payloads], sum(len(p.quads) for p in payloads), report)
+            graphs = {p.graph: p.quads for p in payloads}
+            inferred = inferences_after(self.store, base, replace=graphs)
+            self.store.replace_graphs({**graphs, **inferred})
+        triples = sum(len(p.quads) for p in payloads)
+        summary = LoadSummary([p.graph for p in payloads], triples, report)
+        summary.inferred = sum(len(t) for t in inferred.values())
+        return summary
 
     def _steward_payloads(self) -> list[Payload]:
         base = self.settings.base_iri
@@ -280,6 +294,10 @@ class Loader:
 
     def check_target_graph(self, graph: str) -> None:
         """``load --graph`` writes content graphs; steward graphs go through ``submit``."""
+        if graph == inferences_graph(self.settings.base_iri):
+            raise InputError(
+                f"<{graph}> holds what the ontology entails: santegraph rebuilds it itself"
+            )
         if is_steward_graph(graph, self.settings.base_iri):
             raise InputError(
                 f"<{graph}> belongs to the steward workflow (journaled): use "
@@ -305,6 +323,8 @@ class Loader:
 
             raw = gzip.decompress(raw)
         quads = parse_bytes(raw, fmt, source=str(path), max_depth=self.settings.max_nesting_depth)
+        derived = ox.NamedNode(inferences_graph(self.settings.base_iri))  # rebuilt below
+        quads = [q for q in quads if q.graph_name != derived]
         prefix = self.settings.base_iri + "graph/"
         not_validated = (prefix + "ontology/", prefix + "shapes/")
         payloads: dict[str, Payload] = {}
@@ -323,7 +343,8 @@ class Loader:
         report = self.check(list(payloads.values()), in_context=False)
         if not report.conforms:
             raise ValidationFailed(report)
-        self.store.restore(quads)
+        inferred = inferences_after(self.store, self.settings.base_iri, everything=quads)
+        self.store.restore(quads + as_quads(inferred))
         return LoadSummary(sorted(payloads), len(quads), report)
 
     def validate_files(

@@ -31,8 +31,9 @@ import pyoxigraph as ox
 
 from .auth import Steward
 from .config import Settings
+from .entailment import inferences_delta
 from .errors import SantegraphError, ValidationFailed
-from .iris import journal_graph, slugify, submission_prefix
+from .iris import inferences_graph, journal_graph, slugify, submission_prefix
 from .loading import INTERNAL_QUERIES, Loader, Payload
 from .queries import QueryCatalogue
 from .store.base import GraphStore
@@ -326,10 +327,15 @@ class Stewardship:
                 )
             replace = {c.graph: c.after for c in fresh.changes if c.after}
             drop = [c.graph for c in fresh.changes if not c.after]
+            journal = {self.journal_graph: fresh.journal}
+            inferred, outdated = inferences_delta(
+                self.store, self.settings.base_iri, replace=replace, add=journal, drop=drop
+            )
             self.store.write(
                 replace=replace,
                 drop=drop,
-                add={self.journal_graph: fresh.journal},
+                add={**journal, **inferred},
+                remove=outdated,
                 guard=self._unchanged_since(fresh.changes),
             )
             # The lock covers this process only; another santegraph process on the same
@@ -494,12 +500,13 @@ class Stewardship:
         if not disappearing:
             return []
         targets = sorted(disappearing, key=lambda n: n.value)
+        derived = inferences_graph(self.settings.base_iri)  # types it holds are not stated
         still_typed = {
             row["node"].value
             for row in self.store.select(self.queries["typed_in_graphs"].text, {"node": targets})
-            if row["g"].value not in changed
+            if row["g"].value not in changed | {derived}
         }
-        outside = changed | {self.journal_graph}
+        outside = changed | {self.journal_graph, derived}
         found = set()
         for row in self.store.select(self.queries["references_to"].text, {"target": targets}):
             graph, target = row["g"].value, row["target"].value

@@ -74,6 +74,7 @@ class SG(DefinedNamespace):
     ExerciceCoordonne: URIRef  # coordinated practice
     Federation: URIRef  # federation
     FeuilleDeRoute: URIRef  # roadmap
+    GrapheInferences: URIRef  # inferences graph
     Intercommunalite: URIRef  # inter-municipal body
     JourneeRegionale: URIRef  # regional consultation day
     Label: URIRef  # label (award)

@@ -37,6 +37,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from ..config import VOCAB_NAMESPACE
 from ..errors import StoreError
+from ..iris import inferences_graph
 from ..queries import QueryCatalogue
 from . import state
 from .ontology import ONTOLOGY_GRAPH, PREFIXES, curie, safe_href, sort_key
@@ -600,7 +601,10 @@ def dump():
     must not transparently decompress it), and its media type is the one of a ``.gz``.
     """
     store = state().store
-    response = Response(gzip_stream(store.export("nquads")), mimetype="application/gzip")
+    # graph/inferences is derived (docs/modeling.md, "Entailment"): on request only
+    derived = () if request.args.get("inferences") == "1" else (inferences_graph(_base()),)
+    chunks = store.export("nquads", leave_out=derived)
+    response = Response(gzip_stream(chunks), mimetype="application/gzip")
     response.headers["Content-Disposition"] = 'attachment; filename="santegraph.nq.gz"'
     return response
 
