@@ -341,7 +341,7 @@ FIXTURE = """
 <acteur/cs-c> a sg:CentreDeSante .
 <acteur/clsm-d> a sg:CLSM .
 <contrat/cls-e> a sg:CLS .
-<proposition/x/1> a sg:Proposition ; sg:mobilise sg:CLSM ; sg:implique sg:URPS .
+<proposition/x/1> a sg:Proposition ; sg:mobiliseType sg:CLSM ; sg:impliqueType sg:URPS .
 <territoire/commune/59350> a sg:Commune ; sg:inclusDans <territoire/epci/245900410> .
 <territoire/epci/245900410> a sg:EPCI ; sg:inclusDans <territoire/departement/59> .
 <territoire/departement/59> a sg:Departement .

@@ -515,8 +515,10 @@ EXPECTED: dict[str, Expected] = {
                     {"element": "proposition/hainaut/9-3", "origine": "concertation/hainaut"},
                     {"element": "proposition/somme-littoral-sud/4-1"},
                     {"element": "solution/somme-littoral-sud/4", "nature": "solution"},
+                    {"element": "solution/hainaut/9", "mobilise": "sg:CLSM"},
                 ),
-                count=4,
+                # the elements that rely on a CLSM, with everything else they rely on
+                absent=({"element": "proposition/hainaut/10-1"},),
             ),
             # a family of kinds: MSP and CPTS are exercice coordonné
             Run(
@@ -525,7 +527,7 @@ EXPECTED: dict[str, Expected] = {
                     {"element": "proposition/somme-littoral-sud/6-14", "mobilise": "sg:MSP"},
                     {"element": "proposition/hainaut/3-9", "mobilise": "sg:ExerciceCoordonne"},
                 ),
-                absent=({"mobilise": "sg:CLSM"},),
+                absent=({"element": "proposition/hainaut/9-3"},),
             ),
             # an instance of a kind of the family
             Run(

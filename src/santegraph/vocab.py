@@ -141,6 +141,7 @@ class SG(DefinedNamespace):
     etape: URIRef  # agenda item
     grapheConcerne: URIRef  # graph concerned
     implique: URIRef  # involves
+    impliqueType: URIRef  # involves the kind of actor
     inclusDans: URIRef  # contained in
     instance: URIRef  # body
     issueDe: URIRef  # stems from
@@ -149,6 +150,7 @@ class SG(DefinedNamespace):
     localisation: URIRef  # location
     membreDe: URIRef  # member of
     mobilise: URIRef  # relies on
+    mobiliseType: URIRef  # relies on the kind of scheme
     modeAccueil: URIRef  # reception mode
     objetLabellise: URIRef  # awarded item
     offre: URIRef  # offers

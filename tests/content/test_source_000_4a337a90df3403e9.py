@@ -259,7 +259,7 @@ def test_solution_9_mobilises_clsm_and_the_kind_records_what_is_said(content, te
     assert says(text, "généraliser les contrats locaux santé mentale")
     assert content.ask(f"""
         ASK {{ GRAPH {G} {{
-            <proposition/hainaut/9-3> sg:mobilise sg:CLSM ;
+            <proposition/hainaut/9-3> sg:mobiliseType sg:CLSM ;
                 dct:isPartOf <solution/hainaut/9> .
             <solution/hainaut/9> sg:repondA <defi/2> ; cv:thematicArea <besoin/sante-mentale> .
             sg:CLSM sg:mentionDansSource <source/{STEM}/solution-9> ;
@@ -273,8 +273,8 @@ def test_solution_10_climsp_piloted_by_the_ccas(content, text):
     assert says(text, "(comme TousantiCONVID)")
     assert content.ask(f"""
         ASK {{ GRAPH {G} {{
-            <solution/hainaut/10> sg:sigle "CLIMSP"@fr ; sg:mobilise sg:CCAS .
-            <proposition/hainaut/10-1> sg:mobilise sg:CCAS ;
+            <solution/hainaut/10> sg:sigle "CLIMSP"@fr ; sg:mobiliseType sg:CCAS .
+            <proposition/hainaut/10-1> sg:mobiliseType sg:CCAS ;
                 dct:audience <public/personnes-precarite> .
             sg:CCAS sg:roleParcours <role/reperage> .
             ?n sg:concerne <proposition/hainaut/10-4> ;

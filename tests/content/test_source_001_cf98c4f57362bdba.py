@@ -237,7 +237,7 @@ def test_solution_4_relies_on_cls_clsm_and_pssm_vigilans_trainings(content):
     )
     rows = content.select(
         "SELECT ?p ?k WHERE { GRAPH " + DOC_GRAPH + " {"
-        " ?p dct:isPartOf <solution/somme-littoral-sud/4> ; sg:mobilise ?k } }"
+        " ?p dct:isPartOf <solution/somme-littoral-sud/4> ; sg:mobiliseType ?k } }"
     )
     mobilised = {(r["p"].rsplit("/", 1)[1], r["k"].rsplit("#", 1)[1]) for r in rows}
     assert {("4-1", "CLS"), ("4-1", "CLSM"), ("4-2", "PSSM"), ("4-2", "VIGILANS")} <= mobilised
@@ -291,7 +291,7 @@ def test_solution_8_ends_doctors_freedom_of_installation_relying_on_cls(content)
             "<solution/somme-littoral-sud/8> sg:repondA <theme-national/3> ;"
             " skos:prefLabel " + fr(title) + " ."
             """ <proposition/somme-littoral-sud/8-3> dct:isPartOf <solution/somme-littoral-sud/8> ;
-                sg:mobilise sg:CLS ."""
+                sg:mobiliseType sg:CLS ."""
         )
     )
 
@@ -300,7 +300,7 @@ def test_solution_9_prevention_desks_with_ccas_and_education_nationale(content):
     assert_in_source("en lien avec les contacts locaux de confiance : CCAS, éducation nationale")
     assert content.ask(
         in_doc(
-            """<proposition/somme-littoral-sud/9-2> sg:mobilise sg:CCAS ;
+            """<proposition/somme-littoral-sud/9-2> sg:mobiliseType sg:CCAS ;
                 sg:implique <acteur/education-nationale> ;
                 cv:thematicArea <besoin/prevention> .
             <acteur/education-nationale> a sg:ServiceEtat ; sg:secteur <secteur/education> ."""
@@ -317,7 +317,7 @@ def test_solution_10_constats_maisons_des_adolescents_are_little_known(content):
     assert content.ask(
         in_doc(
             "<solution/somme-littoral-sud/10> sg:constat " + fr(passage) + " ;"
-            """ dct:audience <public/jeunes-moins-25> ; sg:mobilise sg:MDA .
+            """ dct:audience <public/jeunes-moins-25> ; sg:mobiliseType sg:MDA .
             sg:MDA sg:public <public/adolescents> ; sg:roleParcours <role/prevention> ."""
         )
     )
@@ -337,7 +337,7 @@ def test_solution_11_free_theme_supports_carers_and_develops_the_sas(content):
     assert sorted(int(r["n"]) for r in rows) == list(range(1, 15))
     assert content.ask(
         in_doc(
-            """<proposition/somme-littoral-sud/11-2> sg:mobilise sg:SAS .
+            """<proposition/somme-littoral-sud/11-2> sg:mobiliseType sg:SAS .
             <solution/somme-littoral-sud/11>
                 sg:repondA <theme-libre/somme-littoral-sud>, <defi/7> .
             <proposition/somme-littoral-sud/11-14> schema:position 14 ;

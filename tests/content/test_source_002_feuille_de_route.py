@@ -99,7 +99,7 @@ def test_observatory_of_medical_demography_is_to_be_built_and_uses_data_ps(conte
     assert content.ask(
         f"""ASK {{ GRAPH {GRAPH} {{
               {action} schema:position 1 ; sg:statut <statut-action/a-lancer> ;
-                  sg:mobilise sg:DATAPS, sg:DAM ; sg:citation "Action à construire."@fr .
+                  sg:mobiliseType sg:DATAPS, sg:DAM ; sg:citation "Action à construire."@fr .
               sg:DATAPS sg:mentionDansSource <source/{STEM}/defi-1> ; sg:ditDansSource ?d .
               FILTER(CONTAINS(?d, "vision claire de la démographie")) }} }}"""
     )
@@ -144,8 +144,8 @@ def test_prisme_is_carried_by_the_chu_de_lille_with_sas_3114_and_vigilans(conten
     action = action_with_label(content, "Mettre en œuvre le dispositif PRISME")
     assert content.ask(
         f"""ASK {{ GRAPH {GRAPH} {{
-              {action} sg:porteur ?chu ; sg:implique sg:PTSM ;
-                  sg:mobilise sg:PRISME, sg:SAS, sg:LigneEcoute, sg:VIGILANS ;
+              {action} sg:porteur ?chu ; sg:impliqueType sg:PTSM ;
+                  sg:mobiliseType sg:PRISME, sg:SAS, sg:LigneEcoute, sg:VIGILANS ;
                   cv:thematicArea <besoin/sante-mentale> .
               ?chu a sg:EtablissementSante ; skos:prefLabel "CHU de Lille"@fr .
               sg:PRISME sg:mentionDansSource <source/{STEM}/defi-2> . }} }}"""
@@ -166,7 +166,8 @@ def test_the_cpts_sud_metropole_lilloise_runs_one_of_the_eight_csnp(content):
         f"""ASK {{ GRAPH {GRAPH} {{
               <acteur/cpts-sud-metropole-lilloise> a sg:CPTS ; sg:porte ?csnp .
               ?csnp a sg:CSNP .
-              {action} sg:mobilise ?csnp, sg:SAS ; sg:statut <statut-action/en-cours> . }} }}"""
+              {action} sg:mobilise ?csnp ; sg:mobiliseType sg:SAS ;
+                  sg:statut <statut-action/en-cours> . }} }}"""
     )
 
 

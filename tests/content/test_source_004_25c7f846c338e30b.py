@@ -98,7 +98,7 @@ def test_permanence_des_soins_constat_and_national_expectation(content):
             <{PROP}/2> skos:prefLabel {fr(label)} ; sg:constat {fr(constat)} ;
                 sg:attentesNational ?national ;
                 sg:repondA <theme-national/2> ; cv:thematicArea <besoin/soins-non-programmes> ;
-                sg:implique sg:CPTS ; sg:acteursImpliques ?who .
+                sg:impliqueType sg:CPTS ; sg:acteursImpliques ?who .
             FILTER (STRSTARTS(?national, "Une base juridique/réglementaire"))
             FILTER (CONTAINS(?who, "les établissements de santé publics et privés"))
         }} }}""")
@@ -142,7 +142,7 @@ def test_exercice_coordonne_mobilises_cpts_distinct_from_dac_and_pta(content):
     assert content.ask(f"""
         ASK {{ GRAPH {GRAPH} {{
             <{PROP}/4> skos:prefLabel "Favoriser l'exercice coordonné"@fr ;
-                sg:mobilise sg:CPTS ; sg:repondA <defi/1> ;
+                sg:mobiliseType sg:CPTS ; sg:repondA <defi/1> ;
                 dct:audience <public/usagers-systeme-sante> .
             sg:CPTS sg:mentionDansSource <source/{STEM}/exercice-coordonne> .
             sg:DAC sg:mentionDansSource <source/{STEM}/exercice-coordonne> .
@@ -183,7 +183,7 @@ def test_school_prevention_targets_children_0_to_18_and_their_families(content):
             <{PROP}/6> sg:beneficiaires {fr(beneficiaires)} ;
                 dct:audience <public/enfants> , <public/jeunes-enfants-parents> ;
                 cv:thematicArea <besoin/depistage> ; sg:repondA <defi/5> , <theme-national/4> ;
-                sg:implique sg:MSP ; sg:attentesNational ?n .
+                sg:impliqueType sg:MSP ; sg:attentesNational ?n .
             FILTER (CONTAINS(?n, "Mon espace santé"))
         }} }}""")
 

@@ -727,18 +727,6 @@ def dispositifs():
     return render_template("pages/dispositifs.html", tree=tree)
 
 
-def _is_under(iri: str, ancestor: str, kinds: dict[str, dict]) -> bool:
-    todo, seen = [iri], set()
-    while todo:
-        current = todo.pop()
-        if current == ancestor:
-            return True
-        if current not in seen and current in kinds:
-            seen.add(current)
-            todo += kinds[current]["parents"]
-    return False
-
-
 @bp.get("/dispositifs/<name>")
 def dispositif(name: str):
     kinds = _kinds()
@@ -750,10 +738,8 @@ def dispositif(name: str):
         pair = (v(row, "valeur"), v(row, "libelle") or v(row, "valeur"))
         if pair not in facts[v(row, "champ")]:
             facts[v(row, "champ")].append(pair)
-    # a kind is mobilised as itself, through a subkind or through one of its instances
-    subkinds = {k["iri"] for k in kinds.values() if _is_under(k["iri"], kind["iri"], kinds)}
-    mobilised = sorted(subkinds | {i for i, _ in facts["instance"]})
-    elements = _elements(select("propositions-et-actions", {"dispositif": _n(mobilised)}))
+    # sg:mobiliseType <kind> holds for its subkinds and instances too (graph/inferences)
+    elements = _elements(select("propositions-et-actions", {"dispositif": node(kind["iri"])}))
     return render_template(
         "pages/dispositif.html",
         kind=kind,

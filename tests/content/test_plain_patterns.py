@@ -1,0 +1,50 @@
+"""Issue 17: every question the sources answer is one plain SPARQL pattern.
+
+One test per cause the issue lists, on the real content as santegraph loads it (its named
+graphs, graph/inferences included, the default graph their union). Each query is what an
+integrator who read docs/modeling.md writes: no `rdfs:subClassOf*`, no UNION of
+properties, no REGEX or CONTAINS over free text. Each fails on the model before issue 17
+(the property did not exist, or the pattern missed or mixed answers).
+"""
+
+from __future__ import annotations
+
+from .conftest import BASE
+
+OWL_CLASS = "<http://www.w3.org/2002/07/owl#Class>"
+
+
+def values(content, query: str, var: str = "x") -> set[str]:
+    return {row[var].removeprefix(BASE) for row in content.select(query) if row[var]}
+
+
+# ----------------------------------------------------------------- cause 8: entailment
+
+
+def test_cause_8_a_class_pattern_finds_the_instances_of_every_subclass(content):
+    concertations = values(content, "SELECT DISTINCT ?x WHERE { ?x a sg:Concertation }")
+    assert {"concertation/hainaut", "concertation/journee-regionale-pessac"} <= concertations
+    assert len(concertations) == 8  # the 7 territorial days of doc 003 and the Pessac day
+    # a commune is in its région without a property path
+    assert content.ask("ASK { <territoire/commune/59183> sg:inclusDans <territoire/region/32> }")
+
+
+# ----------------------------------------------------------------- cause 7: no punning
+
+
+def test_cause_7_one_pattern_answers_which_dispositifs_an_action_relies_on(content):
+    # action 8 names a given CSNP (an instance) and the kinds SAS and CPTS
+    kinds = values(
+        content,
+        "SELECT ?x WHERE { <action/metropole-flandres/8> sg:mobiliseType ?x }",
+    )
+    sg = "https://w3id.org/santegraph/def#"
+    assert {sg + k for k in ("CSNP", "SAS", "CPTS", "SoinsNonProgrammes")} <= kinds
+    # and one pattern finds everything relying on a mental-health scheme, whatever was named
+    relying = values(
+        content, "SELECT DISTINCT ?x WHERE { ?x sg:mobiliseType sg:DispositifSanteMentale }"
+    )
+    assert {"proposition/hainaut/9-3", "action/metropole-flandres/7"} <= relying
+    # instance links hold instances only, kind links kinds only
+    for link in ("sg:mobilise", "sg:implique"):
+        assert not content.ask(f"ASK {{ ?x {link} ?k . ?k a {OWL_CLASS} }}"), link
