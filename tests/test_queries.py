@@ -887,7 +887,7 @@ EXPECTED: dict[str, Expected] = {
                 absent=({"type": "proposition"},),
             ),
             Run(params={"nature": ox.Literal("action")}, absent=({"type": "proposition"},)),
-            Run(params={"repondA": "defi/2"}, rows=({"element": "proposition/hainaut/9-3"},)),
+            Run(params={"theme": "defi/2"}, rows=({"element": "proposition/hainaut/9-3"},)),
             Run(
                 params={"public": "public/personnes-precarite"},
                 rows=({"element": "action/metropole-flandres/5"},),

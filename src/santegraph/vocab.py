@@ -137,7 +137,7 @@ class SG(DefinedNamespace):
     commission: URIRef  # committee
     commune: URIRef  # municipality
     concerne: URIRef  # is about
-    defi: URIRef  # challenge
+    defi: URIRef  # challenge (deprecated)
     etape: URIRef  # agenda item
     grapheConcerne: URIRef  # graph concerned
     implique: URIRef  # involves
@@ -147,6 +147,9 @@ class SG(DefinedNamespace):
     issueDe: URIRef  # stems from
     labelAttribue: URIRef  # awarded label
     laureat: URIRef  # awardee
+    lienThematique: URIRef  # relates to
+    lienThematiqueDeduit: URIRef  # inferred thematic link
+    lienThematiqueEnonce: URIRef  # stated thematic link
     localisation: URIRef  # location
     membreDe: URIRef  # member of
     mobilise: URIRef  # relies on
@@ -165,10 +168,11 @@ class SG(DefinedNamespace):
     public: URIRef  # public
     realisePar: URIRef  # made by
     remisPar: URIRef  # presented by
-    repondA: URIRef  # addresses
+    repondA: URIRef  # addresses (deprecated)
     representeOrganisation: URIRef  # represents organisation
     roleMandat: URIRef  # mandate role
     roleParcours: URIRef  # pathway role
+    rubrique: URIRef  # filed under
     seance: URIRef  # meeting
     secteur: URIRef  # sector
     statut: URIRef  # status

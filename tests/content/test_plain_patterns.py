@@ -48,3 +48,25 @@ def test_cause_7_one_pattern_answers_which_dispositifs_an_action_relies_on(conte
     # instance links hold instances only, kind links kinds only
     for link in ("sg:mobilise", "sg:implique"):
         assert not content.ask(f"ASK {{ ?x {link} ?k . ?k a {OWL_CLASS} }}"), link
+
+
+# ----------------------------------------------------------------- cause 2: repondA split
+
+
+def test_cause_2_document_structure_and_thematic_link_are_two_relations(content):
+    # filed under exactly one heading; the thematic links are another relation
+    assert values(
+        content, "SELECT ?x WHERE { <solution/somme-littoral-sud/3> sg:rubrique ?x }"
+    ) == {"theme-national/1"}
+    assert values(
+        content, "SELECT ?x WHERE { <solution/somme-littoral-sud/3> sg:lienThematique ?x }"
+    ) == {"theme-national/1", "theme-national/4", "defi/1"}
+    # a proposition is filed where its solution is (graph/inferences: dct:isPartOf chain)
+    assert content.ask("ASK { <proposition/hainaut/9-3> sg:rubrique <theme-national/4> }")
+    # one pattern lists what relates to a défi, and only elements of its région: the Pessac
+    # day (Nouvelle-Aquitaine) is not linked to the Hauts-de-France défis
+    defi_1 = values(content, "SELECT DISTINCT ?x WHERE { ?x sg:lienThematique <defi/1> }")
+    assert "solution/somme-littoral-sud/1" in defi_1
+    assert not any("journee-regionale-pessac" in x for x in defi_1)
+    # the défi read from a misplaced "Constats" block is gone (note 7 of doc 001)
+    assert not content.ask("ASK { <solution/somme-littoral-sud/10> sg:lienThematique <defi/2> }")

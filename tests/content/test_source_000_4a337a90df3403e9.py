@@ -207,7 +207,7 @@ def test_twelve_solutions_with_constats_and_59_propositions(content, text):
         SELECT ?pos (COUNT(DISTINCT ?c) AS ?constats) (COUNT(DISTINCT ?p) AS ?props)
         WHERE {{ GRAPH {G} {{
             ?s a sg:Solution ; schema:position ?pos ; sg:issueDe <concertation/hainaut> ;
-               sg:constat ?c ; sg:repondA ?target .
+               sg:constat ?c ; sg:rubrique ?target .
             ?p a sg:Proposition ; dct:isPartOf ?s .
         }} }} GROUP BY ?pos ORDER BY ?pos""")
     assert [int(r["pos"]) for r in rows] == list(range(1, 13))
@@ -226,7 +226,7 @@ def test_solution_1_drops_sick_notes_from_the_medecin_traitant(content, text):
             ?p a sg:Proposition ; skos:prefLabel ?l ; dct:isPartOf <solution/hainaut/1> ;
                cv:thematicArea <besoin/medecin-traitant> .
             FILTER(STRSTARTS(?l, "{passage}"))
-            <solution/hainaut/1> sg:repondA <theme-national/1> .
+            <solution/hainaut/1> sg:rubrique <theme-national/1> .
         }} }}""")
 
 
@@ -236,7 +236,7 @@ def test_solution_5_night_care_at_home_for_elderly_and_disabled(content, text):
     assert says(text, constat)
     assert content.ask(f"""
         ASK {{ GRAPH {G} {{
-            <solution/hainaut/5> sg:repondA <theme-national/2> , <defi/7> ;
+            <solution/hainaut/5> sg:rubrique <theme-national/2> ; sg:lienThematiqueDeduit <defi/7> ;
                 dct:audience <public/personnes-agees> , <public/personnes-handicap> ;
                 sg:constat "{constat}"@fr .
         }} }}""")
@@ -247,7 +247,7 @@ def test_solution_8_terres_du_hainaut_terreau_de_formations(content, text):
     assert says(text, "mobiliser les élus")
     rows = content.select(f"""
         SELECT ?l WHERE {{ GRAPH {G} {{
-            <solution/hainaut/8> skos:prefLabel ?l ; sg:repondA <theme-national/3> .
+            <solution/hainaut/8> skos:prefLabel ?l ; sg:rubrique <theme-national/3> .
             <proposition/hainaut/8-3> dct:isPartOf <solution/hainaut/8> ;
                 dct:audience <public/elus> .
         }} }}""")
@@ -261,7 +261,8 @@ def test_solution_9_mobilises_clsm_and_the_kind_records_what_is_said(content, te
         ASK {{ GRAPH {G} {{
             <proposition/hainaut/9-3> sg:mobiliseType sg:CLSM ;
                 dct:isPartOf <solution/hainaut/9> .
-            <solution/hainaut/9> sg:repondA <defi/2> ; cv:thematicArea <besoin/sante-mentale> .
+            <solution/hainaut/9> sg:lienThematiqueDeduit <defi/2> ;
+                cv:thematicArea <besoin/sante-mentale> .
             sg:CLSM sg:mentionDansSource <source/{STEM}/solution-9> ;
                 sg:ditDansSource "généraliser les contrats locaux santé mentale"@fr .
             ?n sg:concerne <proposition/hainaut/9-3> ; a sg:NoteQualite .
@@ -291,15 +292,13 @@ def test_solution_12_last_one_is_a_free_theme_on_keeping_people_at_home(content,
         ASK {{ GRAPH {G} {{
             <proposition/hainaut/12-5> skos:prefLabel "favoriser la colocation."@fr ;
                 dct:isPartOf <solution/hainaut/12> ; schema:position 5 .
-            <solution/hainaut/12> sg:repondA <defi/7> ;
+            <solution/hainaut/12> sg:lienThematiqueDeduit <defi/7> ;
+                sg:rubrique <theme-libre/hainaut> ;
                 sg:constat "retarder au maximum le recours à un EHPAD."@fr .
         }} }}""")
     # filed under "5 – Thématique(s) supplémentaire(s)": no national theme
     assert not content.ask("""
-        ASK { <solution/hainaut/12> sg:repondA ?t . ?t a sg:ThemeNational }""")
-    assert not content.ask("""
-        ASK { <solution/hainaut/12> sg:repondA ?t .
-              FILTER(STRSTARTS(STR(?t), STR(<theme-national/>))) }""")
+        ASK { <solution/hainaut/12> sg:lienThematique ?t . ?t a sg:ThemeNational }""")
 
 
 # --- Whole-graph checks -----------------------------------------------------------------
@@ -309,7 +308,7 @@ def test_every_solution_and_proposition_has_public_need_and_target(content):
     rows = content.select(f"""
         SELECT ?x WHERE {{ GRAPH {G} {{
             ?x a ?type . VALUES ?type {{ sg:Solution sg:Proposition }}
-            FILTER NOT EXISTS {{ ?x cv:thematicArea ?b . ?x sg:repondA ?d . }}
+            FILTER NOT EXISTS {{ ?x cv:thematicArea ?b . ?x sg:lienThematiqueDeduit ?d . }}
         }} }}""")
     assert rows == []
     rows = content.select(f"""

@@ -174,7 +174,7 @@ def test_eleven_solutions_under_the_four_national_themes_and_a_free_theme(conten
     rows = content.select(
         "SELECT ?n ?t WHERE { GRAPH " + DOC_GRAPH + " {"
         " ?s a sg:Solution ; schema:position ?n ; sg:issueDe <concertation/somme-littoral-sud> ;"
-        " sg:repondA ?t . FILTER(!CONTAINS(STR(?t), '/defi/')) } }"
+        " sg:rubrique ?t } }"
     )
     themes: dict[int, set[str]] = {}
     for r in rows:
@@ -182,7 +182,7 @@ def test_eleven_solutions_under_the_four_national_themes_and_a_free_theme(conten
     assert themes == {
         1: {"theme-national/1"},
         2: {"theme-national/1"},
-        3: {"theme-national/1", "theme-national/4"},
+        3: {"theme-national/1"},  # and a stated link to theme 4, see below
         4: {"theme-national/2"},
         5: {"theme-national/3"},
         6: {"theme-national/3"},
@@ -199,7 +199,8 @@ def test_solution_3_is_also_linked_to_the_prevention_theme(content):
     assert_in_source("(en lien avec la thématique 4 sur la prévention)")
     assert content.ask(
         in_doc(
-            """<solution/somme-littoral-sud/3> sg:repondA <theme-national/4>, <theme-national/1> ;
+            """<solution/somme-littoral-sud/3> sg:rubrique <theme-national/1> ;
+                sg:lienThematiqueEnonce <theme-national/4> ;
                 sg:citation "(en lien avec la thématique 4 sur la prévention)"@fr ."""
         )
     )
@@ -258,7 +259,8 @@ def test_theme_2_heading_on_unscheduled_care_holds_mental_health_content(content
     assert_in_source(constat)
     assert content.ask(
         in_doc(
-            "<solution/somme-littoral-sud/4> sg:repondA <theme-national/2>, <defi/2> ;"
+            "<solution/somme-littoral-sud/4> sg:rubrique <theme-national/2> ;"
+            " sg:lienThematiqueDeduit <defi/2> ;"
             " sg:constat " + fr(constat) + " ."
             """ ?n sg:concerne <solution/somme-littoral-sud/4> ;
                sg:typeProbleme <type-probleme/contradiction> ."""
@@ -288,7 +290,7 @@ def test_solution_8_ends_doctors_freedom_of_installation_relying_on_cls(content)
     assert_in_source("Solution #8 : " + title)
     assert content.ask(
         in_doc(
-            "<solution/somme-littoral-sud/8> sg:repondA <theme-national/3> ;"
+            "<solution/somme-littoral-sud/8> sg:rubrique <theme-national/3> ;"
             " skos:prefLabel " + fr(title) + " ."
             """ <proposition/somme-littoral-sud/8-3> dct:isPartOf <solution/somme-littoral-sud/8> ;
                 sg:mobiliseType sg:CLS ."""
@@ -339,7 +341,7 @@ def test_solution_11_free_theme_supports_carers_and_develops_the_sas(content):
         in_doc(
             """<proposition/somme-littoral-sud/11-2> sg:mobiliseType sg:SAS .
             <solution/somme-littoral-sud/11>
-                sg:repondA <theme-libre/somme-littoral-sud>, <defi/7> .
+                sg:rubrique <theme-libre/somme-littoral-sud> ; sg:lienThematiqueDeduit <defi/7> .
             <proposition/somme-littoral-sud/11-14> schema:position 14 ;
                 dct:audience <public/aidants> ; skos:prefLabel """
             + fr(last)
@@ -373,7 +375,7 @@ def test_every_proposition_is_placed_and_linked_to_publics_needs_and_themes(cont
         "SELECT ?p WHERE { GRAPH " + DOC_GRAPH + " { ?p a sg:Proposition ."
         " FILTER NOT EXISTS { ?p dct:isPartOf ?s . ?s a sg:Solution ;"
         "   sg:issueDe <concertation/somme-littoral-sud> . ?p schema:position ?n ;"
-        "   dct:audience ?a ; cv:thematicArea ?b ; sg:repondA ?t ; skos:prefLabel ?l } } }"
+        "   dct:audience ?a ; cv:thematicArea ?b ; skos:prefLabel ?l } } }"
     )
     assert incomplete == []
 

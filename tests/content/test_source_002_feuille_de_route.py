@@ -79,10 +79,12 @@ def test_defi_headings_are_the_national_priorities_not_regional_defis(content, n
     # every action under the heading answers national theme n, none claims a regional défi
     rows = content.select(
         f"""SELECT ?a ?theme WHERE {{ GRAPH {GRAPH} {{
-              ?a a sg:Action ; prov:wasDerivedFrom {section} ; sg:repondA ?theme . }} }}"""
+              ?a a sg:Action ; prov:wasDerivedFrom {section} ; sg:rubrique ?theme . }} }}"""
     )
     assert rows and {r["theme"].rsplit("/id/", 1)[1] for r in rows} == {f"theme-national/{n}"}
-    assert not content.ask(f"ASK {{ GRAPH {GRAPH} {{ ?a sg:defi ?d }} }}")
+    assert not content.ask(
+        f"ASK {{ ?a dct:isPartOf {FDR} ; sg:lienThematique ?d . ?d a sg:DefiRegional }}"
+    )
     # and the naming discrepancy is recorded
     assert content.ask(
         f"""ASK {{ GRAPH {GRAPH} {{
@@ -203,7 +205,7 @@ def test_cordees_de_la_reussite_are_an_education_nationale_programme(content):
     assert content.ask(
         f"""ASK {{ GRAPH {GRAPH} {{
               {action} sg:porteur <acteur/education-nationale> ; sg:mobilise ?c ;
-                  sg:repondA <theme-national/3> .
+                  sg:rubrique <theme-national/3> .
               <acteur/education-nationale> a sg:ServiceEtat ; sg:porte ?c .
               ?c a sg:Programme . }} }}"""
     )
@@ -231,7 +233,7 @@ def test_epop_peer_support_is_developed_by_the_papillons_blancs(content):
     assert content.ask(
         f"""ASK {{ GRAPH {GRAPH} {{
               {action} sg:porteur ?pb ; dct:audience <public/personnes-handicap> ;
-                  sg:repondA <theme-national/4> .
+                  sg:rubrique <theme-national/4> .
               ?pb a sg:Association ; skos:altLabel "papillons blancs"@fr . }} }}"""
     )
 
@@ -292,7 +294,7 @@ def test_every_action_is_fully_linked(content):
     rows = content.select(
         f"""SELECT ?a WHERE {{ GRAPH {GRAPH} {{ ?a a sg:Action ; dct:isPartOf {FDR} .
               FILTER NOT EXISTS {{
-                ?a sg:repondA ?t ; sg:statut ?s ; dct:audience ?p ; cv:thematicArea ?b ;
+                ?a sg:rubrique ?t ; sg:statut ?s ; dct:audience ?p ; cv:thematicArea ?b ;
                    prov:wasDerivedFrom ?sec . ?sec a sg:SectionDocument . }} }} }}"""
     )
     assert rows == []

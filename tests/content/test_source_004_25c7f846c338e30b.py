@@ -76,7 +76,7 @@ def test_six_propositions_two_per_theme(content):
     quoted("Les 6 propositions étaient rattachées à 3 thèmes (2 propositions par thème)")
     rows = content.select(f"""
         SELECT ?themeLabel (COUNT(?p) AS ?n) WHERE {{ GRAPH {GRAPH} {{
-            ?p a sg:Proposition ; sg:issueDe {DAY} ; dct:subject ?theme .
+            ?p a sg:Proposition ; sg:issueDe {DAY} ; sg:rubrique ?theme .
             ?theme skos:prefLabel ?themeLabel .
         }} }} GROUP BY ?themeLabel ORDER BY ?themeLabel""")
     assert rows == [
@@ -97,7 +97,8 @@ def test_permanence_des_soins_constat_and_national_expectation(content):
         ASK {{ GRAPH {GRAPH} {{
             <{PROP}/2> skos:prefLabel {fr(label)} ; sg:constat {fr(constat)} ;
                 sg:attentesNational ?national ;
-                sg:repondA <theme-national/2> ; cv:thematicArea <besoin/soins-non-programmes> ;
+                sg:lienThematiqueDeduit <theme-national/2> ;
+                cv:thematicArea <besoin/soins-non-programmes> ;
                 sg:impliqueType sg:CPTS ; sg:acteursImpliques ?who .
             FILTER (STRSTARTS(?national, "Une base juridique/réglementaire"))
             FILTER (CONTAINS(?who, "les établissements de santé publics et privés"))
@@ -142,7 +143,7 @@ def test_exercice_coordonne_mobilises_cpts_distinct_from_dac_and_pta(content):
     assert content.ask(f"""
         ASK {{ GRAPH {GRAPH} {{
             <{PROP}/4> skos:prefLabel "Favoriser l'exercice coordonné"@fr ;
-                sg:mobiliseType sg:CPTS ; sg:repondA <defi/1> ;
+                sg:mobiliseType sg:CPTS ; sg:lienThematiqueDeduit <theme-national/3> ;
                 dct:audience <public/usagers-systeme-sante> .
             sg:CPTS sg:mentionDansSource <source/{STEM}/exercice-coordonne> .
             sg:DAC sg:mentionDansSource <source/{STEM}/exercice-coordonne> .
@@ -165,7 +166,7 @@ def test_quality_of_life_conciergerie_and_local_authorities(content):
     quoted("- les collectivités territoriales\n- les services déconcentrés de l'Etat")
     assert content.ask(f"""
         ASK {{ GRAPH {GRAPH} {{
-            <{PROP}/3> sg:repondA <theme-national/3> ; sg:acteursImpliques ?who ;
+            <{PROP}/3> sg:lienThematiqueDeduit <theme-national/3> ; sg:acteursImpliques ?who ;
                 sg:attentesTerritoire {fr(local)} ; sg:attentesNational {fr(national)} .
             FILTER (CONTAINS(?who, "les collectivités territoriales"))
         }} }}""")
@@ -182,7 +183,7 @@ def test_school_prevention_targets_children_0_to_18_and_their_families(content):
         ASK {{ GRAPH {GRAPH} {{
             <{PROP}/6> sg:beneficiaires {fr(beneficiaires)} ;
                 dct:audience <public/enfants> , <public/jeunes-enfants-parents> ;
-                cv:thematicArea <besoin/depistage> ; sg:repondA <defi/5> , <theme-national/4> ;
+                cv:thematicArea <besoin/depistage> ; sg:lienThematiqueDeduit <theme-national/4> ;
                 sg:impliqueType sg:MSP ; sg:attentesNational ?n .
             FILTER (CONTAINS(?n, "Mon espace santé"))
         }} }}""")

@@ -798,7 +798,7 @@ def defi(number: str):
     if not number.isdigit():
         abort(404)
     iri = base() + "defi/" + number
-    elements = _elements(select("propositions-et-actions", {"repondA": node(iri)}))
+    elements = _elements(select("propositions-et-actions", {"theme": node(iri)}))
     label = next((lab for e in elements for i, lab in e["repond"] if i == iri), "")
     if not label:
         rows = state().store.select(
@@ -832,7 +832,7 @@ def propositions():
     bindings: dict = {"nature": "proposition"}
     keys = {
         "concertation": ("origine", {rel(i) for i, _ in origins}),
-        "defi": ("repondA", {rel(a["iri"]) for a in answers}),
+        "defi": ("theme", {rel(a["iri"]) for a in answers}),
         "public": ("public", {rel(i) for i, _ in publics_}),
     }
     for key, (param, allowed) in keys.items():
