@@ -626,12 +626,16 @@ EXPECTED: dict[str, Expected] = {
                         "concertation": "concertation/hainaut",
                         "date": "2022-12-01",
                         "lieu": "Valenciennes – Cité des congrès",
-                        "participants": "100",
+                        "participantsAteliers": "100",
+                        "participantsPleniere": "120",
+                        "ateliers": "6",
                     },
                     {
                         "concertation": "concertation/journee-regionale-pessac",
                         "type": "sg:JourneeRegionale",
                         "communeNom": "Pessac",
+                        "participantsAteliers": "160",
+                        "participantsPleniere": None,
                     },
                     {
                         "concertation": "concertation/somme-littoral-sud",

@@ -27,6 +27,7 @@ class SG(DefinedNamespace):
     Besoin: URIRef  # need
     CCAS: URIRef  # municipal social action centre
     CentreDeSante: URIRef  # health centre
+    Certitude: URIRef  # certainty
     CIAS: URIRef  # inter-municipal social action centre
     CLS: URIRef  # local health contract
     CLSM: URIRef  # local mental health council
@@ -74,6 +75,7 @@ class SG(DefinedNamespace):
     ExerciceCoordonne: URIRef  # coordinated practice
     Federation: URIRef  # federation
     FeuilleDeRoute: URIRef  # roadmap
+    Grandeur: URIRef  # quantity kind
     GrapheInferences: URIRef  # inferences graph
     Intercommunalite: URIRef  # inter-municipal body
     JourneeRegionale: URIRef  # regional consultation day
@@ -82,14 +84,17 @@ class SG(DefinedNamespace):
     MAIA: URIRef  # integration method for help and care services for older people
     MDA: URIRef  # adolescent centre
     ModeAccueil: URIRef  # reception mode
+    Moment: URIRef  # part of the day
     MSP: URIRef  # multi-professional health centre
     Municipalite: URIRef  # municipality
     Mutuelle: URIRef  # mutual health insurer
+    NatureChiffre: URIRef  # kind of figure
     NoteQualite: URIRef  # quality note
     OrdreProfessionnel: URIRef  # professional order
     OrganismeFormation: URIRef  # training body
     OrganismeProtectionSociale: URIRef  # social security body
     PAEJ: URIRef  # youth drop-in and listening point
+    Pays: URIRef  # country
     Personne: URIRef  # person
     Presence: URIRef  # attendance
     PRISME: URIRef  # integrated medico-psycho-social support platform
@@ -99,6 +104,8 @@ class SG(DefinedNamespace):
     PTA: URIRef  # territorial support platform
     PTSM: URIRef  # territorial mental health project
     Public: URIRef  # target public
+    Qualificatif: URIRef  # quantity qualifier
+    Quantite: URIRef  # stated quantity
     Referent: URIRef  # data steward
     Region: URIRef  # region
     RepresentationProfessionnelle: URIRef  # professional body
@@ -133,12 +140,15 @@ class SG(DefinedNamespace):
     # Object properties
     attribuePar: URIRef  # awarded by
     besoin: URIRef  # need
+    certitude: URIRef  # certainty
     college: URIRef  # college
     commission: URIRef  # committee
     commune: URIRef  # municipality
+    comparaisonAvec: URIRef  # compared with
     concerne: URIRef  # is about
     defi: URIRef  # challenge (deprecated)
     etape: URIRef  # agenda item
+    grandeur: URIRef  # quantity kind
     grapheConcerne: URIRef  # graph concerned
     implique: URIRef  # involves
     impliqueType: URIRef  # involves the kind of actor
@@ -155,6 +165,8 @@ class SG(DefinedNamespace):
     mobilise: URIRef  # relies on
     mobiliseType: URIRef  # relies on the kind of scheme
     modeAccueil: URIRef  # reception mode
+    moment: URIRef  # part of the day
+    natureChiffre: URIRef  # kind of figure
     objetLabellise: URIRef  # awarded item
     offre: URIRef  # offers
     organisateur: URIRef  # organiser
@@ -162,10 +174,15 @@ class SG(DefinedNamespace):
     partenaire: URIRef  # partner
     personne: URIRef  # person
     porte: URIRef  # runs
+    portee: URIRef  # scope
     porteur: URIRef  # lead
     presentePar: URIRef  # presented by
     prestataire: URIRef  # provider
     public: URIRef  # public
+    publicExclu: URIRef  # excluded public
+    qualificatif: URIRef  # qualifier
+    quantite: URIRef  # stated quantity
+    quantiteDe: URIRef  # quantity of
     realisePar: URIRef  # made by
     remisPar: URIRef  # presented by
     repondA: URIRef  # addresses (deprecated)
@@ -173,16 +190,19 @@ class SG(DefinedNamespace):
     roleMandat: URIRef  # mandate role
     roleParcours: URIRef  # pathway role
     rubrique: URIRef  # filed under
+    sansActionSur: URIRef  # no action on
     seance: URIRef  # meeting
     secteur: URIRef  # sector
     statut: URIRef  # status
     statutPerimetre: URIRef  # boundary status
     statutPresence: URIRef  # attendance status
     surAvisDe: URIRef  # on the advice of
+    territoire: URIRef  # measured area
     territoireAnimation: URIRef  # animation territory
     territoireConcerne: URIRef  # territory concerned
     territoireDesservi: URIRef  # area served
     typeProbleme: URIRef  # issue type
+    unite: URIRef  # unit
 
     # Datatype properties
     acteursImpliques: URIRef  # actors involved
@@ -190,8 +210,11 @@ class SG(DefinedNamespace):
     ageMaximum: URIRef  # maximum age
     ageMinimum: URIRef  # minimum age
     angle: URIRef  # angle
+    anneeBase: URIRef  # base year
+    anneeReference: URIRef  # reference year
     attentesNational: URIRef  # expectations of national level
     attentesTerritoire: URIRef  # expectations of local actors
+    baseRapport: URIRef  # per
     beneficesAttendus: URIRef  # expected benefits
     beneficiaires: URIRef  # beneficiaries
     canal: URIRef  # channel
@@ -202,6 +225,7 @@ class SG(DefinedNamespace):
     constat: URIRef  # finding
     contenuPrecedent: URIRef  # previous content
     couleur: URIRef  # colour
+    dateReference: URIRef  # reference date
     dateTexte: URIRef  # date as written
     derniereVerification: URIRef  # last checked
     echeance: URIRef  # deadline
@@ -210,11 +234,12 @@ class SG(DefinedNamespace):
     fonctionnementIdeal: URIRef  # ideal operation
     heureDebut: URIRef  # start time
     heureFin: URIRef  # end time
+    issueDuCNR: URIRef  # stems from the CNR
     lieu: URIRef  # venue
     millesimeCOG: URIRef  # COG vintage
-    montant: URIRef  # amount
-    nombreAteliers: URIRef  # number of workshops
-    nombreParticipants: URIRef  # number of participants
+    montant: URIRef  # amount (deprecated)
+    nombreAteliers: URIRef  # number of workshops (deprecated)
+    nombreParticipants: URIRef  # number of participants (deprecated)
     nomFichier: URIRef  # file name
     nomIdee: URIRef  # idea name
     population: URIRef  # population
@@ -224,6 +249,9 @@ class SG(DefinedNamespace):
     siret: URIRef  # SIRET number
     triplesAjoutes: URIRef  # triples added
     triplesRetires: URIRef  # triples removed
+    valeur: URIRef  # value
+    valeurMax: URIRef  # maximum value
+    valeurMin: URIRef  # minimum value
     version: URIRef  # version
 
     # Annotation properties

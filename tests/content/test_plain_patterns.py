@@ -70,3 +70,53 @@ def test_cause_2_document_structure_and_thematic_link_are_two_relations(content)
     assert not any("journee-regionale-pessac" in x for x in defi_1)
     # the défi read from a misplaced "Constats" block is gone (note 7 of doc 001)
     assert not content.ask("ASK { <solution/somme-littoral-sud/10> sg:lienThematique <defi/2> }")
+
+
+# ----------------------------------------------------------------- causes 1 and 3: figures
+
+
+def test_cause_1_a_stated_figure_is_data_with_its_unit_and_nuance(content):
+    rows = content.select(
+        """SELECT ?v ?unit WHERE {
+             ?q sg:quantiteDe <action/metropole-flandres/8> ;
+                sg:grandeur/skos:notation "csnp-retenus" ; sg:valeur ?v ; sg:unite ?unit }"""
+    )
+    assert rows == [{"v": "8", "unit": "http://qudt.org/vocab/unit/NUM"}]
+    # a range, a planned parameter of the common agenda: "entre 5 et 8 groupes"
+    assert content.ask(
+        """ASK { ?q sg:grandeur/skos:notation "groupes-ateliers" ; sg:valeurMin 5 ;
+                    sg:valeurMax 8 ; sg:natureChiffre/skos:notation "prevu" }"""
+    )
+    # a negation as a typed fact: the PV says action 6 does not stem from the CNR
+    assert values(content, "SELECT ?x WHERE { ?x sg:issueDuCNR false }") == {
+        "action/metropole-flandres/6"
+    }
+    assert content.ask(
+        "ASK { <feuille-de-route/metropole-flandres>"
+        " sg:sansActionSur <besoin/qualite-vie-travail> }"
+    )
+    # "Aucun sénateur ni député" is a count of zero
+    assert content.ask(
+        """ASK { <concertation/hainaut> sg:quantite ?q .
+                 ?q sg:grandeur/skos:notation "parlementaires-presents" ; sg:valeur 0 }"""
+    )
+
+
+def test_cause_3_participant_counts_have_one_meaning_and_one_place(content):
+    rows = content.select(
+        """SELECT ?c ?moment ?v WHERE {
+             ?c a sg:Concertation ; sg:quantite ?q .
+             ?q sg:grandeur/skos:notation "participants" ; sg:moment/skos:notation ?moment ;
+                sg:valeur ?v .
+             FILTER NOT EXISTS { ?q sg:portee ?partie } }"""
+    )
+    counts = {(r["c"].removeprefix(BASE), r["moment"]): r["v"] for r in rows}
+    assert counts == {
+        ("concertation/hainaut", "ateliers"): "100",
+        ("concertation/hainaut", "pleniere"): "120",
+        ("concertation/somme-littoral-sud", "ateliers"): "100",
+        ("concertation/somme-littoral-sud", "pleniere"): "140",
+        ("concertation/journee-regionale-pessac", "ateliers"): "160",
+    }
+    # no count left on an agenda item, no property with two meanings
+    assert not content.ask("ASK { ?x sg:nombreParticipants ?n }")

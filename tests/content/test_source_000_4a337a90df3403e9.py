@@ -69,20 +69,25 @@ def test_morning_gathered_about_100_people_in_6_ateliers(content, text):
     assert content.ask(f"""
         ASK {{ GRAPH {G} {{
             <concertation/hainaut> schema:startDate "2022-12-01"^^xsd:date ;
-                sg:nombreParticipants 100 ; sg:nombreAteliers 6 ;
                 prov:wasDerivedFrom <source/{STEM}/les-reunions-de-co-construction> .
+            ?p sg:quantiteDe <concertation/hainaut> ; sg:grandeur <grandeur/participants> ;
+                sg:moment <moment/ateliers> ; sg:valeur 100 ;
+                sg:qualificatif <qualificatif/environ> .
+            ?a sg:quantiteDe <concertation/hainaut> ; sg:grandeur <grandeur/ateliers> ;
+                sg:valeur 6 .
         }} }}""")
 
 
 def test_afternoon_plenary_gathered_about_120_people(content, text):
     assert says(text, "Environ 120 personnes ont assisté à la session plénière de l'après-midi.")
+    # a quantity of the concertation, its moment explicit (not a count on the agenda item)
     rows = content.select(f"""
-        SELECT ?label WHERE {{ GRAPH {G} {{
-            <concertation/hainaut> sg:etape ?e .
-            ?e skos:prefLabel ?label ; sg:nombreParticipants 120 ;
-               sg:heureDebut "14:00:00"^^xsd:time .
+        SELECT ?v ?q WHERE {{ GRAPH {G} {{
+            ?q sg:quantiteDe <concertation/hainaut> ; sg:grandeur <grandeur/participants> ;
+               sg:moment <moment/pleniere> ; sg:valeur ?v ; sg:citation ?c .
+            FILTER(STRSTARTS(?c, "Environ 120 personnes ont assisté à la session plénière"))
         }} }}""")
-    assert rows == [{"label": "séance en plénière"}]
+    assert [r["v"] for r in rows] == ["120"]
 
 
 def test_diagnosis_general_practitioner_density_is_below_france_and_region(content, text):

@@ -129,10 +129,14 @@ def test_ten_workshops_and_about_140_participants_in_plenary(content):
     assert_in_source("réparties en 10 ateliers composés de 10 personnes")
     assert_in_source("Environ 140 personnes ont assisté à la session plénière de l'après-midi.")
     rows = content.select(
-        "SELECT ?a ?p WHERE { GRAPH " + DOC_GRAPH + " {"
-        " <concertation/somme-littoral-sud> sg:nombreAteliers ?a ; sg:nombreParticipants ?p } }"
+        "SELECT ?g ?m ?v WHERE { GRAPH " + DOC_GRAPH + " {"
+        " ?q sg:quantiteDe <concertation/somme-littoral-sud> ; sg:grandeur ?g ; sg:valeur ?v ."
+        " OPTIONAL { ?q sg:moment ?m } } }"
     )
-    assert rows == [{"a": "10", "p": "140"}]
+    counts = {(r["g"].rsplit("/", 1)[1], (r["m"] or "").rsplit("/", 1)[-1]): r["v"] for r in rows}
+    assert counts[("ateliers", "ateliers")] == "10"
+    assert counts[("participants", "pleniere")] == "140"
+    assert counts[("participants", "ateliers")] == "100"  # « une centaine »
 
 
 def test_day_opened_by_cts_80_and_ctu62_presidents_and_two_ars_delegations(content):

@@ -55,13 +55,16 @@ def test_six_ateliers_and_the_participant_counts_that_do_not_add_up(content):
     quoted("Au total, 160 personnes ont participé aux ateliers.")
     rows = content.select(f"""
         SELECT ?theme ?n WHERE {{ GRAPH {GRAPH} {{
-            ?theme a sg:ThemeConcertation ; dct:isPartOf {DAY} ;
-                sg:nombreParticipants ?n ; schema:position ?pos .
+            ?theme a sg:ThemeConcertation ; dct:isPartOf {DAY} ; schema:position ?pos .
+            ?q sg:quantiteDe {DAY} ; sg:portee ?theme ; sg:grandeur <grandeur/participants> ;
+                sg:valeur ?n .
         }} }} ORDER BY ?pos""")
     assert [int(r["n"]) for r in rows] == [55, 44, 50]
     assert content.ask(f"""
         ASK {{ GRAPH {GRAPH} {{
-            {DAY} sg:nombreAteliers 6 ; sg:nombreParticipants 160 .
+            ?a sg:quantiteDe {DAY} ; sg:grandeur <grandeur/ateliers> ; sg:valeur 6 .
+            ?p sg:quantiteDe {DAY} ; sg:grandeur <grandeur/participants> ; sg:valeur 160 ;
+                sg:moment <moment/ateliers> .
             ?note sg:concerne {DAY} ; sg:typeProbleme <type-probleme/incoherence-chiffres> ;
                 rdfs:comment ?c .
             FILTER (CONTAINS(?c, "149") && CONTAINS(?c, "160"))
