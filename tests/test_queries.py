@@ -108,7 +108,7 @@ EXPECTED: dict[str, Expected] = {
                         "territoireNom": "Dunkerque",
                         "relation": "situé à",
                     },
-                    {"dispositif": CTS_MF, "territoire": "territoire/tas/metropole-flandres"},
+                    {"dispositif": CTS_MF, "territoire": "territoire/tds/metropole-flandres"},
                 )
             ),
             # Dunkerque is the only commune the data places in the TAS Littoral Nord.
@@ -174,8 +174,10 @@ EXPECTED: dict[str, Expected] = {
                         "structure": "acteur/centre-de-sante-de-capinghem",
                         "type": "sg:CentreDeSante",
                     },
+                    # « à Denain où la CPTS est en train de travailler le sujet » (doc 002)
+                    {"structure": "acteur/cpts-de-denain", "type": "sg:CPTS"},
                 ),
-                count=8,
+                count=9,
             ),
             Run(
                 params={"lieu": "territoire/departement/59"},
@@ -446,7 +448,7 @@ EXPECTED: dict[str, Expected] = {
                     {
                         "classe": EXTERNAL["org:"] + "OrganizationalUnit",
                         "classeSantegraph": "sg:College",
-                        "instances": "21",
+                        "instances": "26",  # 21 written + 1, 1d, 1f, 3, 4 read from codes
                     },
                 ),
             ),
@@ -689,7 +691,7 @@ EXPECTED: dict[str, Expected] = {
     "acteurs-sans-territoire": Expected(
         (
             Run(
-                rows=({"acteur": "acteur/afeji"}, {"acteur": "acteur/cpam-des-flandres"}),
+                rows=({"acteur": "acteur/afeji"}, {"acteur": "acteur/aides"}),
                 absent=(
                     {"acteur": "acteur/commune-de-bailleul"},
                     {"acteur": "acteur/ars-hauts-de-france"},

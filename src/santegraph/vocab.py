@@ -75,6 +75,7 @@ class SG(DefinedNamespace):
     ExerciceCoordonne: URIRef  # coordinated practice
     Federation: URIRef  # federation
     FeuilleDeRoute: URIRef  # roadmap
+    Fonction: URIRef  # office
     Grandeur: URIRef  # quantity kind
     GrapheInferences: URIRef  # inferences graph
     Intercommunalite: URIRef  # inter-municipal body
@@ -94,6 +95,7 @@ class SG(DefinedNamespace):
     OrganismeFormation: URIRef  # training body
     OrganismeProtectionSociale: URIRef  # social security body
     PAEJ: URIRef  # youth drop-in and listening point
+    Participation: URIRef  # participation
     Pays: URIRef  # country
     Personne: URIRef  # person
     Presence: URIRef  # attendance
@@ -112,6 +114,7 @@ class SG(DefinedNamespace):
     Retrait: URIRef  # withdrawal
     RoleMandat: URIRef  # mandate role
     RoleParcours: URIRef  # care pathway role
+    RoleParticipation: URIRef  # role in a consultation
     SAS: URIRef  # access to care service
     Seance: URIRef  # meeting
     Secteur: URIRef  # sector
@@ -146,13 +149,17 @@ class SG(DefinedNamespace):
     commune: URIRef  # municipality
     comparaisonAvec: URIRef  # compared with
     concerne: URIRef  # is about
+    dansCollege: URIRef  # within college
     defi: URIRef  # challenge (deprecated)
     etape: URIRef  # agenda item
+    exclutTerritoire: URIRef  # excludes territory
     grandeur: URIRef  # quantity kind
     grapheConcerne: URIRef  # graph concerned
     implique: URIRef  # involves
     impliqueType: URIRef  # involves the kind of actor
     inclusDans: URIRef  # contained in
+    inclusDansDeduit: URIRef  # contained in (inferred)
+    inclusEnPartieDans: URIRef  # partly within
     instance: URIRef  # body
     issueDe: URIRef  # stems from
     labelAttribue: URIRef  # awarded label
@@ -161,6 +168,7 @@ class SG(DefinedNamespace):
     lienThematiqueDeduit: URIRef  # inferred thematic link
     lienThematiqueEnonce: URIRef  # stated thematic link
     localisation: URIRef  # location
+    localisationDeduite: URIRef  # location (inferred)
     membreDe: URIRef  # member of
     mobilise: URIRef  # relies on
     mobiliseType: URIRef  # relies on the kind of scheme
@@ -181,6 +189,7 @@ class SG(DefinedNamespace):
     public: URIRef  # public
     publicExclu: URIRef  # excluded public
     qualificatif: URIRef  # qualifier
+    qualite: URIRef  # office
     quantite: URIRef  # stated quantity
     quantiteDe: URIRef  # quantity of
     realisePar: URIRef  # made by
@@ -193,6 +202,7 @@ class SG(DefinedNamespace):
     sansActionSur: URIRef  # no action on
     seance: URIRef  # meeting
     secteur: URIRef  # sector
+    sousCollegeDe: URIRef  # sub-college of
     statut: URIRef  # status
     statutPerimetre: URIRef  # boundary status
     statutPresence: URIRef  # attendance status
@@ -201,6 +211,7 @@ class SG(DefinedNamespace):
     territoireAnimation: URIRef  # animation territory
     territoireConcerne: URIRef  # territory concerned
     territoireDesservi: URIRef  # area served
+    typeAgent: URIRef  # kind of agent
     typeProbleme: URIRef  # issue type
     unite: URIRef  # unit
 
@@ -249,6 +260,7 @@ class SG(DefinedNamespace):
     siret: URIRef  # SIRET number
     triplesAjoutes: URIRef  # triples added
     triplesRetires: URIRef  # triples removed
+    vacant: URIRef  # vacant
     valeur: URIRef  # value
     valeurMax: URIRef  # maximum value
     valeurMin: URIRef  # minimum value

@@ -142,8 +142,12 @@ def test_opening_by_the_president_of_the_cts_du_hainaut(content, text):
     assert says(text, "ouverture par le président du CTS du Hainaut")
     assert content.ask(f"""
         ASK {{ GRAPH {G} {{
-            ?e a sg:EtapeProgramme ; sg:heureDebut "09:30:00"^^xsd:time ;
-               sg:implique <acteur/cts-hainaut> , <acteur/ars-hauts-de-france> .
+            ?e a sg:EtapeProgramme ; sg:heureDebut "09:30:00"^^xsd:time .
+            <concertation/hainaut> sg:etape ?e ; prov:qualifiedAssociation ?p1 , ?p2 .
+            ?p1 prov:agent <acteur/cts-hainaut> ; prov:hadRole <role-participation/ouverture> ;
+                sg:qualite <fonction/president> .
+            ?p2 prov:hadRole <role-participation/ouverture> ; sg:qualite <fonction/directeur> ;
+                prov:agent/sg:membreDe <acteur/ars-hauts-de-france> .
             <acteur/cts-hainaut> a sg:CTS ; skos:altLabel "CTS du Hainaut"@fr .
         }} }}""")
 
@@ -160,8 +164,11 @@ def test_belles_histoires_ch_denain_maternity_and_msp_hautmont(content, text):
             <acteur/maison-de-sante-pluridisciplinaire-d-hautmont> a sg:MSP ;
                 sg:localisation <territoire/commune/59291> ;
                 sg:besoin <besoin/nutrition-activite-physique> .
-            ?e sg:implique <acteur/centre-hospitalier-de-denain> ,
-                           <acteur/maison-de-sante-pluridisciplinaire-d-hautmont> .
+            <concertation/hainaut> prov:qualifiedAssociation
+                [ prov:agent <acteur/centre-hospitalier-de-denain> ;
+                  prov:hadRole <role-participation/presentation> ] ,
+                [ prov:agent <acteur/maison-de-sante-pluridisciplinaire-d-hautmont> ;
+                  prov:hadRole <role-participation/presentation> ] .
         }} }}""")
     # the communes are the INSEE ones of the territory import
     rows = content.select("""

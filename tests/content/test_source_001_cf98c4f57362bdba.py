@@ -146,7 +146,9 @@ def test_day_opened_by_cts_80_and_ctu62_presidents_and_two_ars_delegations(conte
     )
     rows = content.select(
         "SELECT ?kind ?alt WHERE { GRAPH " + DOC_GRAPH + " {"
-        " <concertation/somme-littoral-sud> prov:wasAssociatedWith ?a ."
+        " <concertation/somme-littoral-sud> prov:qualifiedAssociation ?p ."
+        " ?p prov:agent ?a ; prov:hadRole <role-participation/ouverture> ;"
+        "    sg:qualite <fonction/president> ."
         " ?a a ?kind ; skos:altLabel ?alt ."
         ' FILTER(?alt IN ("CTS 80"@fr, "CTU62"@fr)) } }'
     )
@@ -154,7 +156,9 @@ def test_day_opened_by_cts_80_and_ctu62_presidents_and_two_ars_delegations(conte
     assert kinds == {("CTS 80", "CTS"), ("CTU62", "CTU"), ("CTU62", "Commission")}
     delegations = content.select(
         "SELECT ?d WHERE { GRAPH " + DOC_GRAPH + " {"
-        " <concertation/somme-littoral-sud> prov:wasAssociatedWith ?d ."
+        " <concertation/somme-littoral-sud> prov:qualifiedAssociation ?p ."
+        " ?p prov:agent ?d ; prov:hadRole <role-participation/ouverture> ;"
+        "    sg:qualite <fonction/directeur> ."
         " ?d sg:membreDe <acteur/ars-hauts-de-france> } }"
     )
     assert len(delegations) == 2

@@ -49,7 +49,7 @@ def test_the_document_is_the_minutes_of_the_plenary_session_of_6_july_2023(conte
               {SEANCE} a sg:Seance ; sg:instance {CTS} ; dct:date "2023-07-06"^^xsd:date .
               {CTS} a sg:CTS ;
                   skos:prefLabel "Conseil territorial de santé Métropole-Flandres"@fr ;
-                  sg:territoireDesservi <territoire/tas/metropole-flandres> . }} }}"""
+                  sg:territoireDesservi <territoire/tds/metropole-flandres> . }} }}"""
     )
 
 
