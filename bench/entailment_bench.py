@@ -28,12 +28,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
 
-from santegraph import loading, stewardship
-from santegraph.auth import Steward
+from santegraph import loading
 from santegraph.config import load_settings
 from santegraph.entailment import inferences_after
 from santegraph.loading import Loader, content_files
-from santegraph.stewardship import Stewardship
+from santegraph.steward import workflow as stewardship
+from santegraph.steward.credentials import Steward
+from santegraph.steward.workflow import Stewardship
 from santegraph.store import EmbeddedStore
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,11 +11,11 @@ import gzip
 import pyoxigraph as ox
 import pytest
 
-from santegraph.auth import Steward
 from santegraph.entailment import Entailment
 from santegraph.errors import InputError
 from santegraph.loading import Loader
-from santegraph.stewardship import Stewardship
+from santegraph.steward.credentials import Steward
+from santegraph.steward.workflow import Stewardship
 
 from .conftest import BASE, SUBMISSIONS, canonical
 

@@ -733,15 +733,41 @@ EXPECTED: dict[str, Expected] = {
                 )
             ),
             Run(
-                params={"public": "public/etudiants-sante", "lieu": "territoire/commune/59183"},
+                params={"public": "public/etudiants-sante"},
                 rows=({"acteur": "acteur/communaute-urbaine-de-dunkerque"},),
                 count=1,
             ),
+        )
+    ),
+    # the toile's filters, each a query of its own (toile/build.py intersects them)
+    "toile-lieu": Expected(
+        (
+            Run(rows=({"acteur": "acteur/communaute-urbaine-de-dunkerque"},)),
+            Run(
+                params={"lieu": "territoire/commune/59183"},
+                # located in Dunkerque, or serving the Nord, the région...
+                rows=(
+                    {"acteur": "acteur/communaute-urbaine-de-dunkerque"},
+                    {"acteur": "acteur/msp-de-dunkerque"},
+                    {"acteur": "acteur/conseil-departemental-du-nord"},
+                    {"acteur": "acteur/ars-hauts-de-france"},
+                ),
+                absent=({"acteur": "acteur/msp-de-steenvoorde"},),
+            ),
+        )
+    ),
+    "toile-besoin": Expected(
+        (
+            Run(rows=({"acteur": "acteur/pep-48"},)),
             Run(params={"besoin": "besoin/sante-mentale"}, rows=({"acteur": "acteur/pep-48"},)),
+        )
+    ),
+    "toile-role": Expected(
+        (
+            Run(rows=({"acteur": "acteur/les-papillons-blancs"},)),
             Run(
                 params={"role": "role/accompagnement"},
                 rows=({"acteur": "acteur/les-papillons-blancs"},),
-                count=2,
             ),
         )
     ),

@@ -97,6 +97,20 @@ def test_bound_values_cannot_change_the_query(store):
     assert len(store.select(query, {"n": [ox.Literal("A"), ox.Literal("B")]})) == 2
 
 
+def test_a_bound_value_holding_another_placeholder_stays_a_value(store):
+    """Placeholders are filled in one pass: the text of ``?m``'s placeholder inside the
+    value bound to ``?n`` is not filled in turn (it would close ``?n``'s literal and let
+    ``?m``'s value run as SPARQL: here, a pattern that returned a hidden triple)."""
+    store.replace_graphs({G1: [triple("a", "name", "A")], G2: [triple("secret", "name", "hidden")]})
+    query = (
+        "SELECT ?s ?n ?m WHERE { VALUES ?n { UNDEF } VALUES ?m { UNDEF } "
+        "OPTIONAL { ?s <http://example.org/name> ?n } }"
+    )
+    n, m = "VALUES ?m { UNDEF }", "UNDEF } ?s ?p ?o . VALUES ?z {"
+    rows = store.select(query, {"n": n, "m": m})
+    assert [(row["s"], row["n"].value, row["m"].value) for row in rows] == [(None, n, m)]
+
+
 def test_ask_and_construct(store):
     store.replace_graphs({G1: [triple("a", "name", "A")]})
     assert store.ask("ASK { ?s <http://example.org/name> 'A' }") is True
@@ -179,3 +193,19 @@ def test_trig_export_parses_back(store):
     store.replace_graphs({G1: [triple("a", "name", "A")], G2: [triple("b", "name", "B")]})
     quads = list(ox.parse(b"".join(store.export("trig")), format=ox.RdfFormat.TRIG))
     assert sorted(q.graph_name.value for q in quads) == [G1, G2]
+
+
+def test_stats_count_only_the_graphs_santegraph_sees(store):
+    """`santegraph stats` listed Virtuoso's system graphs (and counted their classes) though
+    remote_hidden_graphs names them; on every backend it shows santegraph's graphs only."""
+    from santegraph.stats import collect_stats, format_stats
+
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    store.replace_graphs(
+        {G1: [ox.Triple(ox.NamedNode(EX + "a"), rdf_type, ox.NamedNode(EX + "Thing"))]}
+    )
+    stats = collect_stats(store)
+    assert stats.graphs == [(G1, 1)]
+    assert stats.triples == 1
+    assert stats.classes == [(EX + "Thing", 1)]
+    assert "openlinksw" not in format_stats(stats)

@@ -6,7 +6,9 @@ network. Regression tests for the two anonymous one-request attacks of issue #13
   exited 139);
 * ``SERVICE <http://127.0.0.1:PORT/...>`` on the public ``/sparql`` made the server
   fetch any URL (a loopback service, a port scan, a chain back into its own ``/sparql``),
-  on the embedded backend and through ``oxigraph serve`` alike.
+  on the embedded backend and through ``oxigraph serve`` alike;
+
+and for the "billion laughs" RDF/XML body on ``PUT /store`` that grew the server to 23 GB.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ import threading
 
 import pytest
 
-from santegraph.bounds import nesting_depth, service_clauses
+from santegraph.bounds import check_xml_entities, nesting_depth, service_clauses
 from santegraph.config import load_settings
+from santegraph.errors import InputError
 from santegraph.loading import Loader
 from santegraph.web import create_app
 
-from .conftest import BASE, MINI
+from .conftest import BASE, MINI, sorted_quads
+from .test_steward_web import SUBMISSION_GRAPH, basic, steward_settings
 
 DEPTH = 5000  # what the attack used; pyoxigraph's JSON-LD parser crashes from ~3,000
 
@@ -224,3 +228,57 @@ def test_an_allow_listed_service_is_called(request, loopback_endpoint, backend):
     )
     assert other.status_code == 403
     assert len(hits) == 1
+
+
+# ------------------------------------------------------------------ XML entities
+def billion_laughs(levels: int = 9) -> bytes:
+    """An RDF/XML document of under 1 KB whose entities expand to 10**levels * 20 bytes."""
+    entities = '<!ENTITY a0 "lolololololololololo">' + "".join(
+        f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, levels + 1)
+    )
+    return (
+        f'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [{entities}]>\n'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns:e="http://example.org/">'
+        f'<rdf:Description rdf:about="{BASE}acteur/x"><e:p>&a{levels};</e:p>'
+        "</rdf:Description></rdf:RDF>"
+    ).encode()
+
+
+def test_namespace_entities_of_owl_files_are_accepted():
+    document = (
+        '<!DOCTYPE rdf:RDF [<!ENTITY rdf "http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        "<!ENTITY e 'http://example.org/'>]>"
+        '<rdf:RDF xmlns:rdf="&rdf;"><rdf:Description rdf:about="&e;x"/></rdf:RDF>'
+    )
+    check_xml_entities(document, 1000, source="ok.rdf")
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (billion_laughs(), "more than 1000000 bytes"),
+        ('<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>', "external"),
+        ('<!DOCTYPE r [<!ENTITY % p "x">]><r/>', "parameter"),
+        ('<!DOCTYPE r [<!ENTITY a "&b;"><!ENTITY b "&a;">]><r>&a;</r>', "refers to itself"),
+    ],
+)
+def test_entity_bombs_and_external_entities_are_refused(document, message):
+    with pytest.raises(InputError, match=message):
+        check_xml_entities(document, 1_000_000, source="bomb.rdf")
+
+
+def test_a_billion_laughs_put_is_refused_and_the_store_is_unchanged(store):
+    settings = steward_settings()
+    Loader(store, settings, progress=False).ensure_content()
+    web = create_app(settings, store=store).test_client()
+    before = sorted_quads(store)
+    response = web.put(
+        f"/store?graph={SUBMISSION_GRAPH}",
+        data=billion_laughs(),
+        content_type="application/rdf+xml",
+        headers=basic(),
+    )
+    assert response.status_code == 400
+    assert "max_entity_expansion_bytes" in response.get_data(as_text=True)
+    assert sorted_quads(store) == before

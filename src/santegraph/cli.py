@@ -21,9 +21,10 @@ from .errors import (
     StoreError,
     ValidationFailed,
 )
+from .formats import all_names, media_type_for, names_for
 from .iris import inferences_graph
-from .loading import INTERNAL_QUERIES, Loader
-from .queries import QueryCatalogue, query_form
+from .loading import Loader
+from .queries import INTERNAL, PUBLIC, catalogue, query_form
 from .rdfio import DUMP_FORMATS
 from .store import GraphStore, open_store
 
@@ -35,19 +36,6 @@ EXIT_CODES = {
     ConfigError: EXIT_USAGE,
     StoreError: EXIT_USAGE,
     AuthenticationFailed: EXIT_USAGE,
-}
-
-FORMAT_ALIASES = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "ttl": "text/turtle",
-    "turtle": "text/turtle",
-    "nt": "application/n-triples",
-    "ntriples": "application/n-triples",
-    "rdfxml": "application/rdf+xml",
-    "jsonld": "application/ld+json",
 }
 
 
@@ -103,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         """
         santegraph serve
         santegraph serve --host 0.0.0.0 --port 8080
+        santegraph serve --supervise          # restart the server if it dies
         SANTEGRAPH_BACKEND=remote \\
           SANTEGRAPH_REMOTE_QUERY_URL=http://oxigraph:7878/query santegraph serve
         """,
@@ -111,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="listen port (default 8000)")
     p.add_argument("--threads", type=int, help="WSGI worker threads")
     p.add_argument("--no-load", action="store_true", help="do not load content on first run")
+    p.add_argument(
+        "--supervise",
+        action="store_true",
+        help="run the server in a child process and restart it if it dies (for a machine "
+        "without systemd or a container restart policy; docs/operations.md)",
+    )
 
     p = command(
         "load",
@@ -168,9 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", help="SPARQL text, @path/to/file.rq, or a named query")
     p.add_argument(
         "--format",
-        choices=sorted(["table", *FORMAT_ALIASES]),
+        choices=["table", *all_names()],
         default="table",
-        help="output format (default: a text table, Turtle for graphs)",
+        help="output format, named as /sparql's format= (default: a text table, Turtle for "
+        "graphs); json and xml mean JSON-LD and RDF/XML for CONSTRUCT and DESCRIBE",
     )
 
     p = command(
@@ -227,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("territory_args", nargs=argparse.REMAINDER, help="see --help of the importer")
 
-    from .steward_cli import add_commands
+    from .steward.cli import add_commands
 
     add_commands(command)  # submit, correct, withdraw, history, steward-token
     return parser
@@ -264,6 +260,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return territories_main(args.territory_args)
         settings = _settings_from(args)
         handler = COMMANDS[args.command]
+        if args.command == "serve" and args.supervise:
+            from .supervisor import supervise
+
+            child = [a for a in (sys.argv[1:] if argv is None else argv) if a != "--supervise"]
+            return supervise(child)
         if args.command in ("serve", "steward-token"):
             return handler(args, settings)
         with open_store(settings) as store:
@@ -407,9 +408,8 @@ def _read_query(text: str, settings: Settings) -> str:
         except OSError as exc:
             raise InputError(exc.strerror or "cannot read", source=str(path)) from exc
     if text.isidentifier() or text.replace("-", "_").isidentifier():
-        for folder in (settings.content_path / "queries", INTERNAL_QUERIES):
-            catalogue = QueryCatalogue(folder)
-            for named in catalogue:
+        for kind in (PUBLIC, INTERNAL):
+            for named in catalogue(kind):
                 if named.name == text:
                     return named.text
     return text
@@ -422,7 +422,11 @@ def cmd_query(args, settings: Settings, store: GraphStore) -> int:
         raise QueryError("`santegraph query` runs queries; updates go through `load`")
     out = sys.stdout
     if args.format != "table":
-        result = store.query_stream(query, FORMAT_ALIASES[args.format])
+        media_type = media_type_for(args.format, form)
+        if media_type is None:
+            names = ", ".join(names_for(form))
+            raise InputError(f"{form} results can be written as: {names}", source="--format")
+        result = store.query_stream(query, media_type)
         for chunk in result.chunks:
             out.buffer.write(chunk)
         out.flush()
@@ -489,7 +493,7 @@ def _config(args) -> int:
     return EXIT_OK
 
 
-from . import steward_cli  # noqa: E402 - the steward commands live in their own module
+from .steward import cli as steward_cli  # noqa: E402 - the steward commands: steward/cli.py
 
 COMMANDS = {
     "serve": cmd_serve,

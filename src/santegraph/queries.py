@@ -1,6 +1,7 @@
 """SPARQL text: the query form of a request, value binding, and the named query files.
 
-Named queries live in ``queries/*.rq``. Each starts with a header comment::
+Named queries live in ``.rq`` files, found by :func:`query_folder` (one rule, below).
+Each starts with a header comment::
 
     # title: Acteurs d'un public
     # description: Who serves a given public, with their territory.
@@ -15,6 +16,7 @@ which is what the example catalogue runs.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .config import PACKAGE_DIR, shipped_root
 from .errors import QueryError
 
 Term = ox.NamedNode | ox.Literal | ox.BlankNode
@@ -81,8 +84,9 @@ def to_term(value: BindingValue) -> Term:
     raise QueryError(f"cannot bind a {type(value).__name__}")
 
 
-def _placeholder(name: str) -> re.Pattern[str]:
-    return re.compile(r"VALUES\s+\?" + re.escape(name) + r"\s*\{\s*UNDEF\s*\}", re.IGNORECASE)
+def _placeholders(names: Iterable[str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(name) for name in names)
+    return re.compile(r"VALUES\s+\?(" + alternatives + r")\s*\{\s*UNDEF\s*\}", re.IGNORECASE)
 
 
 def bind(text: str, bindings: Mapping[str, BindingValue] | None) -> str:
@@ -90,21 +94,29 @@ def bind(text: str, bindings: Mapping[str, BindingValue] | None) -> str:
 
     A list (or other iterable of terms) binds several values; an empty list binds none,
     so the query returns nothing for that parameter. Every binding must have its
-    placeholder: a silently ignored filter would be a wrong answer.
+    placeholder: a silently ignored filter would be a wrong answer. All placeholders are
+    replaced in one pass over the query as written, so a bound value that contains the
+    text of another placeholder stays inside its literal.
     """
+    blocks: dict[str, str] = {}
     for name, value in (bindings or {}).items():
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             raise QueryError(f"invalid parameter name {name!r}")
+        if name.lower() in blocks:
+            raise QueryError(f"parameter {name!r} is bound twice")
         if isinstance(value, str | bytes) or not isinstance(value, Iterable):
             terms = [to_term(value)]
         else:
             terms = [to_term(v) for v in value]
-        pattern = _placeholder(name)
-        if not pattern.search(text):
+        blocks[name.lower()] = "VALUES ?" + name + " { " + " ".join(str(t) for t in terms) + " }"
+    if not blocks:
+        return text
+    pattern = _placeholders(blocks)
+    found = {match.group(1).lower() for match in pattern.finditer(text)}
+    for name in bindings or {}:
+        if name.lower() not in found:
             raise QueryError(f"the query has no `VALUES ?{name} {{ UNDEF }}` placeholder")
-        block = "VALUES ?" + name + " { " + " ".join(str(t) for t in terms) + " }"
-        text = pattern.sub(lambda _m, block=block: block, text)
-    return text
+    return pattern.sub(lambda match: blocks[match.group(1).lower()], text)
 
 
 # --------------------------------------------------------------------- named queries
@@ -166,3 +178,34 @@ class QueryCatalogue:
 
     def __len__(self) -> int:
         return len(self._queries)
+
+
+# --------------------------------------------------------------------- where they live
+PUBLIC = "public"
+INTERNAL = "internal"
+
+
+def query_folder(kind: str) -> Path:
+    """Where the named queries of a kind live: the one rule (README, "How it is built").
+
+    * ``PUBLIC``: ``queries/`` at the top of the repository, the catalogue integrators see
+      (``/sparql`` lists and runs it, ``santegraph query NAME``), which holds every query
+      the professional pages run, so that what a page shows can be asked directly. It
+      ships with the program like the ontology (the checkout, or the wheel's bundle):
+      ``content_dir`` does not move it, since the pages need these names whatever the data.
+    * ``INTERNAL``: ``rq/`` inside the package, the queries of the plumbing (loading,
+      stewardship, Linked Data, the ontology page, stats), never listed.
+
+    Benchmark inputs (``bench/queries/``) belong to ``bench/``, which is not shipped.
+    """
+    if kind == PUBLIC:
+        return shipped_root() / "queries"
+    if kind == INTERNAL:
+        return PACKAGE_DIR / "rq"
+    raise ValueError(f"no kind of named query {kind!r} (public or internal)")
+
+
+@functools.cache
+def catalogue(kind: str) -> QueryCatalogue:
+    """The named queries of a kind, read once per process."""
+    return QueryCatalogue(query_folder(kind))

@@ -21,14 +21,13 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyoxigraph as ox
 
 from .queries import QueryCatalogue
+from .vocab import SG
 
 CHECK_INTERVAL = 5.0  # seconds between two checks of the store's triple count
-SG = "https://w3id.org/santegraph/def#"
 
 CATEGORIES = {
     "acteur": "Acteurs",
@@ -38,11 +37,11 @@ CATEGORIES = {
 }
 # The path segment of territory IRIs (territoire/<kind>/<code>) per class.
 TERRITORY_KINDS = {
-    SG + "Commune": ("commune", "Commune"),
-    SG + "EPCI": ("epci", "EPCI"),
-    SG + "Departement": ("departement", "Département"),
-    SG + "Region": ("region", "Région"),
-    SG + "TerritoireAnimationSante": ("tas", "Territoire d'animation en santé"),
+    str(SG.Commune): ("commune", "Commune"),
+    str(SG.EPCI): ("epci", "EPCI"),
+    str(SG.Departement): ("departement", "Département"),
+    str(SG.Region): ("region", "Région"),
+    str(SG.TerritoireAnimationSante): ("tas", "Territoire d'animation en santé"),
 }
 KIND_ORDER = {"tas": 0, "region": 1, "departement": 2, "epci": 3, "commune": 4}
 # Words that say nothing alone ("maison des ados": "des" must not match "Desvres").
@@ -329,8 +328,3 @@ class IndexCache:
                     self._indexes = build_indexes(store, catalogue, self.base)
                     self._count = count
             return self._indexes
-
-
-def project_queries() -> Path:
-    """The ``queries/`` folder of the checkout santegraph runs from."""
-    return Path(__file__).resolve().parents[2] / "queries"

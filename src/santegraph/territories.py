@@ -30,6 +30,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from .vocab import NAMESPACE as SG_NAMESPACE
+from .vocab import SG
+
 LICENCE = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
 COG_PAGE = "https://www.insee.fr/fr/information/2560452"
 PACKAGE_NAME = "@etalab/decoupage-administratif"
@@ -41,7 +44,7 @@ PREFIXES = (
     ("dct", "http://purl.org/dc/terms/"),
     ("prov", "http://www.w3.org/ns/prov#"),
     ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
-    ("sg", "https://w3id.org/santegraph/def#"),
+    ("sg", SG_NAMESPACE),
     ("skos", "http://www.w3.org/2004/02/skos/core#"),
     ("xsd", "http://www.w3.org/2001/XMLSchema#"),
 )
@@ -107,6 +110,9 @@ def _fr(text: str) -> str:
 
 def _block(subject: str, rdf_type: str | None, pairs: list[tuple[str, list[str]]]) -> str:
     """One subject block; ``pairs`` are (predicate, objects) in output order."""
+    for curie in [rdf_type or "", *(p for p, _ in pairs)]:
+        if curie.startswith("sg:"):
+            getattr(SG, curie[3:])  # a term the ontology does not define fails here
     lines = [subject + (f" a {rdf_type}" if rdf_type else "")]
     body = [(p, objs) for p, objs in pairs if objs]
     if not rdf_type:

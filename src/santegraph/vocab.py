@@ -7,12 +7,16 @@ do not edit by hand; regenerate after changing the ontology.
 from rdflib.namespace import DefinedNamespace, Namespace
 from rdflib.term import URIRef
 
+# The namespace as a string, for prefixes and for telling a vocabulary IRI apart; a term
+# is SG.<name> (str(SG.<name>) where a plain string is compared or used as a key).
+NAMESPACE = "https://w3id.org/santegraph/def#"
+
 
 class SG(DefinedNamespace):
     """santegraph vocabulary: https://w3id.org/santegraph/def#"""
 
     _fail = True
-    _NS = Namespace("https://w3id.org/santegraph/def#")
+    _NS = Namespace(NAMESPACE)
 
     # Classes
     Acteur: URIRef  # actor

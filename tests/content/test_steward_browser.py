@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from santegraph.auth import credential_line
 from santegraph.config import load_settings
+from santegraph.steward.credentials import credential_line
 from santegraph.store import EmbeddedStore
 from santegraph.web import create_app
 

@@ -6,9 +6,13 @@ Every fact comes from named queries of ``queries/`` run with bound values:
   (an actor for "adolescents" is on the toile of "jeunes de moins de 25 ans") and every
   broader one (an actor for "personnes en situation de handicap" serves a young person
   with a disability); stated on the actor (``sg:public``), on one of its services
-  (``dct:audience``) or on its dispositif kind. **Need**: the chosen need or a narrower
-  one (choosing "prévention" keeps "dépistage"); **role**: exactly that role. **Place**:
-  the actor serves a territory that contains the place, or is located inside it.
+  (``dct:audience``) or on its dispositif kind. The filters are queries of their own,
+  whose actors are intersected here with those (joined in one query, or bound into
+  ``toile-acteurs``, Virtuoso 7 lost actors: 6 filtered toiles of the content's
+  ``professionnels-sante`` were wrong there): ``toile-besoin``, the chosen need or a
+  narrower one (choosing "prévention" keeps "dépistage"); ``toile-role``, exactly that
+  role; ``toile-lieu``, the actor serves a territory that contains the place, or is
+  located inside it.
 * ``acteurs-fiches``: the cards (name, acronym, most specific classes, sector, roles,
   territories, descriptions, contact, source file names);
 * ``secteurs``: the sectors and their colours; ``orientations-entre-acteurs``:
@@ -30,9 +34,8 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from ..queries import QueryCatalogue
+from ..vocab import SG
 from .model import Gap, Sector, Toile, ToileActor, ToileLink
-
-SG = "https://w3id.org/santegraph/def#"
 
 
 def _value(row: Mapping, key: str) -> str:
@@ -124,10 +127,10 @@ def load_vocabulary(store, catalogue: QueryCatalogue) -> Vocabulary:
     )
     rows = store.select(catalogue["vocabulaire-toile"].text)
     besoins = _hierarchy(
-        [r for r in rows if _value(r, "classe") == SG + "Besoin"], "concept", "nom", "plusLarge"
+        [r for r in rows if _value(r, "classe") == str(SG.Besoin)], "concept", "nom", "plusLarge"
     )
     roles = _hierarchy(
-        [r for r in rows if _value(r, "classe") == SG + "RoleParcours"],
+        [r for r in rows if _value(r, "classe") == str(SG.RoleParcours)],
         "concept",
         "nom",
         "plusLarge",
@@ -276,14 +279,22 @@ def build_toile(
     publics = vocabulary.publics.around(public)
     besoins = vocabulary.besoins.narrower_or_self(besoin) if besoin else None
     bindings: dict = {"public": _nodes(sorted(publics))}
+    filters = []
     if besoins is not None:
-        bindings["besoin"] = _nodes(sorted(besoins))
+        filters.append(("toile-besoin", {"besoin": _nodes(sorted(besoins))}))
     if role:
-        bindings["role"] = ox.NamedNode(role)
+        filters.append(("toile-role", {"role": ox.NamedNode(role)}))
     if places:
-        bindings["lieu"] = _nodes(places)
-    rows = store.select(catalogue["toile-acteurs"].text, bindings)
-    actor_iris = sorted({_value(r, "acteur") for r in rows})
+        filters.append(("toile-lieu", {"lieu": _nodes(places)}))
+    kept: set[str] | None = None  # the actors every filter keeps (None: no filter)
+    for name, filter_bindings in filters:
+        found = {_value(r, "acteur") for r in store.select(catalogue[name].text, filter_bindings)}
+        kept = found if kept is None else kept & found
+        if not kept:
+            break
+    rows = store.select(catalogue["toile-acteurs"].text, bindings) if kept != set() else []
+    serving = {_value(r, "acteur") for r in rows}
+    actor_iris = sorted(serving if kept is None else serving & kept)
 
     if sectors is None:
         sectors = load_sectors(store, catalogue)

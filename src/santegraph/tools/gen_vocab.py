@@ -5,7 +5,8 @@ Usage::
     python -m santegraph.tools.gen_vocab            # rewrite src/santegraph/vocab.py
     python -m santegraph.tools.gen_vocab --check    # exit 1 if vocab.py is stale
 
-Every term of ``ontology/santegraph.ttl`` in the ``sg:`` namespace that is declared
+The namespace is the ontology's ``vann:preferredNamespaceUri`` (``NAMESPACE`` in the
+module). Every term of ``ontology/santegraph.ttl`` in that namespace that is declared
 as a class, property or datatype becomes one annotated attribute of ``SG``, with
 its English label as a comment, grouped by kind and sorted by name.
 """
@@ -18,8 +19,9 @@ import sys
 from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
+from rdflib.namespace import Namespace
 
-SG_NS = "https://w3id.org/santegraph/def#"
+VANN = Namespace("http://purl.org/vocab/vann/")
 ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_ONTOLOGY = ROOT / "ontology" / "santegraph.ttl"
 DEFAULT_OUTPUT = ROOT / "src" / "santegraph" / "vocab.py"
@@ -44,12 +46,16 @@ do not edit by hand; regenerate after changing the ontology.
 from rdflib.namespace import DefinedNamespace, Namespace
 from rdflib.term import URIRef
 
+# The namespace as a string, for prefixes and for telling a vocabulary IRI apart; a term
+# is SG.<name> (str(SG.<name>) where a plain string is compared or used as a key).
+NAMESPACE = "{ns}"
+
 
 class SG(DefinedNamespace):
-    """santegraph vocabulary: https://w3id.org/santegraph/def#"""
+    """santegraph vocabulary: {ns}"""
 
     _fail = True
-    _NS = Namespace("{ns}")
+    _NS = Namespace(NAMESPACE)
 '''
 
 
@@ -62,15 +68,27 @@ def english_label(graph: Graph, term: URIRef) -> str:
     return " ".join(str(labels[0]).split()) if labels else ""
 
 
-def collect_terms(graph: Graph) -> dict[str, list[tuple[str, str]]]:
-    """Section title -> sorted [(local name, English label)] of the sg: terms."""
+def namespace(graph: Graph) -> str:
+    """The namespace the ontology declares for its terms (``vann:preferredNamespaceUri``)."""
+    declared = {
+        str(o)
+        for s in graph.subjects(RDF.type, OWL.Ontology)
+        for o in graph.objects(s, VANN.preferredNamespaceUri)
+    }
+    if len(declared) != 1:
+        raise ValueError(f"the ontology must declare one vann:preferredNamespaceUri: {declared}")
+    return declared.pop()
+
+
+def collect_terms(graph: Graph, ns: str) -> dict[str, list[tuple[str, str]]]:
+    """Section title -> sorted [(local name, English label)] of the terms in ``ns``."""
     sections: dict[str, list[tuple[str, str]]] = {title: [] for title, _ in KINDS}
     seen: set[str] = set()
     for title, kind in KINDS:
         for term in graph.subjects(RDF.type, kind):
-            if not isinstance(term, URIRef) or not str(term).startswith(SG_NS):
+            if not isinstance(term, URIRef) or not str(term).startswith(ns):
                 continue
-            name = str(term)[len(SG_NS) :]
+            name = str(term)[len(ns) :]
             if name in seen:
                 continue
             if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
@@ -86,8 +104,9 @@ def render(ontology: Path = DEFAULT_ONTOLOGY) -> str:
     """The full text of vocab.py for the given ontology file."""
     graph = Graph()
     graph.parse(ontology, format="turtle")
-    out = [HEADER.replace("{ns}", SG_NS)]
-    for title, entries in collect_terms(graph).items():
+    ns = namespace(graph)
+    out = [HEADER.replace("{ns}", ns)]
+    for title, entries in collect_terms(graph, ns).items():
         if not entries:
             continue
         out.append(f"\n    # {title}\n")

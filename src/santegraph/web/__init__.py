@@ -18,18 +18,29 @@ from werkzeug.exceptions import HTTPException
 
 from ..config import Settings, load_settings
 from ..sandbox import QueryRunner, make_runner
+from ..sandbox.checks import CheckRunner, make_check_runner
 from ..store import GraphStore, open_store
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "santegraph"
+SESSION_LIFETIME_S = 8 * 3600  # a steward's web session, at most
 
 
 @dataclass
 class AppState:
     settings: Settings
     store: GraphStore
-    # runs public /sparql queries under the time limit and result cap (sandbox.py)
+    # runs public /sparql queries under the time limit and result cap (sandbox/)
     query_runner: QueryRunner | None = None
+    # parses and validates untrusted submissions in worker processes (sandbox/checks.py)
+    check_runner: CheckRunner | None = None
+
+    @cached_property
+    def check_rate(self):
+        """Anonymous checks per client address and minute (setting public_check_rate)."""
+        from .throttle import RateLimit
+
+        return RateLimit(self.settings.public_check_rate)
 
     @cached_property
     def loader(self):
@@ -39,15 +50,47 @@ class AppState:
         return Loader(self.store, self.settings, progress=False)
 
     @cached_property
+    def sessions(self):
+        """The steward web sessions that are open (signing out closes one for good)."""
+        from ..steward.access import SessionRegistry
+
+        return SessionRegistry(SESSION_LIFETIME_S)
+
+    @cached_property
+    def signins(self):
+        """Failed sign-ins per client address, and the lock beyond the limit."""
+        from ..steward.access import SignInThrottle
+
+        return SignInThrottle(
+            self.settings.signin_failure_limit, self.settings.signin_failure_window
+        )
+
+    @cached_property
+    def professional(self):
+        """The "qui fait quoi" pages' data (professional/service.py): named queries,
+        values kept per store generation, search and place indexes, toiles."""
+        from ..professional import ProfessionalService
+
+        return ProfessionalService(self.store, self.settings)
+
+    @cached_property
     def stewardship(self):
-        """The write workflow (stewardship.py): one per app, so one commit lock."""
-        from ..stewardship import Stewardship
+        """The write workflow (steward/workflow.py): one per app, so one commit lock."""
+        from ..steward.workflow import Stewardship
 
         return Stewardship(self.store, self.settings, self.loader)
 
 
 def state() -> AppState:
     return current_app.extensions[EXTENSION_KEY]
+
+
+def error_response(exc: HTTPException):
+    """An HTTP error as the client asked for it: the French error page, or JSON."""
+    wants_html = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    if wants_html == "text/html":
+        return render_template("error.html", error=exc), exc.code
+    return jsonify(error=exc.name, message=exc.description), exc.code
 
 
 def create_app(
@@ -63,20 +106,26 @@ def create_app(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
-        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME_S,
         JSON_SORT_KEYS=False,
     )
+    from . import security  # headers and bidi neutralising, before any template compiles
+
+    security.init_app(app, tls=settings.secure_cookies)
     app.extensions[EXTENSION_KEY] = app_state = AppState(settings, store or open_store(settings))
     # Worker processes start with the first public query; they stop with the app (or at exit).
     app_state.query_runner = make_runner(settings, app_state.store)
     weakref.finalize(app, app_state.query_runner.close)
+    app_state.check_runner = make_check_runner(settings, app_state.store)
+    weakref.finalize(app, app_state.check_runner.close)
 
-    from . import health, ontology, pages, sparql
+    from . import health, links, ontology, pages, sparql
 
     app.register_blueprint(health.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(ontology.bp)
+    links.init_app(app)  # resource_href, page_href, fixed_url, site_header in templates
     from . import cors
 
     cors.init_app(app)
@@ -86,22 +135,14 @@ def create_app(
     from .toile_views import bp as toile_bp  # toile downloads and embed page
 
     app.register_blueprint(toile_bp)
-    from .steward import bp as steward_bp  # /steward: read-only validation, CSV templates
+    from .steward import bp as steward_bp  # /steward: validation, sign-in, submit, journal
 
     app.register_blueprint(steward_bp)
-    from .stewardship import bp as stewardship_bp  # /steward: sign-in, submit, journal
-
-    app.register_blueprint(stewardship_bp)
     from .graph_store import bp as graph_store_bp  # /store and /update for steward tools
 
     app.register_blueprint(graph_store_bp)
 
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        wants_html = request.accept_mimetypes.best_match(["application/json", "text/html"])
-        if wants_html == "text/html":
-            return render_template("error.html", error=exc), exc.code
-        return jsonify(error=exc.name, message=exc.description), exc.code
+    app.register_error_handler(HTTPException, error_response)
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):

@@ -21,20 +21,18 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
-from ..config import VOCAB_NAMESPACE
 from ..errors import StoreError
-from ..queries import NamedQuery, QueryCatalogue, bind
+from ..queries import INTERNAL, NamedQuery, bind, catalogue
+from ..vocab import NAMESPACE as SG_NAMESPACE
+from ..vocab import SG
 from . import state
 
 bp = Blueprint("ontology", __name__)
 
-RQ = Path(__file__).resolve().parent.parent / "rq"
 ONTOLOGY_GRAPH = "graph/ontology/santegraph"  # after the base IRI, as the loader names it
 
 # --------------------------------------------------------------------- vocabulary used here
@@ -46,11 +44,10 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCT = "http://purl.org/dc/terms/"
 VANN = "http://purl.org/vocab/vann/"
 SCHEMA = "https://schema.org/"
-SG = VOCAB_NAMESPACE
 
 # Prefixes for display only (CURIEs of external terms); the IRIs come from the store.
 PREFIXES = {
-    "sg": SG,
+    "sg": SG_NAMESPACE,
     "rdf": RDF,
     "rdfs": RDFS,
     "owl": OWL,
@@ -125,8 +122,8 @@ SHOWN = {
     SCHEMA + "rangeIncludes",
     SKOS + "definition",
     SKOS + "altLabel",
-    SG + "sigle",
-    SG + "termeSource",
+    str(SG.sigle),
+    str(SG.termeSource),
     OWL + "inverseOf",
     DCT + "replaces",
     DCT + "isReplacedBy",
@@ -230,13 +227,8 @@ def _lang(term: ox.Literal) -> str:
 
 
 # --------------------------------------------------------------------- queries
-@cache
-def _queries() -> QueryCatalogue:
-    return QueryCatalogue(RQ)
-
-
 def _query(name: str) -> NamedQuery:
-    return _queries()[name]
+    return catalogue(INTERNAL)[name]
 
 
 def ontology_graph() -> str:
@@ -321,7 +313,7 @@ class Documentation:
 
     # ------------------------------------------------------------ terms
     def _term(self, iri: str, preds: dict[str, list]) -> TermDoc:
-        local = iri[len(SG) :]
+        local = iri[len(SG_NAMESPACE) :]
         types = sorted(t.value for t in preds.get(RDF + "type", []))
         term = TermDoc(iri, local, curie(iri), types)
         labels = [t for t in preds.get(RDFS + "label", []) if isinstance(t, ox.Literal)]
@@ -349,7 +341,7 @@ class Documentation:
             for v in labels
             if not v.lang.lower().startswith(("en", "fr")) and v.text != term.label
         ]
-        term.sigles = get(SG + "sigle")
+        term.sigles = get(str(SG.sigle))
         term.alt_labels = get(SKOS + "altLabel")
         term.definitions = get(SKOS + "definition")
         term.comments = get(RDFS + "comment")
@@ -367,7 +359,7 @@ class Documentation:
         term.domain_includes = get(SCHEMA + "domainIncludes")
         term.range_includes = get(SCHEMA + "rangeIncludes")
         term.inverse = get(OWL + "inverseOf")
-        term.source_terms = get(SG + "termeSource")
+        term.source_terms = get(str(SG.termeSource))
         term.see_also = get(RDFS + "seeAlso")
         term.replaces = get(DCT + "replaces")
         term.replaced_by = get(DCT + "isReplacedBy")
@@ -465,7 +457,7 @@ class Documentation:
             by_ontology[row["ontology"].value][row["p"].value].append(row["o"])
         if not by_ontology:
             return {}
-        preferred = SG.rstrip("#/")
+        preferred = SG_NAMESPACE.rstrip("#/")
         iri = preferred if preferred in by_ontology else sorted(by_ontology)[0]
         preds = {p: _dedup(objects) for p, objects in by_ontology[iri].items()}
 
@@ -512,7 +504,7 @@ class Documentation:
             "version": get(OWL + "versionInfo"),
             "version_iri": get(OWL + "versionIRI"),
             "license": get(DCT + "license"),
-            "namespace": namespace[0].text if namespace else SG,
+            "namespace": namespace[0].text if namespace else SG_NAMESPACE,
             "prefix": get(VANN + "preferredNamespacePrefix"),
             "created": get(DCT + "created"),
             "modified": get(DCT + "modified"),

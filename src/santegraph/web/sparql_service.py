@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from ..errors import QueryError
-from ..queries import QueryCatalogue
-from ..store.base import RESULT_MEDIA_TYPES, result_kind
+from ..formats import RESULT_MEDIA_TYPES, result_kind
+from ..queries import PUBLIC, catalogue
 from . import state
 from .ontology import PREFIXES as KNOWN_PREFIXES
 
@@ -52,6 +52,8 @@ FORMAT_IRIS = {
     "application/n-triples": "N-Triples",
     "application/rdf+xml": "RDF_XML",
     "application/ld+json": "JSON-LD",
+    "application/n-quads": "N-Quads",
+    "application/trig": "TriG",
 }
 
 # RDF media types the service description can be served as.
@@ -151,10 +153,10 @@ class Example:
 
 
 def examples() -> list[Example]:
-    """The named queries of ``queries/*.rq``, in file order; unreadable forms are skipped."""
-    directory = state().settings.content_path / "queries"
+    """The public named queries (``queries/*.rq``), in file order; unreadable forms are
+    skipped."""
     out = []
-    for query in QueryCatalogue(directory):
+    for query in catalogue(PUBLIC):
         try:
             form = query.form
         except QueryError:

@@ -9,7 +9,7 @@
   may show in an ``<iframe>``; only this page sends ``frame-ancestors *``.
 
 All three take the toile page's filters in the query string (``besoin``, ``lieu``,
-``role``) and build the toile with ``santegraph.toile.build.build_toile``. The toile page
+``role``) and get the toile from the app's ``ProfessionalService`` (``make_toile``). The toile page
 itself shows these links and the ``<iframe>`` code through the Jinja macro
 ``toile_tools`` of ``templates/toile/_tools.html``.
 """
@@ -28,7 +28,8 @@ from ..toile.model import Toile
 from ..toile.svg import OTHERS, render_svg, sector_color
 from ..toile.table import to_csv
 from . import state
-from .pages import remembered, resource_href, url_memo
+from .links import remembered, resource_href, url_memo
+from .security import csp
 
 bp = Blueprint("toile", __name__)
 
@@ -49,30 +50,17 @@ def toile_from_graph(
 ) -> Toile | None:
     """The toile the page ``/publics/<slug>`` shows for the same filters (None: no such public).
 
-    Filters are resolved as the page resolves them (``web.pages``): an unknown need or role
-    is not applied; a place must name exactly one territory, else 400 (the page then offers
-    choices, a download cannot).
+    Filters are resolved as the page resolves them (``ProfessionalService.toile_request``):
+    an unknown need or role is not applied; a place must name exactly one territory, else
+    400 (the page then offers choices, a download cannot).
     """
-    from . import pages
-
-    vocab = pages.vocabulary()
-    public = pages._choice(slug, "public/", vocab.publics)
-    if public is None:
+    professional = state().professional
+    asked = professional.toile_request(slug, besoin=besoin or "", lieu=lieu or "", role=role or "")
+    if asked is None:
         return None
-    place = None
-    if lieu:
-        found = pages.indexes().places.resolve(lieu)
-        if len(found) != 1:
-            abort(
-                400, description="Lieu inconnu ou ambigu : choisissez-le sur la page de la toile."
-            )
-        place = found[0]
-    return pages.make_toile(
-        public,
-        besoin=pages._choice(besoin or "", "besoin/", vocab.besoins),
-        role=pages._choice(role or "", "role/", vocab.roles),
-        place=place,
-    )
+    if not asked.ready:
+        abort(400, description="Lieu inconnu ou ambigu : choisissez-le sur la page de la toile.")
+    return professional.toile(asked)
 
 
 def filters() -> dict[str, str]:
@@ -150,7 +138,7 @@ def svg(slug: str):
 def toile_links(slug: str, filters: Mapping[str, str]) -> dict[str, str]:
     """The download, print and embed URLs of a toile with these filters, and the static
     files of the macro ``toile_tools``, as ``url_for`` gives them: the paths are built once
-    per mount point and public (kept with ``pages.fixed_url``'s), the query string of the
+    per mount point and public (kept with ``links.fixed_url``'s), the query string of the
     filters is encoded once per call."""
     paths = remembered(
         url_memo(),
@@ -228,5 +216,5 @@ def embed(slug: str):
         paper=paper,
     )
     response = Response(html, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = "frame-ancestors *"
+    response.headers["Content-Security-Policy"] = csp(frame_ancestors="*")  # any site frames it
     return response

@@ -1,6 +1,6 @@
 """The steward workflow on the command line: submit, correct, withdraw, history, tokens.
 
-The same gate as the web (stewardship.py). The steward is named with ``--as NAME`` and
+The same gate as the web (workflow.py). The steward is named with ``--as NAME`` and
 proves it with the token in ``SANTEGRAPH_STEWARD_TOKEN`` (an environment variable, not a
 flag: flags end up in shell history and ``ps``). Without ``--yes`` a command only shows
 its preview (diff, dependants, report) and writes nothing.
@@ -13,12 +13,12 @@ import os
 import sys
 from pathlib import Path
 
-from .auth import Steward, credential_line, new_token, verify_token
-from .config import Settings
-from .errors import AuthenticationFailed, InputError, ValidationFailed
-from .loading import SUBMISSION_FORMATS, Loader
-from .stewardship import Proposal, Stewardship
-from .store.base import GraphStore
+from ..config import Settings
+from ..errors import AuthenticationFailed, InputError, ValidationFailed
+from ..loading import SUBMISSION_FORMATS, Loader
+from ..store.base import GraphStore
+from .credentials import Steward, credential_line, new_token, verify_token
+from .workflow import Proposal, Stewardship
 
 TOKEN_VARIABLE = "SANTEGRAPH_STEWARD_TOKEN"
 BY_SUFFIX = {".csv": "csv", ".ttl": "turtle", ".nt": "ntriples", ".jsonld": "jsonld"}
@@ -43,6 +43,11 @@ def add_commands(command) -> None:
             p.add_argument("--yes", action="store_true", help="write (default: preview only)")
             p.add_argument(
                 "--accept-warnings", action="store_true", help="write even with SHACL warnings"
+            )
+            p.add_argument(
+                "--accept-duplicates",
+                action="store_true",
+                help="write even if entries look like ones the graph already has",
             )
 
     p = command(
@@ -74,14 +79,17 @@ def add_commands(command) -> None:
 
     p = command(
         "withdraw",
-        "Withdraw a steward graph: shows the entries of other graphs that depend on it; "
-        "refused if they would no longer conform.",
+        "Withdraw a steward graph, or one entry of it (--entry): shows the entries of other "
+        "graphs that depend on it; refused if they would no longer conform.",
         """
         santegraph withdraw https://w3id.org/santegraph/id/graph/soumission/... \\
           --as "Marie Martin" --comment "doublon" --yes
+        santegraph withdraw https://w3id.org/santegraph/id/graph/soumission/... \\
+          --entry https://w3id.org/santegraph/id/acteur/msp-du-port --as "Marie Martin" --yes
         """,
     )
     p.add_argument("graph")
+    p.add_argument("--entry", metavar="IRI", help="withdraw only this entry of the submission")
     steward_args(p)
 
     p = command(
@@ -141,8 +149,16 @@ def _finish(args, service: Stewardship, proposal: Proposal) -> int:
     if not args.yes:
         print("\npreview only: nothing was written (add --yes to write)")
         return 0
-    events = service.commit(proposal, acknowledge_warnings=args.accept_warnings)
-    for change, event in zip(proposal.changes, events, strict=True):
+    events = service.commit(
+        proposal,
+        acknowledge_warnings=args.accept_warnings,
+        acknowledge_duplicates=getattr(args, "accept_duplicates", False),
+    )
+    if not events:
+        print("\nnothing changed: nothing was written")
+        return 0
+    changed = [c for c in proposal.changes if c.changes_anything]
+    for change, event in zip(changed, events, strict=True):
         print(f"\nwritten: {change.graph} version {change.version + 1} (journal: {event})")
     return 0
 
@@ -156,6 +172,20 @@ def describe(proposal: Proposal) -> str:
     if proposal.dependants:
         lines.append("entries of other graphs pointing at removed entries:")
         lines += [f"  {d.entry} {d.property} {d.target} ({d.graph})" for d in proposal.dependants]
+    if proposal.duplicates:
+        lines.append(
+            "doublons possibles (pour mettre une entrée à jour, corrigez la soumission qui la "
+            "décrit plutôt que d'en déposer une nouvelle) :"
+        )
+        for d in proposal.duplicates:
+            name = f" « {d.name} »" if d.name else ""
+            lines.append(f"  {d.entry} : {d.reason} que {d.existing}{name} ({d.graph})")
+        for graph in sorted({d.graph for d in proposal.duplicates if d.in_submission}):
+            lines.append(
+                f"  corriger plutôt : santegraph correct {graph} FICHIER --as "
+                f'"{proposal.steward.name}" --yes'
+            )
+        lines.append("  (ou --accept-duplicates pour déposer quand même)")
     lines.append(proposal.report.text())
     return "\n".join(lines)
 
@@ -187,7 +217,17 @@ def cmd_correct(args, settings: Settings, store: GraphStore) -> int:
 def cmd_withdraw(args, settings: Settings, store: GraphStore) -> int:
     steward = _steward(args, settings)
     service = _service(args, settings, store)
-    proposal = service.propose_withdrawal(steward, args.graph, channel="cli", comment=args.comment)
+    if args.entry:
+        try:
+            proposal = service.propose_entry_withdrawal(
+                steward, args.graph, args.entry, channel="cli", comment=args.comment
+            )
+        except ValueError as exc:
+            raise InputError(f"--entry must be an absolute IRI: {exc}") from exc
+    else:
+        proposal = service.propose_withdrawal(
+            steward, args.graph, channel="cli", comment=args.comment
+        )
     return _finish(args, service, proposal)
 
 

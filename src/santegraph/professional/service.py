@@ -1,0 +1,512 @@
+"""The "qui fait quoi" service: the data of the professional pages and their toiles.
+
+Every fact comes from a named query of ``queries/`` run through the store with bound
+values (never text spliced into SPARQL); names, acronyms and places are looked up in the
+in-memory indexes of :mod:`santegraph.search`. What depends on the store alone (the
+vocabularies of publics, needs and roles, the sectors, the filter options...) is computed
+once per store generation (:class:`PerGeneration`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+
+from ..queries import PUBLIC, catalogue
+from ..search import CATEGORIES, IndexCache, Indexes, Place
+from ..toile.build import (
+    KindFacts,
+    Vocabulary,
+    build_toile,
+    kind_facts,
+    load_sectors,
+    load_vocabulary,
+)
+from ..toile.model import Sector, Toile
+from ..vocab import NAMESPACE as SG_NAMESPACE
+from . import listings
+from .listings import v
+
+MAX_HITS = 25  # search hits shown per category
+SUGGESTIONS = 10  # places suggested for a partly typed "lieu", at most
+SUGGESTION_KINDS = {
+    "commune": "commune",
+    "epci": "EPCI",
+    "departement": "département",
+    "region": "région",
+    "tas": "TAS",
+}
+# Defi labels when no proposition answers the défi (one skos:prefLabel, bound IRI).
+DEFI_LABEL = (
+    "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+    "SELECT ?nom WHERE { VALUES ?defi { UNDEF } ?defi skos:prefLabel ?nom }"
+)
+
+
+class PerGeneration:
+    """Values derived from the store, computed once per store generation.
+
+    The embedded store bumps ``generation`` after every write and is its data's only
+    writer (one opener per directory), so what was derived at one generation holds until
+    the next. A store without a generation (remote: other clients may write) gets its
+    values computed on every call.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._store: object = None
+        self._generation: int | None = None
+        self._values: dict[Hashable, Any] = {}
+
+    def get(self, store, name: Hashable, compute: Callable[[], Any]) -> Any:
+        generation = getattr(store, "generation", None)
+        if generation is None:
+            return compute()
+        with self._lock:
+            if store is not self._store or generation != self._generation:
+                self._store, self._generation, self._values = store, generation, {}
+            if name in self._values:
+                return self._values[name]
+        # read before computing: a write during the computation bumps the generation
+        # after it, so a value that may mix both states is never kept for the new one
+        value = compute()
+        with self._lock:
+            if store is self._store and generation == self._generation:
+                self._values[name] = value
+        return value
+
+
+@dataclass(frozen=True)
+class ToileReference:
+    """What every toile of a store shares: sectors and what kinds state (gaps)."""
+
+    sectors: tuple[Sector, ...]
+    kinds: dict[str, KindFacts]
+
+
+@dataclass
+class ToileRequest:
+    """The filters of a toile (from its URL), resolved against the graph.
+
+    An unknown need or role is not applied (``problems`` says so, in French); a place
+    must name one territory: several give ``choices``, none gives no ``place``.
+    """
+
+    public: str
+    public_label: str
+    besoin: str | None = None
+    role: str | None = None
+    lieu: str = ""  # the text of the "lieu" filter
+    place: Place | None = None
+    choices: list[Place] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        """Whether the toile can be built: no place asked, or exactly one found."""
+        return not self.lieu or self.place is not None
+
+
+class ProfessionalService:
+    """The data of the "qui fait quoi" pages and their toiles, for one store."""
+
+    def __init__(self, store, settings):
+        self.store, self.settings = store, settings
+        self.base = settings.base_iri
+        self.catalogue = catalogue(PUBLIC)  # queries/, whatever content_dir says
+        self.generation = PerGeneration()
+        self._indexes = IndexCache(self.catalogue, self.base)
+        self._kind_names: tuple[Indexes, dict[str, str], dict[str, str]] | None = None
+
+    # ------------------------------------------------------------------ plumbing
+    def select(self, name: str, bindings: dict | None = None) -> list[dict]:
+        """The rows of the named query ``name`` with these bound values."""
+        return self.store.select(self.catalogue[name].text, bindings)
+
+    def per_generation(self, name: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()``, kept until the store's next write (see :class:`PerGeneration`)."""
+        return self.generation.get(self.store, name, compute)
+
+    def indexes(self) -> Indexes:
+        """The search and place indexes, rebuilt when the store's triple count changes."""
+        return self._indexes.get(self.store)
+
+    def rel(self, iri: str) -> str:
+        """The path of an IRI under the base IRI ("" for any other IRI)."""
+        return iri[len(self.base) :] if iri.startswith(self.base) else ""
+
+    def slug_of(self, iri: str, prefix: str) -> str:
+        path = self.rel(iri)
+        return path[len(prefix) :] if path.startswith(prefix) else ""
+
+    # ------------------------------------------------------------------ vocabularies
+    def vocabulary(self) -> Vocabulary:
+        """Publics, needs and roles (two queries), once per store generation."""
+        return self.per_generation(
+            "vocabulary", lambda: load_vocabulary(self.store, self.catalogue)
+        )
+
+    def filter_options(self) -> dict[str, list[dict]]:
+        """The select options of the publics, needs and roles, once per store generation."""
+
+        def compute() -> dict[str, list[dict]]:
+            vocab = self.vocabulary()
+            return {
+                "publics": listings.options(vocab.publics, self._slugs("public/")),
+                "besoins": listings.options(vocab.besoins, self._slugs("besoin/")),
+                "roles": listings.options(vocab.roles, self._slugs("role/")),
+            }
+
+        return self.per_generation("filter-options", compute)
+
+    def _slugs(self, prefix: str) -> Callable[[str], str]:
+        return lambda iri: self.slug_of(iri, prefix)
+
+    def concept(self, slug: str, prefix: str, hierarchy) -> str | None:
+        """The IRI of the concept ``<base><prefix><slug>`` if the hierarchy holds it."""
+        if not slug:
+            return None
+        iri = self.base + prefix + slug
+        if iri not in hierarchy.labels:
+            return None
+        return iri
+
+    # ------------------------------------------------------------------ toiles
+    def toile_reference(self) -> ToileReference:
+        def compute() -> ToileReference:
+            store, cat = self.store, self.catalogue
+            return ToileReference(tuple(load_sectors(store, cat)), kind_facts(store, cat))
+
+        return self.per_generation("toile-reference", compute)
+
+    def kind_names(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(labels of dispositif kinds, acronyms) from the search index, once per index."""
+        idx = self.indexes()
+        cached = self._kind_names
+        if cached is None or cached[0] is not idx:
+            entries = idx.search.entries
+            labels = {e.iri: e.label for e in entries if e.category == "dispositif"}
+            acronyms = {e.iri: e.acronym for e in entries if e.acronym}
+            cached = self._kind_names = (idx, labels, acronyms)
+        return cached[1], cached[2]
+
+    def toile_request(
+        self, slug: str, *, besoin: str = "", lieu: str = "", role: str = ""
+    ) -> ToileRequest | None:
+        """The filters of the toile of the public ``slug`` resolved; None: no such public."""
+        vocab = self.vocabulary()
+        public = self.concept(slug, "public/", vocab.publics)
+        if public is None:
+            return None
+        request = ToileRequest(
+            public,
+            vocab.publics.labels[public],
+            besoin=self.concept(besoin, "besoin/", vocab.besoins),
+            role=self.concept(role, "role/", vocab.roles),
+            lieu=lieu,
+        )
+        if besoin and request.besoin is None:
+            request.problems.append("Ce besoin n'est pas connu : il n'est pas appliqué.")
+        if role and request.role is None:
+            request.problems.append("Ce rôle n'est pas connu : il n'est pas appliqué.")
+        if lieu:
+            found = self.indexes().places.resolve(lieu)
+            if len(found) == 1:
+                request.place = found[0]
+            else:
+                request.choices = found
+        return request
+
+    def make_toile(
+        self, public: str, *, besoin: str | None, role: str | None, place: Place | None = None
+    ) -> Toile:
+        """The toile of a public (IRI) for the resolved filters (``place``: a search Place)."""
+        ref = self.toile_reference()
+        labels, acronyms = self.kind_names()
+        return build_toile(
+            self.store,
+            self.catalogue,
+            public=public,
+            vocabulary=self.vocabulary(),
+            besoin=besoin,
+            role=role,
+            places=[place.iri] if place else None,
+            place_label=place.label if place else "",
+            labels=labels,
+            acronyms=acronyms,
+            sectors=list(ref.sectors),
+            kinds=ref.kinds,
+        )
+
+    def toile(self, request: ToileRequest) -> Toile:
+        """The toile of a resolved request (``request.ready``)."""
+        return self.make_toile(
+            request.public, besoin=request.besoin, role=request.role, place=request.place
+        )
+
+    # ------------------------------------------------------------------ home, publics
+    def figures(self) -> dict[str, int]:
+        return {v(r, "quoi"): int(v(r, "nombre")) for r in self.select("chiffres")}
+
+    def home_places(self) -> list[Place]:
+        """The places the home page offers: TAS, départements, EPCI."""
+        return [p for p in self.indexes().places.places if p.kind in ("tas", "departement", "epci")]
+
+    def publics(self) -> list[dict]:
+        """Every public (tree order) with its actor count, needs and broader publics."""
+        vocab = self.vocabulary()
+        served: dict[str, set[str]] = defaultdict(set)
+        for row in self.select("toile-acteurs"):
+            served[v(row, "public")].add(v(row, "acteur"))
+        needs: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+        for row in self.select("besoins-par-public"):
+            needs[v(row, "public")].append(
+                (v(row, "besoin"), v(row, "besoinNom"), int(v(row, "ressources")))
+            )
+        items = []
+        for option in self.filter_options()["publics"]:
+            concept = option["iri"]
+            actors = set()
+            for p in vocab.publics.narrower_or_self(concept):
+                actors |= served.get(p, set())
+            items.append(
+                option
+                | {
+                    "actors": len(actors),
+                    "needs": needs.get(concept, [])[:8],
+                    "broader": sorted(
+                        vocab.publics.labels.get(b, b) for b in vocab.publics.broader[concept]
+                    ),
+                }
+            )
+        return items
+
+    # ------------------------------------------------------------------ places
+    def place_suggestions(self, text: str) -> list[dict]:
+        """Places for a partly typed "lieu" field: at most ``SUGGESTIONS``, from the
+        in-memory place index (no query per keystroke)."""
+        places = self.indexes().places
+        return [
+            {
+                "label": p.label,
+                "kind": SUGGESTION_KINDS.get(p.kind, p.kind),
+                "code": p.code,
+                "departement": p.departement,
+                "key": p.key,
+                "value": _form_value(places, p),
+            }
+            for p in places.complete(text, limit=SUGGESTIONS)
+        ]
+
+    def territory(self, kind: str, code: str) -> dict | None:
+        """A territory's page: the place, its actors, propositions and actions."""
+        place = self.indexes().places.by_key.get(f"{kind}/{code}")
+        if place is None:
+            return None
+        actors: dict[str, dict] = {}
+        for row in self.select("acteurs-d-un-lieu", {"lieu": ox.NamedNode(place.iri)}):
+            item = actors.setdefault(
+                v(row, "acteur"), {"iri": v(row, "acteur"), "nom": v(row, "nom"), "how": []}
+            )
+            how = (v(row, "relation"), v(row, "territoireNom") or v(row, "territoire"))
+            if how not in item["how"]:
+                item["how"].append(how)
+        elements = listings.elements(
+            self.select("propositions-et-actions", {"lieu": ox.NamedNode(place.iri)})
+        )
+        return {
+            "place": place,
+            "actors": sorted(actors.values(), key=lambda a: a["nom"].lower()),
+            **listings.split(elements),
+        }
+
+    # ------------------------------------------------------------------ dispositifs
+    def kinds(self) -> dict[str, dict]:
+        """The dispositif kinds with their parents, by IRI."""
+        return listings.kinds(self.select("types-dispositif"), SG_NAMESPACE)
+
+    def kind_tree(self) -> list[dict]:
+        kinds = self.kinds()
+        parents = {iri: [p for p in item["parents"] if p in kinds] for iri, item in kinds.items()}
+        return [
+            kinds[iri] | {"depth": depth}
+            for iri, depth in listings.tree_order(parents, lambda c: kinds[c]["label"])
+        ]
+
+    def kind(self, name: str) -> dict | None:
+        """The page of the dispositif kind ``sg:<name>``: its parents and children, facts,
+        and the propositions and actions mobilising it."""
+        kinds = self.kinds()
+        kind = next((k for k in kinds.values() if k["name"] == name), None)
+        if kind is None:
+            return None
+        facts: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for row in self.select("types-dispositif-fiches", {"type": ox.NamedNode(kind["iri"])}):
+            pair = (v(row, "valeur"), v(row, "libelle") or v(row, "valeur"))
+            if pair not in facts[v(row, "champ")]:
+                facts[v(row, "champ")].append(pair)
+        # sg:mobiliseType <kind> holds for its subkinds and instances too (graph/inferences)
+        elements = listings.elements(
+            self.select("propositions-et-actions", {"dispositif": ox.NamedNode(kind["iri"])})
+        )
+        return {
+            "kind": kind,
+            "parents": [kinds[p] for p in kind["parents"] if p in kinds],
+            "children": sorted(
+                (k for k in kinds.values() if kind["iri"] in k["parents"]),
+                key=lambda k: k["label"],
+            ),
+            "facts": facts,
+            **listings.split(elements),
+        }
+
+    # ------------------------------------------------------------------ défis, propositions
+    def _number(self, iri: str, prefix: str) -> int:
+        try:
+            return int(self.slug_of(iri, prefix))
+        except ValueError:
+            return 0
+
+    def defis(self) -> dict[str, list[dict]]:
+        """The regional défis and national themes answered, in their order."""
+        answers = listings.answers(listings.elements(self.select("propositions-et-actions")))
+        defis = sorted(
+            (
+                a | {"n": self._number(i, "defi/")}
+                for i, a in answers.items()
+                if self.slug_of(i, "defi/")
+            ),
+            key=lambda a: a["n"],
+        )
+        themes = sorted(
+            (
+                a | {"n": self._number(i, "theme-national/")}
+                for i, a in answers.items()
+                if self.slug_of(i, "theme-national/")
+            ),
+            key=lambda a: a["n"],
+        )
+        return {"defis": defis, "themes": themes}
+
+    def defi(self, number: str) -> dict | None:
+        """The défi ``number``: its label, propositions and actions; None if unknown."""
+        iri = self.base + "defi/" + number
+        elements = listings.elements(
+            self.select("propositions-et-actions", {"theme": ox.NamedNode(iri)})
+        )
+        label = next((lab for e in elements for i, lab in e["repond"] if i == iri), "")
+        if not label:
+            rows = self.store.select(DEFI_LABEL, {"defi": ox.NamedNode(iri)})
+            if not rows:
+                return None
+            label = v(rows[0], "nom")
+        return {"number": number, "iri": iri, "label": label, **listings.split(elements)}
+
+    def propositions(self, chosen: dict[str, str]) -> dict:
+        """The propositions, filtered by ``chosen`` concertation, défi and public (paths
+        under the base; an unknown value is dropped from ``chosen``), with the choices."""
+        everything = listings.elements(
+            self.select("propositions-et-actions", {"nature": "proposition"})
+        )
+        origins = sorted({o for e in everything for o in e["origine"]}, key=lambda o: o[1])
+        answers = sorted(
+            listings.answers(everything).values(),
+            key=lambda a: (a["iri"].split("/")[-2], self._number(a["iri"], "defi/")),
+        )
+        publics = sorted({p for e in everything for p in e["public"]}, key=lambda p: p[1])
+        chosen = dict(chosen)
+        bindings: dict = {"nature": "proposition"}
+        keys = {
+            "concertation": ("origine", {self.rel(i) for i, _ in origins}),
+            "defi": ("theme", {self.rel(a["iri"]) for a in answers}),
+            "public": ("public", {self.rel(i) for i, _ in publics}),
+        }
+        for key, (param, allowed) in keys.items():
+            if chosen[key] and chosen[key] in allowed:
+                bindings[param] = ox.NamedNode(self.base + chosen[key])
+            else:
+                chosen[key] = ""
+        items = (
+            everything
+            if len(bindings) == 1
+            else listings.elements(self.select("propositions-et-actions", bindings))
+        )
+        return {
+            "items": items,
+            "total": len(everything),
+            "origins": origins,
+            "answers": answers,
+            "publics": publics,
+            "chosen": chosen,
+        }
+
+    def actions(self, porteur: str) -> dict:
+        """The actions, of the carrier ``porteur`` when given (a path under the base, or
+        a name looked up in the search index)."""
+        everything = listings.elements(self.select("propositions-et-actions", {"nature": "action"}))
+        porteurs = sorted({p for e in everything for p in e["porteur"]}, key=lambda p: p[1])
+        matched: list[tuple[str, str]] = []
+        if porteur:
+            known = dict(porteurs)
+            if porteur.startswith("acteur/") and self.base + porteur in known:
+                matched = [(self.base + porteur, known[self.base + porteur])]
+            else:
+                hits = self.indexes().search.search(porteur, categories=["acteur"])
+                matched = [(h.entry.iri, h.entry.label) for h in hits if h.tier <= 3]
+            iris = [i for i, _ in matched]
+            items = (
+                listings.elements(
+                    self.select(
+                        "propositions-et-actions", {"nature": "action", "porteur": _nodes(iris)}
+                    )
+                )
+                if iris
+                else []
+            )
+        else:
+            items = everything
+        return {
+            "items": items,
+            "total": len(everything),
+            "porteurs": porteurs,
+            "matched": matched,
+        }
+
+    # ------------------------------------------------------------------ search
+    def search(self, q: str) -> list[dict]:
+        """Hits grouped by category, in the categories' order, at most ``MAX_HITS`` each."""
+        groups = []
+        hits = self.indexes().search.search(q)
+        by_category: dict[str, list] = defaultdict(list)
+        for hit in hits:
+            by_category[hit.entry.category].append(hit)
+        for category, title in CATEGORIES.items():
+            if by_category.get(category):
+                groups.append(
+                    {
+                        "category": category,
+                        "title": title,
+                        "hits": by_category[category][:MAX_HITS],
+                        "total": len(by_category[category]),
+                    }
+                )
+        return groups
+
+
+def _nodes(iris: Iterable[str]) -> list[ox.NamedNode]:
+    return [ox.NamedNode(i) for i in iris]
+
+
+def _form_value(places, place) -> str:
+    """The text of the "lieu" field that leads to this place alone: its name when no other
+    place bears it, else name and code ("Lille 59350"), else its key ("tas/oise")."""
+    if places.resolve(place.label) == [place]:
+        return place.label
+    if place.code and places.resolve(f"{place.label} {place.code}") == [place]:
+        return f"{place.label} {place.code}"
+    return place.key

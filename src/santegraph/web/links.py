@@ -1,0 +1,102 @@
+"""Links of the pages: a resource's page, its "qui fait quoi" page, URLs remembered.
+
+Template globals of every page (``init_app``): ``resource_href``, ``page_href``,
+``fixed_url`` and ``site_header``. URLs built from the code or the graph (never from
+request text) are remembered per app and mount point: a page of a few hundred links
+would otherwise call ``url_for`` a few hundred times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+from urllib.parse import quote
+
+from flask import Flask, current_app, request, url_for
+from markupsafe import Markup
+
+from ..vocab import NAMESPACE as SG_NAMESPACE
+from . import state
+from .ontology import safe_href
+
+URLS_KEY = "santegraph.pages.urls"
+# Links remembered per app (fixed_url, cards' links) are forgotten beyond this: only a
+# toile of thousands of actors reaches it, and there the memo saves nothing anyway.
+MAX_URLS = 10_000
+
+
+def init_app(app: Flask) -> None:
+    for function in (resource_href, page_href, fixed_url, site_header):
+        app.add_template_global(function)
+
+
+def rel(iri: str) -> str:
+    """The path of an IRI under the base IRI ("" for any other IRI)."""
+    prefix = state().settings.base_iri
+    return iri[len(prefix) :] if iri.startswith(prefix) else ""
+
+
+def resource_href(iri: str) -> str:
+    """The page of a resource: ``/id/<path>`` under the base, the ontology page for sg:
+    (under the mount point); another web IRI as it is, any other (``javascript:``...) no
+    link."""
+    if iri.startswith(SG_NAMESPACE):
+        return request.script_root + "/ontology#" + quote(iri[len(SG_NAMESPACE) :])
+    path = rel(iri)
+    return request.script_root + "/id/" + quote(path) if path else safe_href(iri)
+
+
+def fixed_url(endpoint: str, **values: str) -> str:
+    """``url_for`` (relative URL) remembered per mount point, for links whose values come
+    from the code or the graph: the navigation, static files, pages of graph resources.
+
+    A relative URL depends on the endpoint, its values and the script root only (no
+    subdomain or host rules here), so the memo holds; request text never goes in (it
+    would only grow the memo, bounded anyway by ``MAX_URLS``).
+    """
+    key = (request.script_root, endpoint, *sorted(values.items()))
+    return remembered(url_memo(), key, lambda: url_for(endpoint, **values))
+
+
+def url_memo() -> dict:
+    """The app's memo of URLs and fragments that depend on the mount point only."""
+    memo = current_app.extensions.get(URLS_KEY)
+    if memo is None:
+        memo = current_app.extensions.setdefault(URLS_KEY, {})
+    return memo
+
+
+def remembered(memo: dict, key: Hashable, compute: Callable[[], Any]) -> Any:
+    """``memo[key]``, computed once; the memo is emptied when it reaches ``MAX_URLS``."""
+    value = memo.get(key)
+    if value is None:
+        value = compute()
+        if len(memo) >= MAX_URLS:
+            memo.clear()
+        memo[key] = value
+    return value
+
+
+def site_header() -> Markup:
+    """The header and navigation of every page, rendered once per mount point (it holds
+    fixed URLs only)."""
+    return remembered(
+        url_memo(),
+        ("header", request.script_root),
+        lambda: Markup(current_app.jinja_env.get_template("_entete.html").render()),
+    )
+
+
+def page_href(iri: str, category: str = "") -> str:
+    """The "qui fait quoi" page of a resource when there is one, else its resource page."""
+    if iri.startswith(SG_NAMESPACE) and category in ("dispositif", ""):
+        return fixed_url("pages.dispositif", name=iri[len(SG_NAMESPACE) :])
+    path = rel(iri)
+    if path.startswith("public/"):
+        return fixed_url("pages.toile", slug=path.split("/", 1)[1])
+    if path.startswith("territoire/") and path.count("/") == 2:
+        _, kind, code = path.split("/")
+        return fixed_url("pages.territoire", kind=kind, code=code)
+    if path.startswith("defi/"):
+        return fixed_url("pages.defi", number=path.split("/", 1)[1])
+    return resource_href(iri)
