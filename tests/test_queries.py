@@ -66,6 +66,7 @@ class Expected:
 
 
 S002 = "002_017d9451b3d5fdac"
+DUNKERQUE = "territoire/commune/59183"
 CTS_MF = "acteur/cts-metropole-flandres"
 ESAT = "service/esat-les-ateliers-de-la-lys/"
 
@@ -804,10 +805,24 @@ EXPECTED: dict[str, Expected] = {
                         "nom": "Dunkerque",
                         "code": "59183",
                         "departementNom": "Nord",
+                        "article": "0",
                     },
+                    {"territoire": "territoire/departement/59", "nom": "Nord", "article": "2"},
+                    {"territoire": "territoire/tas/hainaut", "nom": "Hainaut", "article": "2"},
                 )
             ),
             Run(params={"classe": "sg:TerritoireAnimationSante"}, count=7),
+        )
+    ),
+    "territoires-inclusions": Expected(
+        (
+            Run(
+                rows=(
+                    {"territoire": f"{DUNKERQUE}", "parent": "territoire/epci/245900428"},
+                    {"territoire": f"{DUNKERQUE}", "parent": "territoire/tas/littoral-nord"},
+                    {"territoire": "territoire/departement/59", "parent": "territoire/region/32"},
+                )
+            ),
         )
     ),
     "ressources-recherchables": Expected(

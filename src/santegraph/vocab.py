@@ -192,6 +192,7 @@ class SG(DefinedNamespace):
     beneficesAttendus: URIRef  # expected benefits
     beneficiaires: URIRef  # beneficiaries
     canal: URIRef  # channel
+    codeArticle: URIRef  # article code
     codeCollege: URIRef  # college code
     codeInsee: URIRef  # INSEE code
     codePostal: URIRef  # postcode

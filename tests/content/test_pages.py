@@ -81,6 +81,28 @@ def test_toile_of_young_people_around_dunkerque(client, lieu):
     assert soup.find("input", attrs={"name": "lieu"})["value"] == lieu
 
 
+@pytest.mark.parametrize(
+    ("lieu", "phrase"),
+    [
+        ("Dunkerque", "à Dunkerque"),
+        ("59350", "à Lille"),
+        ("Le Quesnoy", "au Quesnoy"),
+        ("Nord", "dans le Nord"),
+        ("Somme", "dans la Somme"),
+        ("departement/60", "dans l'Oise"),
+        ("tas/hainaut", "dans le Hainaut"),
+        ("tas/metropole-flandres", "dans la Métropole-Flandres"),
+        ("region/32", "dans les Hauts-de-France"),
+        ("epci/245900428", "dans la CU de Dunkerque"),
+    ],
+)
+def test_the_place_is_written_as_french_says_it(client, lieu, phrase):
+    """« dans le Nord », never « à Nord »: the article comes from the COG's type de nom
+    en clair (sg:codeArticle), a TAS's from tas.ttl, an EPCI's from its name."""
+    soup = page(client, f"/publics/personnes-agees?lieu={lieu}")
+    assert soup.h1.text == f"Qui s'occupe des personnes âgées {phrase} ?"
+
+
 def test_toile_without_place_lists_every_actor_of_the_public(client):
     soup = page(client, "/publics/jeunes-moins-25")
     names = cards(soup)
