@@ -705,6 +705,27 @@ EXPECTED: dict[str, Expected] = {
             ),
         )
     ),
+    # the date an entry was last updated, with its source (the pages' "mis à jour le …");
+    # imported directory records are dated by their source (tests/directories/)
+    "mises-a-jour-des-entrees": Expected(
+        (
+            Run(
+                rows=(
+                    {
+                        "entree": "acteur/cpam-des-flandres",
+                        "date": "2023-07-06",
+                        "origine": "document",
+                        "source": "~Procès-verbal de la séance plénière du 6 juillet 2023",
+                    },
+                ),
+            ),
+            Run(
+                params={"entree": "acteur/cpam-des-flandres"},
+                rows=({"nom": "CPAM des Flandres", "date": "2023-07-06"},),
+                absent=({"entree": "acteur/ctu-metropole-flandres"},),
+            ),
+        )
+    ),
     # tas.ttl's composition triples say nothing of their source (a gap of the data)
     "ressources-sans-provenance": Expected(
         (
@@ -735,6 +756,44 @@ EXPECTED: dict[str, Expected] = {
                 params={"role": "role/accompagnement"},
                 rows=({"acteur": "acteur/les-papillons-blancs"},),
                 count=2,
+            ),
+            # the entries of unknown territory: the Cordées, never the CUD (an EPCI)
+            Run(
+                params={"public": "public/jeunes-moins-25", "sansTerritoire": ox.Literal(True)},
+                rows=({"acteur": "acteur/cordees-de-la-reussite"},),
+                absent=({"acteur": "acteur/communaute-urbaine-de-dunkerque"},),
+            ),
+        )
+    ),
+    # organisations only: the Cordées de la réussite are a programme
+    "organisations": Expected(
+        (
+            Run(
+                rows=({"acteur": "acteur/les-papillons-blancs"},),
+                absent=({"acteur": "acteur/cordees-de-la-reussite"},),
+            ),
+        )
+    ),
+    "fiche-acteur": Expected(
+        (
+            Run(rows=({"acteur": "acteur/esat-les-ateliers-de-la-lys", "champ": "nom"},)),
+            Run(
+                params={"acteur": "acteur/esat-les-ateliers-de-la-lys"},
+                rows=(
+                    {"champ": "nom", "valeur": "ESAT les ateliers de la Lys"},
+                    {"champ": "membreDe", "valeur": "acteur/afeji", "libelle": "AFEJI"},
+                    {
+                        "champ": "service",
+                        "valeur": "Formation « comprendre les handicaps »",
+                        "objet": ESAT + "formation-comprendre-les-handicaps",
+                    },
+                    {
+                        "champ": "source",
+                        "valeur": f"source/{S002}",
+                        "libelle": "~Procès-verbal de la séance plénière du 6 juillet 2023",
+                    },
+                ),
+                absent=({"champ": "telephone"},),
             ),
         )
     ),

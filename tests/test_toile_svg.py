@@ -262,21 +262,30 @@ def test_csv_has_french_columns_bom_and_semicolons():
         what="Écoute; accueil\n« sans rendez-vous »",
         sources=("002_a.txt", "003_b.txt"),
     )
+    toile.programmes = [ToileActor(iri=BASE + "acteur/p", label="Programme fictif", is_actor=False)]
+    toile.unplaced = [ToileActor(iri=BASE + "acteur/u", label="Association sans lieu")]
     text = to_csv(toile)
     assert text.startswith("\ufeff")
     assert "\r\n" in text
     rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
     assert tuple(rows[0]) == COLUMNS
-    assert rows[0][4] == "rôles" and rows[0][5] == "ce qu'il fait"
-    assert len(rows) == 6 and all(len(r) == len(COLUMNS) for r in rows)
-    mda = rows[2]
-    assert mda[0] == "Maison des adolescents" and mda[1] == "MDA"
-    assert mda[2] == "MDA | Dispositif jeunesse"
-    assert mda[3] == "Autres"
-    assert mda[5] == "Écoute; accueil\n« sans rendez-vous »"
-    assert mda[7] == "'+33 3 20 00 00 00"  # not run as a formula
-    assert mda[10] == "002_a.txt | 003_b.txt"
-    assert rows[1][0] == " ".join(HOSTILE.split())
+    assert rows[0][:3] == ["groupe", "nom", "sigle"]
+    assert len(rows) == 8 and all(len(r) == len(COLUMNS) for r in rows)
+    cells = [dict(zip(COLUMNS, r, strict=True)) for r in rows[1:]]
+    mda = cells[1]
+    assert mda["groupe"] == "acteur"
+    assert mda["nom"] == "Maison des adolescents" and mda["sigle"] == "MDA"
+    assert mda["type"] == "MDA | Dispositif jeunesse"
+    assert mda["secteur"] == "Autres"
+    assert mda["ce qu'il fait"] == "Écoute; accueil\n« sans rendez-vous »"
+    assert mda["téléphone"] == "'+33 3 20 00 00 00"  # not run as a formula
+    assert mda["sources"] == "002_a.txt | 003_b.txt"
+    assert cells[0]["nom"] == " ".join(HOSTILE.split())
+    # the dispositifs and programmes, then the entries of unknown territory, each named
+    assert [(c["groupe"], c["nom"]) for c in cells[-2:]] == [
+        ("dispositif ou programme", "Programme fictif"),
+        ("territoire non renseigné", "Association sans lieu"),
+    ]
 
 
 # ----------------------------------------------------------------------------- web views
@@ -323,7 +332,7 @@ def test_csv_download_is_an_attachment_with_bom(client):
     assert r.status_code == 200
     assert r.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert r.headers["Content-Disposition"].startswith("attachment;")
-    assert r.data.startswith(b"\xef\xbb\xbfnom;sigle;type;secteur;")
+    assert r.data.startswith(b"\xef\xbb\xbfgroupe;nom;sigle;type;secteur;")
     assert len(r.get_data(as_text=True).strip().split("\r\n")) == 13
 
 
@@ -340,7 +349,7 @@ def test_embed_page_may_be_framed_lists_every_actor_and_escapes(client):
     assert soup.find("nav") is None  # no site navigation in an embed
     items = soup.select("li.toile-acteur")
     assert len(items) == 12
-    assert items[0].a["href"].startswith("/id/acteur/")
+    assert items[0].a["href"].startswith("/acteurs/")  # the fiche
     assert soup.find("svg")["role"] == "img"
     # Other pages are not opened to framing.
     assert "Content-Security-Policy" not in client.get("/").headers or (

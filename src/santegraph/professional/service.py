@@ -24,17 +24,20 @@ from ..toile.build import (
     KindFacts,
     Vocabulary,
     build_toile,
+    find_members,
     kind_facts,
+    load_organisations,
     load_sectors,
     load_vocabulary,
 )
-from ..toile.model import Sector, Toile
+from ..toile.model import Sector, Toile, WidenStep, count_text
 from ..vocab import NAMESPACE as SG_NAMESPACE
-from . import listings
+from . import fiches, listings
 from .listings import v
 
 MAX_HITS = 25  # search hits shown per category
 SUGGESTIONS = 10  # places suggested for a partly typed "lieu", at most
+WIDEN_ORDER = {"epci": 0, "departement": 1, "tas": 2, "region": 3}  # the issue's ladder
 SUGGESTION_KINDS = {
     "commune": "commune",
     "epci": "EPCI",
@@ -92,10 +95,12 @@ class PerGeneration:
 
 @dataclass(frozen=True)
 class ToileReference:
-    """What every toile of a store shares: sectors and what kinds state (gaps)."""
+    """What every toile of a store shares: sectors, what kinds state (gaps), and which
+    entries are organisations (drawn) rather than dispositifs or programmes."""
 
     sectors: tuple[Sector, ...]
     kinds: dict[str, KindFacts]
+    organisations: frozenset[str]
 
 
 @dataclass
@@ -189,7 +194,11 @@ class ProfessionalService:
     def toile_reference(self) -> ToileReference:
         def compute() -> ToileReference:
             store, cat = self.store, self.catalogue
-            return ToileReference(tuple(load_sectors(store, cat)), kind_facts(store, cat))
+            return ToileReference(
+                tuple(load_sectors(store, cat)),
+                kind_facts(store, cat),
+                load_organisations(store, cat),
+            )
 
         return self.per_generation("toile-reference", compute)
 
@@ -234,10 +243,11 @@ class ProfessionalService:
     def make_toile(
         self, public: str, *, besoin: str | None, role: str | None, place: Place | None = None
     ) -> Toile:
-        """The toile of a public (IRI) for the resolved filters (``place``: a search Place)."""
+        """The toile of a public (IRI) for the resolved filters (``place``: a search Place),
+        with the wider areas around the place and their counts."""
         ref = self.toile_reference()
         labels, acronyms = self.kind_names()
-        return build_toile(
+        toile = build_toile(
             self.store,
             self.catalogue,
             public=public,
@@ -250,7 +260,48 @@ class ProfessionalService:
             acronyms=acronyms,
             sectors=list(ref.sectors),
             kinds=ref.kinds,
+            organisations=ref.organisations,
         )
+        if place is not None:
+            toile.place_dans = place.dans
+            toile.widen = self.widen(place, public=public, besoin=besoin, role=role)
+        return toile
+
+    def wider_places(self, place: Place) -> list[Place]:
+        """The areas that contain ``place``, narrowest first: commune → EPCI → département
+        → territoire d'animation en santé → région (those the graph places it in)."""
+        by_iri = self.indexes().places.by_iri
+        found: dict[str, Place] = {}
+        todo = list(place.parents)
+        while todo:
+            iri = todo.pop()
+            if iri in found or iri not in by_iri:
+                continue
+            found[iri] = by_iri[iri]
+            todo += by_iri[iri].parents
+        return sorted(found.values(), key=lambda p: (WIDEN_ORDER.get(p.kind, 9), p.label))
+
+    def widen(
+        self, place: Place, *, public: str, besoin: str | None, role: str | None
+    ) -> list[WidenStep]:
+        """Each wider area with the number of entries its toile lists (the same query as
+        the toile itself: the count is what one click on the step shows)."""
+        vocab = self.vocabulary()
+        filters = {
+            "publics": vocab.publics.around(public),
+            "besoins": vocab.besoins.narrower_or_self(besoin) if besoin else None,
+            "role": role,
+        }
+        return [
+            WidenStep(
+                wider.key,
+                wider.label,
+                wider.kind_label,
+                wider.dans,
+                len(find_members(self.store, self.catalogue, places=[wider.iri], **filters)),
+            )
+            for wider in self.wider_places(place)
+        ]
 
     def toile(self, request: ToileRequest) -> Toile:
         """The toile of a resolved request (``request.ready``)."""
@@ -267,8 +318,11 @@ class ProfessionalService:
         return [p for p in self.indexes().places.places if p.kind in ("tas", "departement", "epci")]
 
     def publics(self) -> list[dict]:
-        """Every public (tree order) with its actor count, needs and broader publics."""
+        """Every public (tree order) with the counts its toile shows (no filter: the
+        public, its narrower and broader publics, organisations apart from dispositifs
+        and programmes), its needs and broader publics."""
         vocab = self.vocabulary()
+        organisations = self.toile_reference().organisations
         served: dict[str, set[str]] = defaultdict(set)
         for row in self.select("toile-acteurs"):
             served[v(row, "public")].add(v(row, "acteur"))
@@ -280,13 +334,16 @@ class ProfessionalService:
         items = []
         for option in self.filter_options()["publics"]:
             concept = option["iri"]
-            actors = set()
-            for p in vocab.publics.narrower_or_self(concept):
-                actors |= served.get(p, set())
+            members: set[str] = set()
+            for p in vocab.publics.around(concept):
+                members |= served.get(p, set())
+            actors = len(members & organisations)
             items.append(
                 option
                 | {
-                    "actors": len(actors),
+                    "actors": actors,
+                    "programmes": len(members) - actors,
+                    "count_text": count_text(actors, len(members) - actors),
                     "needs": needs.get(concept, [])[:8],
                     "broader": sorted(
                         vocab.publics.labels.get(b, b) for b in vocab.publics.broader[concept]
@@ -336,8 +393,44 @@ class ProfessionalService:
 
     # ------------------------------------------------------------------ dispositifs
     def kinds(self) -> dict[str, dict]:
-        """The dispositif kinds with their parents, by IRI."""
-        return listings.kinds(self.select("types-dispositif"), SG_NAMESPACE)
+        """The dispositif kinds with their parents, by IRI (once per store generation)."""
+        return self.per_generation(
+            "kinds", lambda: listings.kinds(self.select("types-dispositif"), SG_NAMESPACE)
+        )
+
+    def kind_page_names(self) -> dict[str, str]:
+        """IRI -> name of every dispositif kind, the kinds that have a page (/dispositifs/
+        <name>); an actor class (sg:Association) has none."""
+        return {iri: kind["name"] for iri, kind in self.kinds().items()}
+
+    # ------------------------------------------------------------------ fiches
+    def fiche(self, path: str, public: str = "") -> dict | None:
+        """The directory entry of the actor ``<base>acteur/<path>`` (None: no such
+        entry); ``public``, the slug of the public the reader came from, puts its
+        services first."""
+        try:
+            node = ox.NamedNode(self.base + "acteur/" + path)
+        except ValueError:
+            return None
+        vocab = self.vocabulary()
+        concept = self.concept(public, "public/", vocab.publics)
+        updated = fiches.freshness(self.select("mises-a-jour-des-entrees", {"entree": node}))
+        card = fiches.fiche(
+            node.value,
+            self.select("fiche-acteur", {"acteur": node}),
+            actors=self.toile_reference().organisations,
+            around_public=vocab.publics.around(concept) if concept else None,
+            updated=updated.get(node.value),
+        )
+        if card is None:
+            return None
+        return {
+            "fiche": card,
+            "public": concept,
+            "public_label": vocab.publics.labels.get(concept, "") if concept else "",
+            "public_slug": public if concept else "",
+            "kind_pages": self.kind_page_names(),
+        }
 
     def kind_tree(self) -> list[dict]:
         kinds = self.kinds()

@@ -28,7 +28,7 @@ from ..toile.model import Toile
 from ..toile.svg import OTHERS, render_svg, sector_color
 from ..toile.table import to_csv
 from . import state
-from .links import remembered, resource_href, url_memo
+from .links import page_href, remembered, url_memo
 
 bp = Blueprint("toile", __name__)
 
@@ -211,7 +211,7 @@ def embed(slug: str):
         filters=filters(),
         svg=Markup(render_svg(toile, title_id="toile")),  # every text escaped by render_svg
         groups=sector_groups(toile),
-        href=resource_href,
+        href=page_href,
         paper=paper,
     )
     response = Response(html, mimetype="text/html")
