@@ -156,6 +156,16 @@ EXPECTED: dict[str, Expected] = {
         (Run(), Run(params={"acteur": "acteur/cpam-des-flandres"}, count=0)),
         gap="no source states who refers people to whom: no sg:orienteVers in data/",
     ),
+    # recorded by stewards (their form, #15); tests/test_toile_build.py exercises it
+    "orientations-du-parcours": Expected(
+        (
+            Run(),
+            Run(params={"orienteur": "acteur/cpam-des-flandres"}, count=0),
+            Run(params={"destinataire": "acteur/cpam-des-flandres"}, count=0),
+            Run(params={"public": "public/adolescents"}, count=0),
+        ),
+        gap="no source states who refers people to whom: no sg:Orientation in data/",
+    ),
     "structures-exercice-coordonne": Expected(
         (
             Run(

@@ -92,6 +92,7 @@ class SG(DefinedNamespace):
     OrdreProfessionnel: URIRef  # professional order
     OrganismeFormation: URIRef  # training body
     OrganismeProtectionSociale: URIRef  # social security body
+    Orientation: URIRef  # referral
     PAEJ: URIRef  # youth drop-in and listening point
     Personne: URIRef  # person
     Presence: URIRef  # attendance
@@ -141,6 +142,7 @@ class SG(DefinedNamespace):
     commune: URIRef  # municipality
     concerne: URIRef  # is about
     defi: URIRef  # challenge
+    destinataire: URIRef  # referred to
     etape: URIRef  # agenda item
     grapheConcerne: URIRef  # graph concerned
     implique: URIRef  # involves
@@ -156,6 +158,7 @@ class SG(DefinedNamespace):
     objetLabellise: URIRef  # awarded item
     offre: URIRef  # offers
     organisateur: URIRef  # organiser
+    orienteur: URIRef  # referrer
     orienteVers: URIRef  # refers to
     partenaire: URIRef  # partner
     personne: URIRef  # person

@@ -369,6 +369,25 @@ class ProfessionalService:
             for p in places.complete(text, limit=SUGGESTIONS)
         ]
 
+    def _referrals(self, bindings: dict, other: str) -> list[dict]:
+        """The recorded referrals from or to an entry: the other actor, for whom, which
+        source (``orientations-du-parcours``), sorted by the other's name."""
+        found: dict[str, dict] = {}
+        for row in self.select("orientations-du-parcours", bindings):
+            item = found.setdefault(
+                v(row, "orientation"),
+                {
+                    "iri": v(row, other),
+                    "label": v(row, other + "Nom") or v(row, other),
+                    "publics": [],
+                    "need": v(row, "besoinNom"),
+                    "source": v(row, "sourceNom"),
+                },
+            )
+            if v(row, "publicNom") not in item["publics"]:
+                item["publics"].append(v(row, "publicNom"))
+        return sorted(found.values(), key=lambda r: (r["label"].lower(), r["source"]))
+
     def territory(self, kind: str, code: str) -> dict | None:
         """A territory's page: the place, its actors, propositions and actions."""
         place = self.indexes().places.by_key.get(f"{kind}/{code}")
@@ -426,6 +445,8 @@ class ProfessionalService:
             return None
         return {
             "fiche": card,
+            "path_out": self._referrals({"orienteur": node}, "destinataire"),
+            "path_in": self._referrals({"destinataire": node}, "orienteur"),
             "public": concept,
             "public_label": vocab.publics.labels.get(concept, "") if concept else "",
             "public_slug": public if concept else "",

@@ -11,9 +11,10 @@ Every fact comes from named queries of ``queries/`` run with bound values:
   the actor serves a territory that contains the place, or is located inside it.
 * ``acteurs-fiches``: the cards (name, acronym, most specific classes, sector, roles,
   territories, descriptions, contact, source file names);
-* ``secteurs``: the sectors and their colours; ``orientations-entre-acteurs``:
-  ``sg:orienteVers``
-  between two actors of the toile;
+* ``secteurs``: the sectors and their colours; ``orientations-du-parcours``: the
+  recorded referrals (``sg:Orientation``: who, to whom, for which public and need, which
+  source) between two actors of the toile, its arrows (a plain ``sg:orienteVers`` says
+  neither for whom nor from which source, and draws none);
 * ``types-dispositif-attendus`` and ``types-presents-dans-lieu``: the gaps, dispositif
   kinds the graph expects for this public or need (``sg:public`` / ``sg:besoin`` stated on
   the kind itself) with no instance serving or located in the place.
@@ -337,6 +338,52 @@ def load_agur(store, catalogue: QueryCatalogue, publics: set[str]) -> list[AgurT
     return found
 
 
+_PATH = ("orienteur", "destinataire", "besoin", "publicNom", "besoinNom", "sourceNom")
+
+
+def path_links(
+    store,
+    catalogue: QueryCatalogue,
+    actors: list[str],
+    *,
+    publics: set[str],
+    besoins: set[str] | None = None,
+) -> list[ToileLink]:
+    """The arrows of a toile: the recorded referrals (``orientations-du-parcours``)
+    between two of ``actors``, for one of ``publics`` and, when a need is chosen, for one
+    of ``besoins`` or for no need in particular. Several referrals of one pair (for two
+    publics, two sources) make one arrow that names them all; sorted by the names."""
+    if not actors:
+        return []
+    drawn = set(actors)
+    rows = store.select(
+        catalogue["orientations-du-parcours"].text,
+        {"orienteur": _nodes(actors), "public": _nodes(sorted(publics))},
+    )
+    found: dict[tuple[str, str], dict[str, set[str]]] = {}
+    for row in rows:
+        source, target, need, public_label, need_label, origin = _values(row, _PATH)
+        if target not in drawn or source == target:
+            continue
+        if besoins is not None and need and need not in besoins:
+            continue
+        facts = found.setdefault((source, target), {"public": set(), "need": set(), "src": set()})
+        facts["public"].add(public_label)
+        if need_label:
+            facts["need"].add(need_label)
+        facts["src"].add(origin)
+    return [
+        ToileLink(
+            source,
+            target,
+            public=", ".join(sorted(facts["public"])),
+            need=", ".join(sorted(facts["need"])),
+            origin=" ; ".join(sorted(facts["src"])),
+        )
+        for (source, target), facts in sorted(found.items())
+    ]
+
+
 def build_toile(
     store,
     catalogue: QueryCatalogue,
@@ -394,19 +441,9 @@ def build_toile(
     placed = [c for c in cards if c.iri in on_place]
     actors = [c for c in placed if c.is_actor]
 
-    links = []
-    if actors:
-        drawn = {a.iri for a in actors}
-        query = catalogue["orientations-entre-acteurs"].text
-        seen = set()
-        rows = store.select(query, {"acteur": _nodes(sorted(drawn))})
-        found = [_values(r, ("acteurNom", "cibleNom", "acteur", "cible")) for r in rows]
-        found.sort(key=operator.itemgetter(0, 1))  # the query leaves them unsorted
-        for _, _, source, target in found:
-            pair = (source, target)
-            if target in drawn and pair not in seen:
-                seen.add(pair)
-                links.append(ToileLink(*pair))
+    links = path_links(store, catalogue, [a.iri for a in actors], publics=publics, besoins=besoins)
+    names = {a.iri: a.label.lower() for a in actors}
+    links.sort(key=lambda link: (names[link.source], names[link.target]))
 
     if kinds is None:
         kinds = kind_facts(store, catalogue)
