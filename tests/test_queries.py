@@ -775,6 +775,38 @@ EXPECTED: dict[str, Expected] = {
             ),
         )
     ),
+    # coverage (zones blanches): the kinds expected everywhere, what their instances cover,
+    # those whose territory is unknown, the populations
+    "types-attendus-partout": Expected(
+        (Run(rows=({"type": "sg:CPTS", "sigle": "CPTS"}, {"type": "sg:MSP"}), count=5),)
+    ),
+    "couverture-des-communes": Expected(
+        (
+            Run(
+                rows=(
+                    {
+                        "type": "sg:MSP",
+                        "instance": "acteur/msp-de-dunkerque",
+                        "commune": DUNKERQUE,
+                    },
+                ),
+                absent=({"type": "sg:CPTS"},),  # no CPTS of the sources has a territory
+            ),
+            Run(params={"type": "sg:DAC"}, count=0),
+        )
+    ),
+    "instances-attendues-sans-territoire": Expected(
+        (
+            Run(
+                rows=(
+                    {"type": "sg:CPTS", "instance": "acteur/cpts-bergues-bourbourg-hondschoote"},
+                    {"type": "sg:DAC", "instanceNom": "DAC Appui santé des Flandres"},
+                ),
+                absent=({"instance": "acteur/msp-de-dunkerque"},),
+            ),
+        )
+    ),
+    "communes-population": Expected((Run(rows=({"commune": DUNKERQUE, "population": "86263"},)),)),
     # organisations only: the Cordées de la réussite are a programme
     "organisations": Expected(
         (

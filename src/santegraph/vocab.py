@@ -203,6 +203,7 @@ class SG(DefinedNamespace):
     constat: URIRef  # finding
     contenuPrecedent: URIRef  # previous content
     couleur: URIRef  # colour
+    couvertureAttendue: URIRef  # expected coverage
     dateTexte: URIRef  # date as written
     derniereVerification: URIRef  # last checked
     echeance: URIRef  # deadline

@@ -568,3 +568,54 @@ def test_fixed_links_follow_the_mount_point():
         cards = [a["href"] for a in soup.select("article.carte h3 a")]
         assert cards and all(href.startswith(root + "/acteurs/") for href in cards)
     store.close()
+
+
+def test_the_region_says_which_kinds_cover_it_and_which_are_missing(client, content):
+    """The région's page: for each kind expected everywhere, who covers it, how many
+    communes and people are left in zone blanche (COG populations), which are absent."""
+    soup = page(client, "/territoires/region/32")
+    rows = {tr.th.text: tr for tr in soup.select("table.couverture-table tbody tr")}
+    assert list(rows) == ["CLS", "CLSM", "CPTS", "DAC", "MSP"]
+    msp = rows["MSP"]
+    covering = [a.text for a in msp.select("td")[0].find_all("a")]
+    assert {"MSP de Dunkerque", "Maison de santé pluridisciplinaire d'Hautmont"} <= set(covering)
+    assert "MSP du Kruysbellaert" in msp.text  # known, territory unknown: said, not counted
+    (total,) = content.select(
+        "SELECT (SUM(?p) AS ?n) WHERE { ?c a sg:Commune ; sg:population ?p ; "
+        "sg:inclusDans+ <territoire/region/32> }"
+    )
+    covered = content.select(
+        "SELECT (SUM(?p) AS ?n) WHERE { VALUES ?c { <territoire/commune/59183> "
+        "<territoire/commune/59291> <territoire/commune/59580> } ?c sg:population ?p }"
+    )[0]
+    blank = int(total["n"]) - int(covered["n"])
+    assert f"{blank:,}".replace(",", "\u202f") in msp.select("td")[2].text
+    assert "aucune : attendue, absente" in rows["CPTS"].text
+    assert "DAC Appui santé des Flandres" in rows["DAC"].text  # its territory is unknown
+    absent = soup.find("strong", string=lambda t: t and t.startswith("Attendus et absents"))
+    assert absent.text == (
+        "Attendus et absents dans les Hauts-de-France selon le graphe : CLS, CLSM, CPTS, DAC."
+    )
+    link = soup.find("a", string=lambda t: t and t.startswith("Les zones blanches"))
+    assert link["href"] == "/territoires/region/32/couverture"
+
+
+def test_the_zones_blanches_of_the_region_as_a_table_and_a_picture(client):
+    soup = page(client, "/territoires/region/32/couverture")
+    assert soup.h1.text == "Zones blanches dans les Hauts-de-France"
+    picture = soup.select_one("figure.couverture-image svg[role=img]")
+    assert picture.title.text.startswith("Population couverte dans les Hauts-de-France")
+    assert "MSP : " in picture.desc.text and "habitants en zone blanche" in picture.desc.text
+    # the zones blanches of each kind, by EPCI, the most populated first
+    msp = soup.find("h2", string=lambda t: t and t.startswith("MSP :"))
+    epcis = msp.find_next("table").select("tbody tr")
+    populations = [int(tr.select("td")[1].text.replace("\u202f", "")) for tr in epcis]
+    assert populations == sorted(populations, reverse=True)
+    dunkerque = next(tr for tr in epcis if tr.th.text == "CU de Dunkerque")
+    assert "sur" in dunkerque.select("td")[0].text  # Dunkerque has its MSP: partly covered
+    page(client, "/territoires/region/99/couverture", 404)
+
+
+def test_a_tas_says_its_perimeter_is_partial(client):
+    soup = page(client, "/territoires/tas/hainaut")
+    assert "n'est connu qu'en partie" in soup.find(id="titre-couverture").parent.text

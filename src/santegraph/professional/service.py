@@ -32,7 +32,7 @@ from ..toile.build import (
 )
 from ..toile.model import Sector, Toile, WidenStep, count_text
 from ..vocab import NAMESPACE as SG_NAMESPACE
-from . import fiches, listings
+from . import coverage, fiches, listings
 from .listings import v
 
 MAX_HITS = 25  # search hits shown per category
@@ -136,6 +136,7 @@ class ProfessionalService:
         self.generation = PerGeneration()
         self._indexes = IndexCache(self.catalogue, self.base)
         self._kind_names: tuple[Indexes, dict[str, str], dict[str, str]] | None = None
+        self._areas: tuple[Indexes, dict[str, list[str]]] | None = None  # area -> communes
 
     # ------------------------------------------------------------------ plumbing
     def select(self, name: str, bindings: dict | None = None) -> list[dict]:
@@ -407,8 +408,101 @@ class ProfessionalService:
         return {
             "place": place,
             "actors": sorted(actors.values(), key=lambda a: a["nom"].lower()),
+            "coverage": self.coverage(place),
+            "partial": place.kind == "tas",  # the TAS's perimeters are partial (tas.ttl)
             **listings.split(elements),
         }
+
+    def territory_coverage(self, kind: str, code: str) -> dict | None:
+        """The zones blanches of a territory, kind by kind, with their picture."""
+        place = self.indexes().places.by_key.get(f"{kind}/{code}")
+        if place is None:
+            return None
+        items = self.coverage(place)
+        title = f"Population couverte {place.dans}, par type de dispositif attendu partout"
+        return {
+            "place": place,
+            "coverage": items,
+            "partial": place.kind == "tas",
+            "picture": coverage.coverage_svg(items, title=title) if items else "",
+        }
+
+    # ------------------------------------------------------------------ coverage
+    def coverage_reference(self) -> dict:
+        """Once per store generation: the kinds expected everywhere (IRI -> acronym, and
+        their page names), the communes each instance covers, the commune populations."""
+
+        def compute() -> dict:
+            kinds = {}
+            for row in self.select("types-attendus-partout"):
+                label = v(row, "sigle") or v(row, "nom") or v(row, "type").rsplit("#", 1)[-1]
+                kinds[v(row, "type")] = label
+            prefix = self.base + "territoire/commune/"
+            return {
+                "labels": kinds,
+                "coverings": coverage.coverings(
+                    self.select("couverture-des-communes"),
+                    self.select("instances-attendues-sans-territoire"),
+                    kinds,
+                ),
+                "population": {
+                    v(r, "commune"): int(v(r, "population") or 0)
+                    for r in self.select("communes-population")
+                    if v(r, "commune").startswith(prefix)
+                },
+            }
+
+        return self.per_generation("coverage", compute)
+
+    def communes_of(self, place: Place) -> list[str]:
+        """The communes inside ``place`` (itself for a commune), from the place index."""
+        idx = self.indexes()
+        cached = self._areas
+        if cached is None or cached[0] is not idx:
+            areas: dict[str, list[str]] = defaultdict(list)
+            by_iri = idx.places.by_iri
+            for commune in idx.places.places:
+                if commune.kind != "commune":
+                    continue
+                areas[commune.iri].append(commune.iri)
+                seen: set[str] = set()
+                todo = list(commune.parents)
+                while todo:
+                    iri = todo.pop()
+                    if iri in seen or iri not in by_iri:
+                        continue
+                    seen.add(iri)
+                    areas[iri].append(commune.iri)
+                    todo += by_iri[iri].parents
+            cached = self._areas = (idx, dict(areas))
+        return cached[1].get(place.iri, [])
+
+    def coverage(self, place: Place) -> list[coverage.KindCoverage]:
+        """How each kind expected everywhere covers ``place``: instances, communes and
+        population covered, zones blanches by EPCI (by commune inside an EPCI)."""
+        ref = self.coverage_reference()
+        by_iri = self.indexes().places.by_iri
+        communes = {c: ref["population"].get(c, 0) for c in self.communes_of(place)}
+        group_of: dict[str, tuple[str, str]] = {}
+        for commune in communes:
+            group = commune
+            if place.kind not in ("epci", "commune"):
+                group = next(
+                    (
+                        p
+                        for p in by_iri[commune].parents
+                        if by_iri.get(p) and by_iri[p].kind == "epci"
+                    ),
+                    commune,
+                )
+            group_of[commune] = (group, by_iri[group].label if group in by_iri else group)
+        return coverage.area_coverage(
+            communes,
+            ref["coverings"],
+            labels=ref["labels"],
+            names=self.kind_page_names(),
+            group_of=group_of,
+        )
 
     # ------------------------------------------------------------------ dispositifs
     def kinds(self) -> dict[str, dict]:

@@ -2,7 +2,8 @@
 
 Template globals of every page (``init_app``): ``resource_href``, ``page_href``,
 ``fixed_url``, ``site_header`` and ``safe_href`` (only http(s) IRIs become links), and the
-filters ``tel`` (a phone number as a ``tel:`` target) and ``initiale``. URLs built from
+filters ``tel`` (a phone number as a ``tel:`` target) and ``initiale``, and the French
+numbers ``nombre`` and ``pourcent``. URLs built from
 the code or the graph (never from request text) are remembered per app and mount point:
 a page of a few hundred links would otherwise call ``url_for`` a few hundred times.
 """
@@ -16,6 +17,7 @@ from urllib.parse import quote
 from flask import Flask, current_app, request, url_for
 from markupsafe import Markup
 
+from ..professional.coverage import nombre, percent
 from ..professional.fiches import tel
 from ..vocab import NAMESPACE as SG_NAMESPACE
 from . import state
@@ -32,6 +34,8 @@ def init_app(app: Flask) -> None:
         app.add_template_global(function)
     app.add_template_filter(tel, "tel")
     app.add_template_filter(initial, "initiale")
+    app.add_template_global(nombre, "nombre")
+    app.add_template_global(percent, "pourcent")
 
 
 def initial(text: str) -> str:

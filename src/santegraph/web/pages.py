@@ -314,6 +314,18 @@ def territoire(kind: str, code: str):
     return render_template("pages/territoire.html", **page)
 
 
+@bp.get("/territoires/<kind>/<code>/couverture")
+def couverture(kind: str, code: str):
+    """The zones blanches of a territory (the regional view on a région's page): per kind
+    expected everywhere, the communes and people no instance covers, table and picture."""
+    page = service().territory_coverage(kind, code)
+    if page is None:
+        abort(404, description="Ce territoire n'existe pas dans le graphe.")
+    # the picture: every text escaped by coverage_svg
+    page["picture"] = Markup(page["picture"])
+    return render_template("pages/couverture.html", **page)
+
+
 # --------------------------------------------------------------------- dispositifs
 
 
