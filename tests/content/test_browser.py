@@ -136,7 +136,7 @@ def _busiest_public(app, store) -> str:
 def _drawn_actor_count(page) -> int:
     return page.evaluate(
         """() => {
-            const svg = document.querySelector('svg.toile');
+            const svg = document.querySelector('.toile-dessin svg.toile');
             const singles = svg.querySelectorAll('g.acteur').length;
             let folded = 0;
             svg.querySelectorAll('g.groupe').forEach(g => folded += Number(g.dataset.count));
@@ -157,15 +157,16 @@ def test_embed_toile_draws_every_listed_actor(server, page):
     assert listed > 0
     assert _drawn_actor_count(page) == listed
     # The drawing is inside the page (no horizontal scrolling) and zoom works (toile.js).
-    before = page.get_attribute("svg.toile", "viewBox")
+    before = page.get_attribute(".toile-dessin svg.toile", "viewBox")
     page.get_by_role("button", name="Zoomer", exact=True).click()
-    assert page.get_attribute("svg.toile", "viewBox") != before
+    assert page.get_attribute(".toile-dessin svg.toile", "viewBox") != before
     page.get_by_role("button", name="Revenir à la vue entière").click()
-    assert page.get_attribute("svg.toile", "viewBox") == before
+    assert page.get_attribute(".toile-dessin svg.toile", "viewBox") == before
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    # Print: the drawing stays, the tools go.
+    # Print: the drawing with whole names replaces the screen's, the tools go.
     page.emulate_media(media="print")
-    assert page.locator("svg.toile").is_visible()
+    assert page.locator(".toile-papier svg.toile").is_visible()
+    assert page.locator(".toile-dessin svg.toile").is_hidden()
     assert page.locator(".toile-zoom").is_hidden()
 
 
@@ -190,21 +191,21 @@ def test_embed_page_of_a_generated_toile(generated_server, page, tmp_path):
     assert response.status == 200
     assert _drawn_actor_count(page) == page.locator("li.toile-acteur").count() == 40
     assert page.get_by_role("img", name="Toile des acteurs pour le public").count() == 1
-    before = page.get_attribute("svg.toile", "viewBox")
+    before = page.get_attribute(".toile-dessin svg.toile", "viewBox")
     page.locator(".toile-dessin").focus()
     page.keyboard.press("+")
-    zoomed = page.get_attribute("svg.toile", "viewBox")
+    zoomed = page.get_attribute(".toile-dessin svg.toile", "viewBox")
     assert zoomed != before
     page.keyboard.press("ArrowRight")
-    assert page.get_attribute("svg.toile", "viewBox") != zoomed
+    assert page.get_attribute(".toile-dessin svg.toile", "viewBox") != zoomed
     page.keyboard.press("0")
-    assert page.get_attribute("svg.toile", "viewBox") == before
+    assert page.get_attribute(".toile-dessin svg.toile", "viewBox") == before
     # The hostile-free generated labels are drawn as text, not markup.
-    assert page.locator("svg.toile script").count() == 0
+    assert page.locator("svg script").count() == 0
     page.screenshot(path=str(tmp_path / "embed.png"), full_page=True)
     page.emulate_media(media="print")
     assert page.locator(".toile-zoom").is_hidden()
-    assert page.locator("svg.toile").is_visible()
+    assert page.locator(".toile-papier svg.toile").is_visible()
 
 
 def test_toile_page_screenshot(server, page, screenshots):

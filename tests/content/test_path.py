@@ -82,7 +82,9 @@ def test_a_recorded_referral_becomes_the_arrow_and_the_words_of_the_toile(web):
     web.post(response.headers["Location"], data={"csrf_token": token})
 
     toile = soup(web.get("/publics/personnes-handicap"))
-    (arrow,) = toile.select("svg.toile path.lien")
+    (arrow,) = toile.select(".toile-dessin svg.toile path.lien")
+    (printed,) = toile.select(".toile-papier svg.toile path.lien")  # and on paper
+    assert printed.title.text == arrow.title.text
     assert arrow.title.text == "ESAT les ateliers de la Lys oriente vers Les Papillons Blancs"
     (step,) = toile.select("ol.parcours li")
     said = " ".join(step.text.split())

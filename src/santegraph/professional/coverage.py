@@ -226,7 +226,7 @@ def coverage_svg(items: list[KindCoverage], *, title: str, title_id: str = "couv
         words = (
             f"{percent(item.covered_population, item.population)} couverte · "
             f"{nombre(item.blank_population)} habitants en zone blanche "
-            f"({nombre(blank)} commune{'s' if blank != 1 else ''})"
+            f"({nombre(blank)} commune{'s' if blank > 1 else ''})"
         )
         out.append(
             f'<text x="{_num(left)}" y="{_num(y + 42)}" font-size="13" fill="{INK}">'

@@ -9,6 +9,7 @@ once per store generation (:class:`PerGeneration`).
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
@@ -137,6 +138,7 @@ class ProfessionalService:
         self._indexes = IndexCache(self.catalogue, self.base)
         self._kind_names: tuple[Indexes, dict[str, str], dict[str, str]] | None = None
         self._areas: tuple[Indexes, dict[str, list[str]]] | None = None  # area -> communes
+        self.today = datetime.date.today  # the date a printed toile shows (tests fix it)
 
     # ------------------------------------------------------------------ plumbing
     def select(self, name: str, bindings: dict | None = None) -> list[dict]:
@@ -266,6 +268,7 @@ class ProfessionalService:
         if place is not None:
             toile.place_dans = place.dans
             toile.widen = self.widen(place, public=public, besoin=besoin, role=role)
+        toile.edited = fiches.date_fr(self.today().isoformat())  # what paper shows
         return toile
 
     def wider_places(self, place: Place) -> list[Place]:

@@ -115,8 +115,8 @@ class Toile:
 
 def count_text(actors: int, programmes: int) -> str:
     """How many entries a toile has, in words (the publics page says it the same way)."""
-    text = f"{actors} acteur{'s' if actors != 1 else ''}"
+    text = f"{actors} acteur{'s' if actors > 1 else ''}"
     if programmes:
-        text += f" et {programmes} dispositif{'s' if programmes != 1 else ''} ou programme"
-        text += "s" if programmes != 1 else ""
+        text += f" et {programmes} dispositif{'s' if programmes > 1 else ''} ou programme"
+        text += "s" if programmes > 1 else ""
     return text

@@ -137,10 +137,11 @@ def toile(slug: str):
         suggestions = professional.indexes().places.suggest(asked.lieu)
 
     result = None
-    svg = ""
+    svg = paper_svg = ""
     if asked.ready:
         result = professional.toile(asked)
         svg = _svg(result)
+        paper_svg = _svg(result, paper=True)  # printed instead (print stylesheet)
 
     active = {k: val for k, val in filters.items() if val}
 
@@ -169,6 +170,8 @@ def toile(slug: str):
         unplaced_cards=_cards(result.unplaced, slug) if result else [],
         names={a.iri: a.label for a in result.actors} if result else {},
         svg=svg,
+        paper_svg=paper_svg,
+        page_url=url_for("pages.toile", slug=slug, _external=True, **active),
         with_filters=with_filters,
     )
 
@@ -266,8 +269,9 @@ def _cards(actors, slug: str) -> list[Card]:
     return cards
 
 
-def _svg(toile) -> str:
-    """The drawing of the toile, when the renderer exists (it escapes what it draws)."""
+def _svg(toile, *, paper: bool = False) -> str:
+    """The drawing of the toile, when the renderer exists (it escapes what it draws);
+    ``paper``: with whole names, for print."""
     if not toile.actors:
         return ""
     try:
@@ -275,6 +279,8 @@ def _svg(toile) -> str:
     except ImportError:
         return ""
     try:
+        if paper:
+            return render_svg(toile, title_id="toile-papier", paper=True)
         return render_svg(toile, title_id="toile-dessin")
     except Exception:  # the list below says everything the drawing says
         current_app.logger.exception("toile drawing failed")
