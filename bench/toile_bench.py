@@ -289,10 +289,9 @@ def _call_name(call: Call) -> str:
     if call.method != "select":
         return call.method
     if not _QUERY_NAMES:
-        from santegraph.queries import QueryCatalogue
-        from santegraph.search import project_queries
+        from santegraph.queries import PUBLIC, catalogue
 
-        for query in QueryCatalogue(project_queries()):
+        for query in catalogue(PUBLIC):
             _QUERY_NAMES[query.text] = query.name
     name = _QUERY_NAMES.get(call.args[0] if call.args else "", "other SELECT")
     bound = call.args[1] if len(call.args) > 1 else call.kwargs.get("bindings")

@@ -8,6 +8,7 @@ pyoxigraph store and against a real `oxigraph serve` subprocess reached over HTT
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 import socket
@@ -18,24 +19,39 @@ from pathlib import Path
 
 import pytest
 import requests
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from santegraph.config import load_settings
 from santegraph.store import EmbeddedStore, RemoteStore
+
+from .external import NOT_MADE, check_configuration, summary_lines, take_not_made
+
+# Property-based tests (tests/test_fuzz.py): a fixed, small budget by default, the same
+# examples every run (derandomised, no example database), no timing (the limits bound each
+# example); HYPOTHESIS_PROFILE=thorough for a longer, random campaign.
+hypothesis_settings.register_profile(
+    "ci",
+    max_examples=60,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+hypothesis_settings.register_profile(
+    "thorough",
+    max_examples=2000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = ROOT / "tests" / "data"
 MINI = TEST_DATA / "mini"
 SUBMISSIONS = TEST_DATA / "submissions"
 BASE = "https://w3id.org/santegraph/id/"
-# The W3C conformance suites (data only) beside the project, as the workplace provides them.
-W3C_TESTS = next(
-    (
-        p
-        for p in (ROOT.parent / "shared" / "w3c-tests", Path("/work/shared/w3c-tests"))
-        if p.exists()
-    ),
-    ROOT.parent / "shared" / "w3c-tests",
-)
 
 
 def free_port() -> int:
@@ -44,15 +60,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_http(url: str, timeout: float = 20.0, process: subprocess.Popen | None = None):
+def wait_for_http(url: str, timeout: float = 60.0, process: subprocess.Popen | None = None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"server exited with code {process.returncode}")
         try:
-            requests.get(url, timeout=1)
+            requests.get(url, timeout=5)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening, or slow
             time.sleep(0.1)
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
@@ -245,11 +261,33 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    check_configuration()
     config.addinivalue_line(
         "markers",
         "virtuoso_difference(reason): a documented difference of Virtuoso (docs/backends.md); "
         "the test is expected to fail on Virtuoso only (strict: a fix there is noticed)",
     )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test's report carries the source-text checks it could not make (tests/external.py)."""
+    report = yield
+    if call.when == "setup":
+        take_not_made()  # nothing left over from a previous test
+    elif call.when == "call":
+        not_made = take_not_made()
+        if not_made:
+            report.user_properties.append((NOT_MADE, not_made))
+    return report
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say which external inputs were used, and what their absence left unchecked."""
+    reports = [r for reports in terminalreporter.stats.values() for r in reports]
+    terminalreporter.write_sep("-", "external inputs (tests/external.py)")
+    for line in summary_lines([r for r in reports if hasattr(r, "when")]):
+        terminalreporter.write_line(line)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -294,7 +332,7 @@ def live_server(app, threads: int = 4):
     thread.start()
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for_http(base + "/healthz", timeout=20)
+        wait_for_http(base + "/healthz")
         yield base
     finally:
         server.task_dispatcher.shutdown()  # the requests in progress end first

@@ -46,6 +46,31 @@ def test_steward_tokens_are_stored_hashed_and_enable_writes():
     assert settings.masked()["steward_tokens"] == "***"
 
 
+def test_steward_roles_name_configured_stewards_with_a_known_role():
+    alice = "alice:" + hashlib.sha256(b"a-long-random-token").hexdigest()
+    bob = "Bob Martin:" + hashlib.sha256(b"another-long-random-token").hexdigest()
+    tokens = f"{alice},{bob}"
+    settings = load_settings(
+        {"steward_tokens": tokens, "steward_roles": "alice:reviewer, Bob Martin:admin"},
+        environ={},
+    )
+    assert settings.steward_role_map() == {"alice": "reviewer", "Bob Martin": "admin"}
+    # the lines of steward_tokens keep their form: name:sha256
+    assert set(settings.steward_token_hashes()) == {"alice", "Bob Martin"}
+    with pytest.raises(ConfigError, match="reviewer, admin"):
+        load_settings({"steward_tokens": tokens, "steward_roles": "alice:chef"}, environ={})
+    with pytest.raises(ConfigError, match="'carol', who has no entry in steward_tokens"):
+        load_settings({"steward_tokens": tokens, "steward_roles": "carol:admin"}, environ={})
+
+
+def test_two_steward_names_that_the_journal_would_confuse_are_refused():
+    digest = hashlib.sha256(b"a-long-random-token").hexdigest()
+    with pytest.raises(ConfigError, match="same steward in the journal"):
+        load_settings(
+            {"steward_tokens": f"Marie Martin:{digest},marie-martin:{digest}"}, environ={}
+        )
+
+
 def test_every_setting_is_documented():
     doc = settings_doc()
     for name in Settings.__dataclass_fields__:

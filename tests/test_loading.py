@@ -135,3 +135,43 @@ def test_import_of_an_export_round_trips_every_quad(loader, tmp_path):
     loader.store.update("DROP ALL")
     loader.import_dump(dump)
     assert canonical_quads(loader.store) == before
+
+
+def test_a_rebuild_that_conflicts_with_a_submission_names_the_submission(store, tmp_path):
+    """A steward submitted the MSP du Port; later the content files describe it too, with
+    another name. The rebuild validates both together and fails: the error names the
+    submission and what to do, not only the content file."""
+    import shutil
+
+    from santegraph.steward.credentials import Steward
+    from santegraph.steward.workflow import Stewardship
+
+    content = tmp_path / "content"
+    shutil.copytree(MINI, content)
+    settings = load_settings({"content_dir": str(content), "base_iri": BASE}, environ={})
+    loader = Loader(store, settings, progress=False)
+    loader.ensure_content()
+    service = Stewardship(store, settings, loader)
+    msp = loader.read_bytes((SUBMISSIONS / "valid-msp.ttl").read_bytes(), "msp.ttl", "turtle")
+    proposal = service.propose_deposit(Steward("Marie Martin"), msp, channel="cli", source="msp")
+    service.commit(proposal)
+    graph = proposal.changes[0].graph
+    (content / "data" / "acteurs" / "msp.ttl").write_text(
+        "@prefix sg: <https://w3id.org/santegraph/def#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        '<acteur/msp-du-port> a sg:MSP ; skos:prefLabel "Maison de santé du Port"@fr .\n',
+        encoding="utf-8",
+    )
+    before = sorted_quads(store)
+
+    with pytest.raises(ValidationFailed) as failure:
+        loader.load_content(replace_all=True)
+
+    (result,) = failure.value.report.results
+    assert result.focus_node == BASE + "acteur/msp-du-port"
+    assert result.graphs == (graph,)
+    assert f"décrite aussi par la soumission <{graph}>" in failure.value.report.text()
+    message = str(failure.value)
+    assert f"steward submission(s) <{graph}>" in message
+    assert "santegraph correct" in message and "santegraph withdraw" in message
+    assert sorted_quads(store) == before

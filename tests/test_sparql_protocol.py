@@ -25,9 +25,10 @@ import pytest
 import rdflib
 from bs4 import BeautifulSoup
 
-from .conftest import BASE, ROOT, W3C_TESTS, sorted_quads
+from .conftest import BASE, ROOT, sorted_quads
+from .external import W3C_SUITES
 
-W3C = W3C_TESTS / "rdf-tests" / "sparql" / "sparql11" / "protocol"
+W3C = (W3C_SUITES.path or Path()) / "rdf-tests" / "sparql" / "sparql11" / "protocol"
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = rdflib.Namespace("http://www.w3.org/ns/formats/")
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
@@ -53,9 +54,9 @@ HTS = rdflib.Namespace("http://www.w3.org/2011/http-statusCodes#")
 
 
 def _w3c_cases() -> list:
+    if W3C_SUITES.path is None:
+        return [W3C_SUITES.skipped_case()]
     manifest = W3C / "manifest.ttl"
-    if not manifest.exists():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"{manifest} is missing"))]
     graph = rdflib.Graph().parse(manifest, format="turtle")
     entries = rdflib.collection.Collection(
         graph, graph.value(rdflib.URIRef(manifest.as_uri()), MF.entries)
@@ -99,8 +100,8 @@ def _w3c_cases() -> list:
 
 
 W3C_CASES = _w3c_cases()
-UPDATE_CASES = [c for c in W3C_CASES if c.id and c.id.startswith("update_")]
-QUERY_CASES = [c for c in W3C_CASES if c not in UPDATE_CASES]
+UPDATE_CASES = [c for c in W3C_CASES if c.id.startswith("update_")] or [W3C_SUITES.skipped_case()]
+QUERY_CASES = [c for c in W3C_CASES if not c.id.startswith("update_")]
 
 
 def _load_w3c_graphs(store, graphs: dict[str, Path]) -> None:
@@ -291,18 +292,18 @@ def test_options_is_a_cors_preflight(client):
 
 
 @pytest.mark.parametrize(
-    "path, cors",
+    "path, cors, status",
     [
-        ("/sparql?query=ASK%7B%7D", True),
-        ("/ontology.ttl", True),
-        ("/.well-known/void", True),
-        ("/healthz", False),
-        ("/nope", False),
+        ("/sparql?query=ASK%7B%7D", True, 200),
+        ("/ontology.ttl", True, 404),  # the tiny content has no graph/ontology/santegraph
+        ("/.well-known/void", True, 200),
+        ("/healthz", False, 200),
+        ("/nope", False, 404),
     ],
 )
-def test_cors_only_on_public_resources(client, path, cors):
+def test_cors_only_on_public_resources(client, path, cors, status):
     response = client.get(path, headers={"Origin": "https://elsewhere.example"})
-    assert response.status_code < 500
+    assert response.status_code == status
     assert (response.headers.get("Access-Control-Allow-Origin") == "*") is cors
 
 

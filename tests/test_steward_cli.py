@@ -76,6 +76,54 @@ def test_correct_and_withdraw_are_journaled(run, tmp_path):
     assert "doublon" in out
 
 
+def test_withdraw_entry_removes_one_entry_of_a_submission(run, tmp_path):
+    two = tmp_path / "deux.ttl"
+    two.write_text(
+        (SUBMISSIONS / "valid-msp.ttl").read_text()
+        + '<acteur/autre> a sg:MSP ; skos:prefLabel "Autre"@fr ; sg:telephone "1" .\n'
+    )
+    run("submit", str(two), "--as", "Marie Martin", "--yes")
+    (graph,) = graphs(run)
+    entry = "https://w3id.org/santegraph/id/acteur/autre"
+    code, out, _ = run("withdraw", graph, "--entry", entry, "--as", "Marie Martin", "--yes")
+    assert code == EXIT_OK
+    assert f"retirée   {entry}" in out and "Correction of" in out
+    code, out, _ = run("query", f"ASK {{ GRAPH <{graph}> {{ <{entry}> ?p ?o }} }}")
+    assert "false" in out
+    assert graphs(run) == [graph]  # the MSP stays
+
+
+def test_another_steward_without_a_role_cannot_withdraw(run, monkeypatch):
+    run("submit", str(SUBMISSIONS / "valid-msp.ttl"), "--as", "Marie Martin", "--yes")
+    (graph,) = graphs(run)
+    paul_token = "jeton-de-paul-" + "p" * 24
+    monkeypatch.setenv(
+        "SANTEGRAPH_STEWARD_TOKENS",
+        f"{credential_line('Marie Martin', TOKEN)},{credential_line('Paul Durand', paul_token)}",
+    )
+    monkeypatch.setenv("SANTEGRAPH_STEWARD_TOKEN", paul_token)
+    code, _, err = run("withdraw", graph, "--as", "Paul Durand", "--yes")
+    assert code == EXIT_INVALID and "déposée par Marie Martin" in err
+    assert graphs(run) == [graph]
+    monkeypatch.setenv("SANTEGRAPH_STEWARD_ROLES", "Paul Durand:admin")
+    assert run("withdraw", graph, "--as", "Paul Durand", "--yes")[0] == EXIT_OK
+    assert graphs(run) == []
+
+
+def test_submitting_an_entry_again_says_to_correct_instead(run):
+    valid = str(SUBMISSIONS / "valid-msp.ttl")
+    run("submit", valid, "--as", "Marie Martin", "--yes")
+    (graph,) = graphs(run)
+    code, out, err = run("submit", valid, "--as", "Marie Martin", "--yes")
+    assert code == EXIT_INVALID
+    assert "doublons possibles" in out and "même IRI" in out
+    assert f'santegraph correct {graph} FICHIER --as "Marie Martin" --yes' in out
+    assert "doublon(s) possible(s)" in err
+    assert graphs(run) == [graph]
+    code, _, _ = run("submit", valid, "--as", "Marie Martin", "--yes", "--accept-duplicates")
+    assert code == EXIT_OK and len(graphs(run)) == 2
+
+
 def test_violations_exit_1_and_write_nothing(run):
     code, _, err = run(
         "submit", str(SUBMISSIONS / "unknown-commune.ttl"), "--as", "Marie Martin", "--yes"

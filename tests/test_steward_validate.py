@@ -36,15 +36,33 @@ def test_docs_csv_templates_is_generated_from_the_columns():
         assert f"`{column.name}`" in on_disk
 
 
-def test_template_has_the_header_and_one_example_row_that_maps():
+def test_template_has_the_header_and_one_example_row_that_never_loads():
+    """The example row is there to be replaced: left in, it is a clear violation (row 2,
+    column nom), never an entry of the graph."""
     rows = list(csv.reader(io.StringIO(template_csv()), delimiter=";"))
     assert rows[0] == ACTEURS.names
     assert len(rows) == 2
+    assert rows[1][0].startswith("EXEMPLE")
     mapping = parse_csv(
         template_csv().encode(), source="t.csv", base_iri=BASE, graph=_graph(), classes={"CPTS"}
     )
+    assert mapping.quads == [] and mapping.rows == {}
+    (problem,) = mapping.problems
+    assert (problem.severity, problem.row, problem.column) == ("Violation", 2, "nom")
+    assert "ligne d'exemple du modèle" in problem.message
+
+
+def test_the_example_row_shows_valid_values():
+    """With a name of its own, the example row maps cleanly: its cells are a model."""
+    header, example = template_csv().splitlines()
+    cells = example.split(";")
+    cells[0] = "CPTS Fictive du Littoral"
+    text = f"{header}\n{';'.join(cells)}\n"
+    mapping = parse_csv(
+        text.encode(), source="t.csv", base_iri=BASE, graph=_graph(), classes={"CPTS"}
+    )
     assert mapping.problems == []
-    assert list(mapping.rows) == [BASE + "acteur/cpts-du-dunkerquois"]
+    assert list(mapping.rows) == [BASE + "acteur/cpts-fictive-du-littoral"]
     objects = {q.object.value for q in mapping.quads}
     assert BASE + "territoire/commune/59183" in objects
     assert BASE + "public/personnes-agees" in objects
@@ -195,6 +213,16 @@ def test_form_is_french_and_offers_the_templates(client):
     assert download.status_code == 200 and download.mimetype == "text/csv"
     assert download.data.decode("utf-8-sig") == template_csv()
     assert client.get("/steward/templates/inconnu.csv").status_code == 404
+
+
+def test_the_downloaded_template_checked_as_it_is_does_not_conform(client):
+    template = client.get("/steward/templates/acteurs.csv").data
+    response = _post(client, template, name="acteurs.csv", sortie="json")
+    report = response.get_json()
+    assert report["conforms"] is False
+    (result,) = report["results"]
+    assert (result["row"], result["column"]) == (2, "nom")
+    assert "ligne d'exemple du modèle" in result["message"]
 
 
 def test_web_report_groups_by_entry_with_row_and_column(client, store):

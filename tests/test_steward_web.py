@@ -13,8 +13,10 @@ import html
 import re
 import threading
 
+import pyoxigraph as ox
 import pytest
 import requests
+from bs4 import BeautifulSoup
 from SPARQLWrapper import POST, SPARQLWrapper
 
 from santegraph.config import load_settings
@@ -129,6 +131,74 @@ def test_sign_out_ends_the_session(web):
     token_field = sign_in(web)
     assert web.post("/steward/deconnexion", data={"csrf_token": token_field}).status_code == 302
     assert web.get("/steward/").status_code == 302
+
+
+def test_sign_out_ends_the_session_on_the_server_too(app, store):
+    """A copy of the cookie taken before signing out no longer signs anyone in."""
+    web = app.test_client()
+    token_field = sign_in(web)
+    stolen = web.get_cookie("session").value
+    web.post("/steward/deconnexion", data={"csrf_token": token_field})
+
+    replay = app.test_client()
+    replay.set_cookie("session", stolen)
+    response = submit(replay, token_field)  # the CSRF token of the old session, too
+    assert response.status_code == 401
+    replay.set_cookie("session", stolen)
+    assert replay.get("/steward/").status_code == 302  # to the sign-in page
+    assert not [g for g in store.list_graphs() if "/soumission/" in g]
+
+
+def test_failed_sign_ins_are_logged_and_limited_per_address(store, caplog):
+    settings = steward_settings(signin_failure_limit=3, signin_failure_window=600)
+    Loader(store, settings, progress=False).ensure_content()
+    app = create_app(settings, store=store)
+    now = [1000.0]
+    app.extensions["santegraph"].signins.clock = lambda: now[0]
+    web = app.test_client()
+    token_field = csrf(web.get("/steward/connexion"))
+
+    def attempt(token):
+        data = {"nom": "marie", "jeton": token, "csrf_token": token_field}
+        return web.post("/steward/connexion", data=data)
+
+    with caplog.at_level("WARNING", logger="santegraph.audit"):
+        assert [attempt(OTHER_TOKEN).status_code for _ in range(3)] == [401, 401, 401]
+        locked = attempt(TOKEN)  # the right token, from a locked address
+        assert locked.status_code == 429 and locked.headers["Retry-After"] == "600"
+        text = BeautifulSoup(locked.get_data(as_text=True), "html.parser").get_text()
+        assert "Trop d'essais de connexion infructueux" in text
+        tool = web.put(
+            f"/store?graph={SUBMISSION_GRAPH}",
+            data=MSP,
+            content_type="text/turtle",
+            headers=basic(),
+        )
+        assert tool.status_code == 429  # the same count for tools
+    failures = [
+        r.getMessage() for r in caplog.records if "failed steward sign-in" in r.getMessage()
+    ]
+    assert len(failures) == 3
+    assert "channel=web client=127.0.0.1 name='marie'" in failures[0]
+    assert any("sign-ins locked: client=127.0.0.1" in r.getMessage() for r in caplog.records)
+
+    now[0] += 600  # the window has passed
+    assert attempt(TOKEN).status_code == 302
+
+
+def test_wrong_tool_credentials_count_too(store, caplog):
+    settings = steward_settings(signin_failure_limit=2)
+    Loader(store, settings, progress=False).ensure_content()
+    web = create_app(settings, store=store).test_client()
+    url = f"/store?graph={SUBMISSION_GRAPH}"
+    with caplog.at_level("WARNING", logger="santegraph.audit"):
+        statuses = [
+            web.put(url, data=MSP, content_type="text/turtle", headers=h).status_code
+            for h in (basic("marie", OTHER_TOKEN), {"Authorization": "Bearer faux" * 5}, basic())
+        ]
+    assert statuses == [401, 401, 429]
+    assert "channel=store client=127.0.0.1 name='marie'" in caplog.records[0].getMessage()
+    assert web.get(url).status_code == 404  # reads stay public and are not counted
 
 
 @pytest.mark.parametrize(
@@ -271,6 +341,51 @@ def _deposit(web, token_field, text=MSP) -> str:
     return response.headers["Location"].split("?")[0]  # /steward/soumissions/<sid>
 
 
+def test_sending_an_entry_again_offers_to_correct_its_submission(web, store):
+    token_field = sign_in(web)
+    page_url = _deposit(web, token_field)
+    (graph,) = [g for g in store.list_graphs() if "/soumission/" in g]
+    again = MSP.replace("03 28 00 00 00", "01 99 00 00 06")
+    preview_url = submit(web, token_field, text=again).headers["Location"]
+    page = BeautifulSoup(web.get(preview_url).get_data(as_text=True), "html.parser")
+    section = page.select_one("section.doublons")
+    assert section is not None and "même IRI" in section.get_text()
+    offer = section.select_one("form[action$='/corriger']")
+    assert offer.find("input", {"name": "graphe"})["value"] == graph
+    assert page.find("input", {"name": "doublons"}).has_attr("required")
+
+    # confirming without ticking "not a duplicate" writes nothing
+    before = sorted_quads(store)
+    refused = web.post(preview_url, data={"csrf_token": token_field})
+    assert refused.status_code == 400 and "doublon" in refused.get_data(as_text=True)
+    assert sorted_quads(store) == before
+
+    # the offer: the same text as a correction of the existing submission
+    response = web.post(offer["action"], data={"csrf_token": token_field, "graphe": graph})
+    correction = web.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Correction" in correction and "entrée modifiée" in correction
+    assert "Doublons possibles" not in correction
+    assert (
+        web.post(response.headers["Location"], data={"csrf_token": token_field}).status_code == 302
+    )
+    assert [g for g in store.list_graphs() if "/soumission/" in g] == [graph]
+    phones = {q.object.value for q in store.match(graph=ox.NamedNode(graph))} & {
+        "03 28 00 00 00",
+        "01 99 00 00 06",
+    }
+    assert phones == {"01 99 00 00 06"}
+    assert page_url.endswith(graph.rsplit("/", 1)[-1])
+
+
+def test_a_duplicate_may_be_written_once_acknowledged(web, store):
+    token_field = sign_in(web)
+    _deposit(web, token_field)
+    preview_url = submit(web, token_field).headers["Location"]
+    response = web.post(preview_url, data={"csrf_token": token_field, "doublons": "vus"})
+    assert response.status_code == 302
+    assert len([g for g in store.list_graphs() if "/soumission/" in g]) == 2
+
+
 def test_correction_keeps_the_previous_version_downloadable(web, store):
     token_field = sign_in(web)
     page_url = _deposit(web, token_field)
@@ -354,6 +469,131 @@ def test_withdraw_without_dependants_removes_the_graph(web, store):
     assert not [g for g in store.list_graphs() if "/soumission/" in g]
     journal = web.get(done.headers["Location"]).get_data(as_text=True)
     assert "Retrait" in journal and "doublon" in journal
+
+
+def test_one_entry_of_a_submission_can_be_withdrawn(web, store):
+    token_field = sign_in(web)
+    other = '<acteur/autre> a sg:MSP ; skos:prefLabel "Autre"@fr ; sg:telephone "1" .\n'
+    page_url = _deposit(web, token_field, MSP + other)
+    page = BeautifulSoup(web.get(page_url).get_data(as_text=True), "html.parser")
+    entries = {
+        form.find("input", {"name": "entree"})["value"]: form
+        for form in page.select("form[action$='/retirer-entree']")
+    }
+    assert set(entries) == {BASE + "acteur/autre", BASE + "acteur/msp-du-port"}
+
+    response = web.post(
+        page_url + "/retirer-entree",
+        data={"csrf_token": token_field, "entree": BASE + "acteur/autre"},
+    )
+    preview = web.get(response.headers["Location"]).get_data(as_text=True)
+    assert "entrée retirée" in preview
+    assert (
+        web.post(response.headers["Location"], data={"csrf_token": token_field}).status_code == 302
+    )
+    (graph,) = [g for g in store.list_graphs() if "/soumission/" in g]
+    subjects = {q.subject.value for q in store.match(graph=ox.NamedNode(graph))}
+    assert subjects == {BASE + "acteur/msp-du-port"}
+
+
+def test_another_steward_may_neither_correct_nor_withdraw_my_submission(app, store):
+    marie, paul = app.test_client(), app.test_client()
+    page_url = _deposit(marie, sign_in(marie))
+    paul_field = sign_in(paul, "paul", OTHER_TOKEN)
+    page = paul.get(page_url).get_data(as_text=True)
+    assert "déposée par marie" in page
+    assert "/corriger" not in page and "/retirer" not in page  # no form offered
+    before = sorted_quads(store)
+    for action, data in [
+        ("/corriger", {"texte": MSP, "format": "turtle"}),
+        ("/retirer", {}),
+        ("/retirer-entree", {"entree": BASE + "acteur/msp-du-port"}),
+    ]:
+        response = paul.post(page_url + action, data={"csrf_token": paul_field, **data})
+        assert response.status_code == 403, action
+        assert "seuls son auteur" in response.get_data(as_text=True)
+    assert sorted_quads(store) == before
+
+
+def test_a_reviewer_may_correct_and_an_admin_withdraw_any_submission(store):
+    settings = steward_settings(steward_roles="paul:reviewer")
+    Loader(store, settings, progress=False).ensure_content()
+    app = create_app(settings, store=store)
+    marie, paul = app.test_client(), app.test_client()
+    page_url = _deposit(marie, sign_in(marie))
+    paul_field = sign_in(paul, "paul", OTHER_TOKEN)
+    page = paul.get(page_url).get_data(as_text=True)
+    assert "/corriger" in page and "/retirer" not in page
+    fixed = MSP.replace("03 28 00 00 00", "01 99 00 00 03")
+    response = paul.post(
+        page_url + "/corriger", data={"texte": fixed, "format": "turtle", "csrf_token": paul_field}
+    )
+    assert response.status_code == 302
+    assert paul.post(page_url + "/retirer", data={"csrf_token": paul_field}).status_code == 403
+
+    admin = create_app(steward_settings(steward_roles="paul:admin"), store=store).test_client()
+    admin_field = sign_in(admin, "paul", OTHER_TOKEN)
+    response = admin.post(page_url + "/retirer", data={"csrf_token": admin_field})
+    assert response.status_code == 302
+    assert (
+        admin.post(response.headers["Location"], data={"csrf_token": admin_field}).status_code
+        == 302
+    )
+    assert not [g for g in store.list_graphs() if "/soumission/" in g]
+
+
+def test_tools_are_told_of_the_duplicates_they_write(web):
+    first = web.put(
+        f"/store?graph={SUBMISSION_GRAPH}", data=MSP, content_type="text/turtle", headers=basic()
+    )
+    assert first.get_json()["duplicates"] == []
+    second = web.put(
+        f"/store?graph={SUBMISSION_GRAPH}-bis",
+        data=MSP,
+        content_type="text/turtle",
+        headers=basic(),
+    )
+    assert second.status_code == 201  # tools have no preview: written, and said
+    (duplicate,) = second.get_json()["duplicates"]
+    assert (duplicate["reason"], duplicate["graph"]) == ("même IRI", SUBMISSION_GRAPH)
+
+
+def test_a_graph_name_that_climbs_out_of_the_steward_space_is_refused(web, store):
+    before = sorted_quads(store)
+    graph = BASE + "graph/soumission/../journal"
+    response = web.put(
+        f"/store?graph={graph}", data=MSP, content_type="text/turtle", headers=basic()
+    )
+    assert response.status_code == 403
+    assert "nom de soumission invalide" in response.get_json()["message"]
+    assert sorted_quads(store) == before
+
+
+def test_tools_are_held_to_the_same_roles(web, store):
+    assert (
+        web.put(
+            f"/store?graph={SUBMISSION_GRAPH}",
+            data=MSP,
+            content_type="text/turtle",
+            headers=basic(),
+        ).status_code
+        == 201
+    )
+    before = sorted_quads(store)
+    other = basic("paul", OTHER_TOKEN)
+    put = web.put(
+        f"/store?graph={SUBMISSION_GRAPH}", data=MSP, content_type="text/turtle", headers=other
+    )
+    delete = web.delete(f"/store?graph={SUBMISSION_GRAPH}", headers=other)
+    update = web.post(
+        "/update",
+        data=f"DELETE WHERE {{ GRAPH <{SUBMISSION_GRAPH}> {{ ?s ?p ?o }} }}",
+        content_type="application/sparql-update",
+        headers=other,
+    )
+    assert [r.status_code for r in (put, delete, update)] == [403, 403, 403]
+    assert "déposée par marie" in delete.get_json()["message"]
+    assert sorted_quads(store) == before
 
 
 def test_the_journal_answers_on_the_public_sparql_endpoint(web):
@@ -512,6 +752,43 @@ def live(store):
     app = create_app(settings, store=store)
     with live_server(app) as base:
         yield base, app
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://evil.example"},
+        {"Origin": "null"},  # a sandboxed frame, or a page with no-referrer
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "http://localhost"},
+    ],
+)
+def test_a_browser_form_from_another_site_cannot_write_with_basic_credentials(web, store, headers):
+    """What a browser sends for a form another site posts to /update while it holds the
+    steward's Basic credentials (the Chromium run is in test_cross_site_writes.py)."""
+    before = sorted_quads(store)
+    response = web.post(
+        "/update",
+        data={"update": INSERT_MSP},
+        headers={**basic(), **headers},
+    )
+    assert response.status_code == 403
+    assert "another site" in response.get_json()["message"]
+    assert sorted_quads(store) == before
+
+
+def test_tools_and_same_origin_pages_still_write(web, store):
+    same_origin = ({}, {"Origin": "http://localhost"}, {"Sec-Fetch-Site": "same-origin"})
+    for n, headers in enumerate(same_origin):
+        graph = f"{SUBMISSION_GRAPH}-{n}"
+        update = INSERT_MSP.replace(SUBMISSION_GRAPH, graph)
+        response = web.post(
+            "/update",
+            data=update,
+            content_type="application/sparql-update",
+            headers={**basic(), **headers},
+        )
+        assert response.status_code == 200, response.get_data(as_text=True)
 
 
 def test_sparqlwrapper_updates_with_basic_auth(live, store):

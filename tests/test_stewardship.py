@@ -17,8 +17,10 @@ import santegraph.steward.workflow as stewardship
 from santegraph.errors import ValidationFailed
 from santegraph.loading import Loader
 from santegraph.steward.credentials import Steward
+from santegraph.steward.duplicates import Duplicate
 from santegraph.steward.workflow import (
     Conflict,
+    DuplicatesNotAcknowledged,
     Forbidden,
     NotFound,
     Stewardship,
@@ -34,6 +36,7 @@ PREFIXES = (
 )
 MARIE = Steward("Marie Martin")
 PAUL = Steward("Paul Durand")
+PAUL_REVIEWER = Steward("Paul Durand", "reviewer")  # may correct others' submissions
 
 
 def make_service(store, settings) -> Stewardship:
@@ -130,6 +133,50 @@ def test_violations_block_and_leave_the_store_unchanged(service, store):
     assert sorted_quads(store) == before
 
 
+def test_an_entry_is_checked_as_the_union_of_the_graph_will_hold_it(service, store):
+    """The shapes say one French name per actor: a submission giving an entry of the store
+    a second one is refused, although the submission alone would conform."""
+    second_name = '<acteur/cpts-sud-metropole-lilloise> skos:prefLabel "CPTS Sud"@fr .'
+    before = sorted_quads(store)
+    proposal = service.propose_deposit(
+        MARIE, payload(service, second_name), channel="cli", source="nom.ttl"
+    )
+    assert not proposal.conforms
+    (result,) = [r for r in proposal.report.results if r.severity == "Violation"]
+    assert result.focus_node == BASE + "acteur/cpts-sud-metropole-lilloise"
+    assert result.path == "http://www.w3.org/2004/02/skos/core#prefLabel"
+    assert "exactement un nom" in result.message
+    assert result.location == "saisie.ttl:3"  # the line of the submission
+    with pytest.raises(ValidationFailed):
+        service.commit(proposal, acknowledge_warnings=True)
+    assert sorted_quads(store) == before
+
+    # what the entry lacks is still welcome: a second phone number conforms
+    phone = '<acteur/cpts-sud-metropole-lilloise> sg:telephone "01 99 00 00 01" .'
+    addition = service.propose_deposit(
+        MARIE, payload(service, phone), channel="cli", source="tel.ttl"
+    )
+    assert addition.conforms, addition.report.text()
+
+
+def test_an_entry_of_another_submission_is_checked_with_that_submission(service, store):
+    graph = deposit(service, MSP)
+    renamed = '<acteur/msp-du-port> skos:prefLabel "Maison de santé du Port"@fr .'
+    proposal = service.propose_deposit(
+        PAUL, payload(service, renamed), channel="cli", source="nom.ttl"
+    )
+    assert [r.focus_node for r in proposal.report.results] == [BASE + "acteur/msp-du-port"]
+    # corrected in its own graph, the entry has one name again
+    correction = service.propose_correction(
+        MARIE,
+        graph,
+        payload(service, MSP.replace("MSP du Port", "Maison de santé du Port")),
+        channel="cli",
+        source="nom.ttl",
+    )
+    assert correction.conforms, correction.report.text()
+
+
 def test_warnings_must_be_acknowledged(service, store):
     no_phone = '<acteur/y> a sg:MSP ; skos:prefLabel "Y"@fr .'
     proposal = service.propose_deposit(
@@ -152,7 +199,7 @@ def test_a_correction_replaces_the_entry_and_keeps_the_previous_version(service,
         '  sg:localisation <territoire/commune/59183> ; sg:telephone "03 28 00 00 00" .\n'
     )
     proposal = service.propose_correction(
-        PAUL, graph, payload(service, new), channel="web", source="c.ttl"
+        PAUL_REVIEWER, graph, payload(service, new), channel="web", source="c.ttl"
     )
     (change,) = proposal.changes
     assert change.kind == "Correction" and change.version == 1
@@ -183,15 +230,129 @@ def test_a_correction_replaces_the_entry_and_keeps_the_previous_version(service,
     assert first["version"] == 1 and not first["has_previous"]
 
 
+# ---------------------------------------------------------------------- roles
+ADMIN = Steward("Claire Admin", "admin")
+
+
+def test_only_the_owner_a_reviewer_or_an_admin_may_correct_a_submission(service, store):
+    graph = deposit(service, MSP)  # Marie's
+    fixed = MSP.replace("03 28 00 00 00", "01 99 00 00 02")
+    before = sorted_quads(store)
+    with pytest.raises(Forbidden, match="déposée par Marie Martin : seuls son auteur, un relec"):
+        service.propose_correction(PAUL, graph, payload(service, fixed), channel="web", source="c")
+    assert sorted_quads(store) == before
+    for steward in (MARIE, PAUL_REVIEWER, ADMIN):
+        proposal = service.propose_correction(
+            steward, graph, payload(service, fixed), channel="web", source="c"
+        )
+        assert proposal.conforms
+    assert service.rights(PAUL, graph) == set()
+    assert service.rights(PAUL_REVIEWER, graph) == {"correct"}
+    assert service.rights(MARIE, graph) == service.rights(ADMIN, graph) == {"correct", "withdraw"}
+
+
+def test_only_the_owner_or_an_admin_may_withdraw_a_submission_or_an_entry(service, store):
+    other = '<acteur/autre> a sg:MSP ; skos:prefLabel "Autre"@fr ; sg:telephone "1" .\n'
+    graph = deposit(service, MSP + other)
+    only_msp = {graph: payload(service, MSP).quads}  # the other entry removed
+    for steward in (PAUL, PAUL_REVIEWER):
+        with pytest.raises(Forbidden, match="seuls son auteur ou un administrateur"):
+            service.propose_withdrawal(steward, graph, channel="cli")
+        with pytest.raises(Forbidden, match="en retirer des entrées"):
+            service.propose(steward, only_msp, channel="sparql-update")
+    assert service.propose_withdrawal(ADMIN, graph, channel="cli").conforms
+    assert service.propose_withdrawal(MARIE, graph, channel="cli").conforms
+
+
+# ---------------------------------------------------------------------- duplicates
+def test_sending_an_entry_again_is_a_duplicate_to_acknowledge(service, store):
+    """Re-submitting instead of correcting would give the MSP two phone numbers."""
+    graph = deposit(service, MSP)
+    again = MSP.replace("03 28 00 00 00", "01 99 00 00 04")
+    proposal = service.propose_deposit(MARIE, payload(service, again), channel="web", source="s")
+    assert proposal.conforms  # nothing in the shapes forbids two phone numbers
+    assert proposal.duplicates == [
+        Duplicate(
+            BASE + "acteur/msp-du-port",
+            BASE + "acteur/msp-du-port",
+            graph,
+            "même IRI",
+            in_submission=True,
+        )
+    ]
+    before = sorted_quads(store)
+    with pytest.raises(DuplicatesNotAcknowledged, match="corrigez plutôt la soumission"):
+        service.commit(proposal, acknowledge_warnings=True)
+    assert sorted_quads(store) == before
+    service.commit(proposal, acknowledge_warnings=True, acknowledge_duplicates=True)
+    assert len(service.submissions()) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "existing", "reason", "in_submission"),
+    [
+        (  # the same name, written otherwise, in the same commune as a submitted MSP
+            '<acteur/maison-du-port> a sg:MSP ; skos:prefLabel "MSP du port"@fr ;'
+            " sg:localisation <territoire/commune/59183> .",
+            "acteur/msp-du-port",
+            "même nom et même commune",
+            True,
+        ),
+        (  # ... as an entry of the content files
+            '<acteur/cpts-sml> a sg:CPTS ; skos:prefLabel "CPTS Sud-Métropole lilloise"@fr ;'
+            " sg:localisation <territoire/commune/59350> .",
+            "acteur/cpts-sud-metropole-lilloise",
+            "même nom et même commune",
+            False,
+        ),
+        (
+            '<acteur/autre-nom> a sg:MSP ; skos:prefLabel "Autre nom"@fr ;'
+            ' sg:siret "99999999900011" .',
+            "acteur/msp-du-port",
+            "même SIRET",
+            True,
+        ),
+        (
+            '<acteur/autre-nom> a sg:MSP ; skos:prefLabel "Autre nom"@fr ; sg:finess "999000011" .',
+            "acteur/msp-du-port",
+            "même FINESS",
+            True,
+        ),
+    ],
+)
+def test_the_same_name_in_the_same_commune_or_the_same_number_is_a_duplicate(
+    service, text, existing, reason, in_submission
+):
+    numbers = '<acteur/msp-du-port> sg:siret "99999999900011" ; sg:finess "999000011" .\n'
+    graph = deposit(service, MSP + numbers)
+    proposal = service.propose_deposit(PAUL, payload(service, text), channel="web", source="s")
+    (duplicate,) = proposal.duplicates
+    assert (duplicate.existing, duplicate.reason, duplicate.in_submission) == (
+        BASE + existing,
+        reason,
+        in_submission,
+    )
+    assert duplicate.graph == (graph if in_submission else BASE + "graph/acteurs/cpts")
+
+
+def test_a_correction_of_the_entry_in_its_own_submission_is_no_duplicate(service):
+    graph = deposit(service, MSP)
+    fixed = MSP.replace("03 28 00 00 00", "01 99 00 00 05")
+    proposal = service.propose_correction(
+        MARIE, graph, payload(service, fixed), channel="web", source="c"
+    )
+    assert proposal.duplicates == []
+
+
 def two_corrections(graph, mine, theirs):
-    """Marie (through ``mine``) and Paul (through ``theirs``) each preview a correction of
-    the same version of ``graph``, naming the MSP "A" and "B"."""
+    """Marie (through ``mine``) and Paul, a reviewer (through ``theirs``), each preview a
+    correction of the same version of ``graph``, naming the MSP "A" and "B"."""
     correction = '<acteur/msp-du-port> a sg:MSP ; skos:prefLabel "A"@fr ; sg:telephone "1" .'
     first = mine.propose_correction(
         MARIE, graph, payload(mine, correction), channel="web", source="a.ttl"
     )
     second = theirs.propose_correction(
-        PAUL,
+        PAUL_REVIEWER,
         graph,
         payload(theirs, correction.replace('"A"', '"B"')),
         channel="web",
@@ -255,6 +416,33 @@ def test_withdrawal_without_dependants_keeps_the_content_in_the_journal(service,
 def test_content_graphs_and_the_journal_are_not_writable(service, graph):
     with pytest.raises(Forbidden):
         service.propose(MARIE, {graph: []}, channel="cli")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../journal", "a/../../journal", "%2e%2e/journal", "x/y", ".cache", "a?b", "a#b", "é", "-a"],
+)
+def test_a_new_submission_graph_needs_a_plain_name(service, store, name):
+    """A graph named soumission/../journal reads as the journal once a client resolves it."""
+    before = sorted_quads(store)
+    with pytest.raises(Forbidden, match="nom de soumission invalide"):
+        service.propose(
+            MARIE, {service.submission_prefix + name: payload(service, MSP).quads}, channel="cli"
+        )
+    assert sorted_quads(store) == before
+
+
+def test_minted_and_tool_chosen_names_are_plain(service):
+    assert service.propose(
+        MARIE,
+        {service.new_graph_name("Mon fichier.ttl"): payload(service, MSP).quads},
+        channel="web",
+    ).conforms
+    assert service.propose(
+        MARIE,
+        {service.submission_prefix + "CPTS_flandre-2": payload(service, MSP).quads},
+        channel="graph-store",
+    ).conforms
 
 
 def test_two_stewards_submitting_at_once_both_land(service, store):

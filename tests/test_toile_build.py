@@ -6,8 +6,8 @@ import pyoxigraph as ox
 import pytest
 
 from santegraph.loading import Loader
-from santegraph.queries import QueryCatalogue
-from santegraph.search import project_queries
+from santegraph.queries import PUBLIC
+from santegraph.queries import catalogue as named_queries
 from santegraph.store import EmbeddedStore
 from santegraph.toile.build import KindFacts, build_toile, expected_kinds, load_vocabulary
 
@@ -102,7 +102,7 @@ def labels(toile):
 
 def test_toile_on_every_backend(store):
     load(store)
-    catalogue = QueryCatalogue(project_queries())
+    catalogue = named_queries(PUBLIC)
     vocab = load_vocabulary(store, catalogue)
     jeunes = BASE + "public/jeunes"
 
@@ -214,7 +214,7 @@ def test_pages_and_indexes_on_every_backend(store):
     from .conftest import ROOT
 
     load(store)
-    indexes = build_indexes(store, QueryCatalogue(project_queries()), BASE)
+    indexes = build_indexes(store, named_queries(PUBLIC), BASE)
     assert [p.key for p in indexes.places.resolve("dunkerque")] == ["commune/59183"]
     hits = indexes.search.search("maison des ados")
     assert hits[0].entry.label == "Maison des ados de Dunkerque"  # start of the name
@@ -235,7 +235,8 @@ def test_pages_and_indexes_on_every_backend(store):
 
 @pytest.mark.virtuoso_difference(
     "queries/propositions-et-actions.rq exceeds Virtuoso 7's MaxMemPoolSize (400 MB) even "
-    "on this tiny dataset: the pages that list propositions and actions fail on Virtuoso"
+    "on this tiny dataset: the pages that list propositions and actions fail on Virtuoso "
+    "(docs/backends.md)"
 )
 def test_pages_listing_propositions_on_every_backend(store):
     from santegraph.config import load_settings
@@ -260,7 +261,7 @@ def test_catalogue_query_actors_by_public_need_and_place_on_every_backend(store,
     for graph in store.list_graphs():
         store.drop_graph(graph)
     load(store)
-    query = QueryCatalogue(project_queries())["acteurs-par-public-et-lieu"].text
+    query = named_queries(PUBLIC)["acteurs-par-public-et-lieu"].text
 
     def run(store=store, **params):
         bindings = {

@@ -13,15 +13,35 @@ make the server fetch URLs (loopback services, a port scan, a chain back into ou
 The scan is lexical: strings, comments and IRIs are skipped, brackets are counted. It may
 overcount (a bracket inside a malformed string), never undercount, so it errs on the side
 of refusing.
+
+The other bounds of untrusted input, each a setting, each refused with
+:class:`~santegraph.errors.LimitExceeded` (HTTP 413) naming it:
+
+* **triples** (``max_triples``): :func:`limit_triples` counts what a parser yields and
+  stops at the first triple past the limit (Turtle collections and blank-node lists
+  expand: bytes alone do not bound them);
+* **CSV** (``max_csv_rows``, ``max_csv_columns``, ``max_csv_cell_chars``):
+  :func:`bounded_csv_rows` passes ``(line, cells)`` pairs through, header first;
+* **gzip** (``max_inflated_bytes``, ``max_inflation_ratio``): :func:`open_gzip` inflates
+  as a stream and stops at the first chunk past either bound; :func:`inflate` for bytes.
+
+These helpers are the API other readers of untrusted files call (steward CSV templates,
+RDF files, directory imports): ``CsvLimits.from_settings(settings)`` and
+``InflateLimits.from_settings(settings)`` give their bounds.
 """
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
 import re
-from collections.abc import Iterable, Iterator
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import BinaryIO, TypeVar
 
-from .errors import InputError, QueryError
+from .errors import InputError, LimitExceeded, QueryError
 
 # Possessive quantifiers (*+): a string that is never closed is scanned once, not
 # re-tried from every position, so the scan stays linear on hostile input.
@@ -223,3 +243,192 @@ def check_xml_entities(data: bytes | str, limit: int, *, source: str) -> None:
                     "(setting max_entity_expansion_bytes)",
                     source=source,
                 )
+
+
+# ------------------------------------------------------------------ triples
+T = TypeVar("T")
+
+
+def limit_triples(items: Iterable[T], limit: int, *, source: str) -> Iterator[T]:
+    """``items`` (a parser's quads or triples) passed through, one at a time; LimitExceeded
+    at the first one past ``limit`` (0: no limit), before any more is parsed."""
+    count = 0
+    for item in items:
+        count += 1
+        if count > limit > 0:
+            raise too_many_triples(limit, source=source)
+        yield item
+
+
+def too_many_triples(limit: int, *, source: str) -> LimitExceeded:
+    return LimitExceeded(
+        f"more than {limit} triples in one submission (setting max_triples): split it",
+        setting="max_triples",
+        limit=limit,
+        french=f"plus de {limit} triplets dans un même envoi (réglage max_triples) : "
+        "découpez le fichier en plusieurs envois",
+        source=source,
+    )
+
+
+# ------------------------------------------------------------------ CSV
+@dataclass(frozen=True)
+class CsvLimits:
+    """The bounds of an untrusted CSV file (0: no limit)."""
+
+    rows: int  # data rows, after the header
+    columns: int  # cells in one row
+    cell_chars: int  # characters in one cell
+
+    @classmethod
+    def from_settings(cls, settings) -> CsvLimits:
+        return cls(settings.max_csv_rows, settings.max_csv_columns, settings.max_csv_cell_chars)
+
+
+NO_CSV_LIMITS = CsvLimits(0, 0, 0)
+
+
+def bounded_csv_rows(
+    rows: Iterable[tuple[int, Sequence[str]]], limits: CsvLimits, *, source: str
+) -> Iterator[tuple[int, Sequence[str]]]:
+    """``(line, cells)`` pairs of a CSV file, the header first, passed through one at a
+    time; LimitExceeded (in French: these files are stewards') at the first row, row length
+    or cell beyond ``limits``. A ``csv.Error`` of the reader becomes an InputError: a cell
+    over the csv module's own field limit is a LimitExceeded as well."""
+    index = 0
+    iterator = iter(rows)
+    while True:
+        try:
+            item = next(iterator)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise _csv_limit(
+                    "max_csv_cell_chars",
+                    limits.cell_chars or csv.field_size_limit(),
+                    "caractères dans une cellule",
+                    source,
+                ) from exc
+            raise InputError(f"CSV illisible : {exc}", source=source) from exc
+        line, cells = item
+        if index > limits.rows > 0:
+            raise _csv_limit("max_csv_rows", limits.rows, "lignes de données", source, line)
+        if len(cells) > limits.columns > 0:
+            raise _csv_limit(
+                "max_csv_columns", limits.columns, "cellules dans une ligne", source, line
+            )
+        if limits.cell_chars > 0:
+            for cell in cells:
+                if len(cell) > limits.cell_chars:
+                    raise _csv_limit(
+                        "max_csv_cell_chars",
+                        limits.cell_chars,
+                        "caractères dans une cellule",
+                        source,
+                        line,
+                    )
+        index += 1
+        yield line, cells
+
+
+def _csv_limit(setting: str, limit: int, what: str, source: str, line: int | None = None):
+    return LimitExceeded(
+        f"plus de {limit} {what} (réglage {setting})",
+        setting=setting,
+        limit=limit,
+        source=source,
+        line=line,
+    )
+
+
+# ------------------------------------------------------------------ gzip
+RATIO_FLOOR = 16 * 1024 * 1024  # inflated bytes below which any ratio is accepted
+
+
+@dataclass(frozen=True)
+class InflateLimits:
+    """The bounds of a gzip input (0: no limit)."""
+
+    max_bytes: int
+    max_ratio: int
+
+    @classmethod
+    def from_settings(cls, settings) -> InflateLimits:
+        return cls(settings.max_inflated_bytes, settings.max_inflation_ratio)
+
+
+class _Counting(io.RawIOBase):
+    """The compressed stream, counting the bytes the inflater has read from it."""
+
+    def __init__(self, raw: BinaryIO):
+        self.raw, self.count = raw, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.raw.read(len(buffer))
+        self.count += len(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _BoundedInflate(io.RawIOBase):
+    def __init__(self, raw: BinaryIO, limits: InflateLimits, source: str):
+        self.counted = _Counting(raw)
+        self.inner = gzip.GzipFile(fileobj=self.counted, mode="rb")
+        self.limits, self.source, self.out = limits, source, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        try:
+            size = self.inner.readinto(buffer)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"not a valid gzip file: {exc}", source=self.source) from exc
+        self.out += size
+        limits = self.limits
+        if self.out > limits.max_bytes > 0:
+            raise LimitExceeded(
+                f"inflates to more than {limits.max_bytes} bytes (setting max_inflated_bytes)",
+                setting="max_inflated_bytes",
+                limit=limits.max_bytes,
+                french=f"se décompresse en plus de {limits.max_bytes} octets "
+                "(réglage max_inflated_bytes)",
+                source=self.source,
+            )
+        if limits.max_ratio > 0 and self.out > RATIO_FLOOR:
+            if self.out > limits.max_ratio * max(self.counted.count, 1):
+                raise LimitExceeded(
+                    f"inflates more than {limits.max_ratio} times its compressed size "
+                    "(setting max_inflation_ratio): a gzip bomb?",
+                    setting="max_inflation_ratio",
+                    limit=limits.max_ratio,
+                    french=f"se décompresse en plus de {limits.max_ratio} fois sa taille "
+                    "(réglage max_inflation_ratio)",
+                    source=self.source,
+                )
+        return size
+
+    def close(self) -> None:
+        self.inner.close()
+        self.counted.raw.close()
+        super().close()
+
+
+def open_gzip(raw: BinaryIO, limits: InflateLimits, *, source: str) -> BinaryIO:
+    """A binary stream of the inflated content of the gzip stream ``raw`` (every member),
+    read chunk by chunk: LimitExceeded as soon as it goes beyond ``limits``, InputError
+    for a file that is not gzip. Closing it closes ``raw``."""
+    return io.BufferedReader(_BoundedInflate(raw, limits, source), 64 * 1024)
+
+
+def inflate(data: bytes, limits: InflateLimits, *, source: str) -> bytes:
+    """The inflated content of gzip ``data``, within ``limits``."""
+    out = bytearray()
+    with open_gzip(io.BytesIO(data), limits, source=source) as stream:
+        while chunk := stream.read(64 * 1024):
+            out += chunk
+    return bytes(out)

@@ -22,8 +22,8 @@ from .errors import (
     ValidationFailed,
 )
 from .formats import all_names, media_type_for, names_for
-from .loading import INTERNAL_QUERIES, Loader
-from .queries import QueryCatalogue, query_form
+from .loading import Loader
+from .queries import INTERNAL, PUBLIC, catalogue, query_form
 from .rdfio import DUMP_FORMATS
 from .store import GraphStore, open_store
 
@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         """
         santegraph serve
         santegraph serve --host 0.0.0.0 --port 8080
+        santegraph serve --supervise          # restart the server if it dies
         SANTEGRAPH_BACKEND=remote \\
           SANTEGRAPH_REMOTE_QUERY_URL=http://oxigraph:7878/query santegraph serve
         """,
@@ -98,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="listen port (default 8000)")
     p.add_argument("--threads", type=int, help="WSGI worker threads")
     p.add_argument("--no-load", action="store_true", help="do not load content on first run")
+    p.add_argument(
+        "--supervise",
+        action="store_true",
+        help="run the server in a child process and restart it if it dies (for a machine "
+        "without systemd or a container restart policy; docs/operations.md)",
+    )
 
     p = command(
         "load",
@@ -247,6 +254,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return territories_main(args.territory_args)
         settings = _settings_from(args)
         handler = COMMANDS[args.command]
+        if args.command == "serve" and args.supervise:
+            from .supervisor import supervise
+
+            child = [a for a in (sys.argv[1:] if argv is None else argv) if a != "--supervise"]
+            return supervise(child)
         if args.command in ("serve", "steward-token"):
             return handler(args, settings)
         with open_store(settings) as store:
@@ -390,9 +402,8 @@ def _read_query(text: str, settings: Settings) -> str:
         except OSError as exc:
             raise InputError(exc.strerror or "cannot read", source=str(path)) from exc
     if text.isidentifier() or text.replace("-", "_").isidentifier():
-        for folder in (settings.content_path / "queries", INTERNAL_QUERIES):
-            catalogue = QueryCatalogue(folder)
-            for named in catalogue:
+        for kind in (PUBLIC, INTERNAL):
+            for named in catalogue(kind):
                 if named.name == text:
                     return named.text
     return text

@@ -16,15 +16,30 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .iris import slugify
 
 ENV_PREFIX = "SANTEGRAPH_"
 DEFAULT_BASE_IRI = "https://w3id.org/santegraph/id/"
+STEWARD_ROLES = ("reviewer", "admin")  # what each may do: steward/credentials.py
 
 
-def _project_root() -> Path:
-    """The checkout this package was installed from (editable install), else the cwd."""
-    here = Path(__file__).resolve().parents[2]
-    return here if (here / "ontology").is_dir() else Path.cwd()
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The wheel's copy of the top-level ontology/, shapes/, data/ and queries/ (pyproject.toml,
+# force-include): a checkout keeps them at its top, the brief's layout.
+BUNDLE_DIR = PACKAGE_DIR / "_content"
+
+
+def running_from_checkout() -> bool:
+    """Whether this package is the ``src/santegraph`` of a checkout (editable install)."""
+    return (
+        PACKAGE_DIR.parent.name == "src" and (PACKAGE_DIR.parents[1] / "pyproject.toml").is_file()
+    )
+
+
+def shipped_root() -> Path:
+    """Where santegraph's own ``ontology/``, ``shapes/``, ``data/`` and ``queries/`` are:
+    the checkout it runs from, else the bundle the wheel installed inside the package."""
+    return PACKAGE_DIR.parents[1] if running_from_checkout() else BUNDLE_DIR
 
 
 def _setting(default: Any, help: str, *, secret: bool = False) -> Any:
@@ -39,8 +54,9 @@ class Settings:
     )
     store_path: str = _setting(
         "",
-        "Embedded store directory; empty means `<content_dir>/var/store`; `:memory:` keeps "
-        "the store in memory (tests).",
+        "Embedded store directory; empty means `var/store` in the content folder (the "
+        "checkout, or `content_dir`), or in the current directory when the content is the "
+        "installed package's; `:memory:` keeps the store in memory (tests).",
     )
     remote_query_url: str = _setting("", "Remote backend: SPARQL 1.1 query endpoint URL.")
     remote_update_url: str = _setting(
@@ -71,8 +87,9 @@ class Settings:
     )
     content_dir: str = _setting(
         "",
-        "Directory holding `ontology/`, `shapes/`, `data/` and `queries/`; empty means the "
-        "checkout santegraph runs from.",
+        "Directory holding the content to load: `ontology/`, `shapes/` and `data/`; empty "
+        "means santegraph's own (the checkout it runs from, else the copy installed with "
+        "the package). The named queries of `queries/` always come with the program.",
     )
     host: str = _setting("127.0.0.1", "Address `santegraph serve` listens on.")
     port: int = _setting(8000, "Port `santegraph serve` listens on.")
@@ -102,6 +119,37 @@ class Settings:
         "a query waits within its time limit; a query stopped at the limit kills its "
         "worker, and the other queries it ran are run again elsewhere.",
     )
+    check_workers: int = _setting(
+        2,
+        "Most worker processes parsing and validating untrusted submissions (steward "
+        "pages, /steward/validate, /store and /update bodies), each on a snapshot of the "
+        "store, one check at a time: a parser crash kills a worker, not the server "
+        "(docs/decisions/0010-check-isolation.md). Anonymous checks use at most "
+        "`check_workers - 1` of them.",
+    )
+    check_timeout: float = _setting(
+        120.0,
+        "Seconds a steward's check (preview of a submission, parsing a /store or /update "
+        "body) may run in its worker; beyond, the worker is stopped and the steward told. "
+        "`0`: no limit.",
+    )
+    public_check_timeout: float = _setting(
+        20.0,
+        "Seconds an anonymous check (/steward/validate) may run; beyond, it is stopped and "
+        "answered `503` (sign in, or split the file). Waiting for a free worker is bounded "
+        "by the same time. `0`: no limit.",
+    )
+    public_check_max_bytes: int = _setting(
+        1024 * 1024,
+        "Largest file or text an anonymous check (/steward/validate) accepts, in bytes "
+        "(`413` beyond; signed-in stewards have `max_upload_bytes`).",
+    )
+    public_check_rate: int = _setting(
+        12,
+        "Anonymous checks (/steward/validate) one client address may start per minute; "
+        "beyond, `429` with `Retry-After`. Behind a reverse proxy every client has the "
+        "proxy's address: rate-limit there. `0`: no limit.",
+    )
     max_nesting_depth: int = _setting(
         100,
         "Deepest nesting of brackets accepted in untrusted text (SPARQL queries and "
@@ -115,11 +163,62 @@ class Settings:
         "(a few hundred bytes of nested entities can otherwise expand to gigabytes); "
         "external and parameter entities are always refused. `0`: no limit.",
     )
+    max_triples: int = _setting(
+        100_000,
+        "Most triples one submission or upload may produce (steward pages, "
+        "/steward/validate, `santegraph submit`/`correct`, /store bodies, the triples an "
+        "/update adds): Turtle collections, blank-node lists and multi-valued CSV cells "
+        "expand, so bytes alone do not bound them. Counted while parsing; beyond, `413`. "
+        "`0`: no limit.",
+    )
+    max_csv_rows: int = _setting(
+        10_000,
+        "Most data rows (after the header) of an untrusted CSV file: steward templates, "
+        "directory imports. `0`: no limit.",
+    )
+    max_csv_columns: int = _setting(
+        200, "Most cells in one row of an untrusted CSV file. `0`: no limit."
+    )
+    max_csv_cell_chars: int = _setting(
+        32_768,
+        "Most characters in one cell of an untrusted CSV file (Python's csv module "
+        "refuses cells over 131,072 characters anyway). `0`: no limit.",
+    )
+    max_inflated_bytes: int = _setting(
+        2 * 1024**3,
+        "Most bytes a `.gz` input read whole (`santegraph validate`, submissions, content "
+        "files) may inflate to; it is inflated as a stream and refused as soon as it goes "
+        "beyond. `load` and `import` parse their input as it is read, in bounded memory: "
+        "only `max_inflation_ratio` applies to them. `0`: no limit.",
+    )
+    max_inflation_ratio: int = _setting(
+        100,
+        "Most times larger than its compressed bytes a `.gz` input may inflate (a 1 MB "
+        "gzip bomb inflates to gigabytes, real RDF about 10 to 30 times); checked once "
+        "16 MiB have been inflated. `0`: no limit.",
+    )
     sparql_service_allowlist: str = _setting(
         "",
         "Comma-separated endpoint IRIs a public /sparql query may call with `SERVICE` "
         "(federation). Empty (the default): `SERVICE` is refused with `403` before "
         "evaluation, on both backends, so that no query makes the server fetch a URL.",
+    )
+    load_batch_quads: int = _setting(
+        100_000,
+        "Quads that `load`, `import` and the first load of the content parse and write per "
+        "batch: the bound on their memory whatever the input size (the store is built aside, "
+        "validated there, then swapped in; docs/decisions/0008-bulk-loading.md). About 1 KB "
+        "of memory per quad of the batch; larger batches load a little faster.",
+    )
+    remote_update_max_bytes: int = _setting(
+        8 * 1024 * 1024,
+        "Remote backend: largest SPARQL Update santegraph sends. A load that fits is one "
+        "update (atomic); a larger one is written one named graph per request (Graph Store "
+        "`PUT`, or an update when it fits) and the graphs already written are put back as "
+        "they were if a later one fails. A graph larger than this with no "
+        "`remote_store_url` is refused. Virtuoso refuses updates over 10 MB and its SPARQL "
+        "compiler updates of a few thousand triples: set about `262144` there "
+        "(docs/backends.md). `0`: no limit.",
     )
     max_upload_bytes: int = _setting(
         10 * 1024 * 1024, "Largest request body (uploads, SPARQL POST) accepted, in bytes."
@@ -129,6 +228,23 @@ class Settings:
         "Steward credentials: comma-separated `name:sha256-of-token` pairs. Empty disables "
         "every write over HTTP (there is no default credential).",
         secret=True,
+    )
+    steward_roles: str = _setting(
+        "",
+        "Roles of some stewards, comma-separated `name:role` pairs (names as in "
+        "`steward_tokens`): `reviewer` may correct any submission, `admin` may also withdraw "
+        "any submission or entry. Every steward may deposit, and correct or withdraw their "
+        "own submissions (docs/stewards.md, Roles).",
+    )
+    signin_failure_limit: int = _setting(
+        10,
+        "Failed steward sign-ins (web form, `/store`, `/update`) one client address may make "
+        "within `signin_failure_window` seconds; beyond, it is refused with `429` until the "
+        "window has passed, valid credentials included. Every failure is logged on the "
+        "`santegraph.audit` logger. `0`: no limit (failures still logged).",
+    )
+    signin_failure_window: float = _setting(
+        900.0, "Seconds over which failed steward sign-ins are counted (see above)."
     )
     secret_key: str = _setting(
         "",
@@ -143,13 +259,15 @@ class Settings:
     # ------------------------------------------------------------------ derived values
     @property
     def content_path(self) -> Path:
-        return Path(self.content_dir).resolve() if self.content_dir else _project_root()
+        return Path(self.content_dir).resolve() if self.content_dir else shipped_root()
 
     @property
     def store_location(self) -> str:
         if self.store_path:
             return self.store_path
-        return str(self.content_path / "var" / "store")
+        if self.content_dir or running_from_checkout():
+            return str(self.content_path / "var" / "store")
+        return str(Path.cwd() / "var" / "store")  # never inside the installed package
 
     @property
     def remote_hidden_graph_list(self) -> tuple[str, ...]:
@@ -174,6 +292,20 @@ class Settings:
                 )
             pairs[name] = digest.lower()
         return pairs
+
+    def steward_role_map(self) -> dict[str, str]:
+        """name -> role (``reviewer`` or ``admin``), parsed from ``steward_roles``; stewards
+        not listed have none (they act on their own submissions only)."""
+        roles: dict[str, str] = {}
+        for item in filter(None, (p.strip() for p in self.steward_roles.split(","))):
+            name, sep, role = item.rpartition(":")
+            if not sep or role.strip() not in STEWARD_ROLES:
+                raise ConfigError(
+                    f"steward_roles: expected `name:role` with role one of "
+                    f"{', '.join(STEWARD_ROLES)}, got {item[:40]!r}"
+                )
+            roles[name.strip()] = role.strip()
+        return roles
 
     def masked(self) -> dict[str, Any]:
         """The settings as a dict, secrets replaced by a marker (for display)."""
@@ -217,7 +349,21 @@ def _validate(settings: Settings) -> Settings:
         raise ConfigError("remote_auth must be `basic` or `digest`")
     if not settings.base_iri.endswith(("/", "#")):
         raise ConfigError("base_iri must end with `/` or `#`")
-    settings.steward_token_hashes()  # fails early on a malformed credential list
+    names = settings.steward_token_hashes()  # fails early on a malformed credential list
+    unknown = sorted(set(settings.steward_role_map()) - set(names))
+    if unknown:
+        raise ConfigError(
+            f"steward_roles names {', '.join(map(repr, unknown))}, who has no entry in "
+            "steward_tokens"
+        )
+    slugs: dict[str, str] = {}
+    for name in names:  # the journal identifies a steward by referent/<slug of the name>
+        other = slugs.setdefault(slugify(name), name)
+        if other != name:
+            raise ConfigError(
+                f"steward_tokens: {other!r} and {name!r} would be the same steward in the "
+                f"journal (referent/{slugify(name)}): give them names that differ in letters"
+            )
     return settings
 
 

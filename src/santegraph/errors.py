@@ -34,14 +34,36 @@ class InputError(SantegraphError):
         self.detail = message
 
 
+class LimitExceeded(InputError):
+    """Untrusted input beyond one of the configured bounds (HTTP 413): names the setting.
+
+    ``french`` is the same sentence for the steward pages, which are in French.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        setting: str,
+        limit: int | float,
+        french: str = "",
+        source: str = "",
+        line: int | None = None,
+        column: int | None = None,
+    ):
+        super().__init__(message, source=source, line=line, column=column)
+        self.setting, self.limit = setting, limit
+        self.french = french or message
+
+
 class ValidationFailed(SantegraphError):
     """The data does not conform to the shapes; nothing was written."""
 
-    def __init__(self, report: ValidationReport):
+    def __init__(self, report: ValidationReport, advice: str = ""):
         self.report = report
-        super().__init__(
-            f"{report.violation_count} SHACL violation(s); the store was left unchanged"
-        )
+        self.advice = advice  # what to do, when santegraph knows (e.g. which graph to fix)
+        message = f"{report.violation_count} SHACL violation(s); the store was left unchanged"
+        super().__init__(f"{message}. {advice}" if advice else message)
 
 
 class QueryError(SantegraphError):

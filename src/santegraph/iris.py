@@ -45,6 +45,27 @@ def submission_prefix(base_iri: str) -> str:
     return base_iri + "graph/soumission/"
 
 
+# The name of a new submission graph after the prefix: one path segment of letters, digits,
+# '-' and '_' (what new_graph_name mints, and what tools may choose), so that no graph name
+# reads as another once a client resolves it (``soumission/../journal``), and none hides
+# in encodings (``%2e%2e``), queries or fragments.
+SUBMISSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,119}")
+
+
+def submission_name_problem(graph: str, base_iri: str) -> str:
+    """Why ``graph`` cannot name a new submission (in French), or "" if it can."""
+    prefix = submission_prefix(base_iri)
+    if not graph.startswith(prefix):
+        return f"le graphe doit commencer par <{prefix}>"
+    if not SUBMISSION_NAME.fullmatch(graph[len(prefix) :]):
+        return (
+            f"nom de soumission invalide « {graph[len(prefix) :][:80]} » : après <{prefix}>, "
+            "un seul segment de 1 à 120 lettres sans accent, chiffres, « - » ou « _ », "
+            "commençant par une lettre ou un chiffre"
+        )
+    return ""
+
+
 def journal_graph(base_iri: str) -> str:
     """The audit log of steward operations (steward/workflow.py)."""
     return base_iri + "graph/journal"

@@ -1,30 +1,42 @@
 """Loading: files -> parsed quads -> SHACL gate -> one atomic write.
 
-Nothing reaches the store before the whole batch has parsed and conformed; the write
-itself is one SPARQL Update, so a rejected or failed load leaves the store as it was.
+Nothing reaches the store before the whole batch has parsed and conformed. ``load``,
+``import`` and the first load of the content build the store as it will be aside (a
+staging store, filled in batches), validate it there with the shapes compiled to SPARQL,
+and swap it in at the end (:mod:`.bulk`, docs/decisions/0008-bulk-loading.md); a rejected
+or failed load leaves the store as it was. Submissions (``validate``, the steward
+workflow) are checked with pySHACL in the context of the store (``check``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import shutil
 import sys
+import tempfile
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from tqdm import tqdm
 
+from .bounds import CsvLimits, InflateLimits
 from .config import Settings
 from .errors import InputError, ValidationFailed
 from .iris import graph_for_file, is_steward_graph, slugify
-from .queries import QueryCatalogue
+from .queries import INTERNAL, catalogue
 from .rdfio import DUMP_FORMATS, parse_bytes, parse_file
 from .store.base import GraphStore
-from .validation import ValidationReport, ValidationResult, Validator
+from .store.embedded import EmbeddedStore
 
-INTERNAL_QUERIES = Path(__file__).parent / "rq"
+if TYPE_CHECKING:  # pySHACL and rdflib load on first use: a restart that validates nothing
+    from .validation import ValidationReport, ValidationResult, Validator
+
 CONTENT_FOLDERS = ("ontology", "shapes", "data")
 RDF_SUFFIXES = (".ttl", ".nt", ".nq", ".trig", ".jsonld", ".rdf")
 SUBMISSION_SUFFIXES = (
@@ -36,6 +48,7 @@ SUBMISSION_FORMATS = {  # formats of a pasted or uploaded submission (web form)
     "ntriples": ox.RdfFormat.N_TRIPLES,
     "jsonld": ox.RdfFormat.JSON_LD,
 }
+CONTEXT_BATCH = 500  # IRIs bound per context query
 
 
 @dataclass
@@ -73,12 +86,14 @@ class Loader:
         self.settings = settings
         self.root = settings.content_path
         self.progress = sys.stderr.isatty() if progress is None else progress
-        self.queries = QueryCatalogue(INTERNAL_QUERIES)
+        self.queries = catalogue(INTERNAL)
         # pySHACL's parsed shapes are shared by every check: one validation at a time
         self._check_lock = threading.RLock()
 
     @cached_property
     def validator(self) -> Validator:
+        from .validation import Validator
+
         return Validator.from_files(
             sorted((self.root / "shapes").glob("*.ttl")),
             sorted((self.root / "ontology").glob("*.ttl")),
@@ -110,6 +125,7 @@ class Loader:
                     graph=ox.NamedNode(target),
                     max_depth=self.settings.max_nesting_depth,
                     max_expansion=self.settings.max_entity_expansion_bytes,
+                    inflate_limits=InflateLimits.from_settings(self.settings),
                 )
                 text = path.read_text(encoding="utf-8", errors="replace")
                 _add_quads(payload, quads, str(path), text)
@@ -120,7 +136,10 @@ class Loader:
         return list(payloads.values())
 
     def read_bytes(self, data: bytes, name: str, fmt: str, graph: str | None = None) -> Payload:
-        """One submitted text (upload or paste); ``fmt``: csv, turtle, ntriples or jsonld."""
+        """One submitted text (upload or paste); ``fmt``: csv, turtle, ntriples or jsonld.
+
+        A submission, so bounded like one: at most ``max_triples`` triples, and the CSV
+        bounds (bounds.py)."""
         target = graph or f"{self.settings.base_iri}graph/local/{slugify(name.split('.')[0])}"
         payload = Payload(target)
         self._add_bytes(payload, data, name, fmt)
@@ -137,6 +156,8 @@ class Loader:
                 base_iri=self.settings.base_iri,
                 graph=ox.NamedNode(payload.graph),
                 classes=self.entry_classes,
+                limits=CsvLimits.from_settings(self.settings),
+                max_triples=self.settings.max_triples,
             )
             payload.quads += mapping.quads
             payload.problems += mapping.problems
@@ -153,6 +174,7 @@ class Loader:
             base_iri=self.settings.base_iri,
             graph=ox.NamedNode(payload.graph),
             max_depth=self.settings.max_nesting_depth,
+            max_triples=self.settings.max_triples,
         )
         _add_quads(payload, quads, name, data.decode("utf-8", errors="replace"))
 
@@ -186,6 +208,8 @@ class Loader:
         data = [q for p in payloads if p.validated for q in p.quads]
         problems = [r for p in payloads for r in p.problems]
         if not data:
+            from .validation import ValidationReport
+
             return _with_problems(ValidationReport(), problems)
         self._stage(f"validation SHACL de {len(data)} triplets…")
         context: list[ox.Triple] = []
@@ -215,72 +239,147 @@ class Loader:
         return _with_problems(report, problems)
 
     def _context(self, data: Sequence[ox.Quad], replaced: Sequence[str]) -> list[ox.Triple]:
-        """What the store says about the IRIs the submission refers to but does not define."""
-        subjects = {q.subject for q in data}
-        referenced = sorted(
-            {q.object for q in data if isinstance(q.object, ox.NamedNode)} - subjects,
+        """What the rest of the store says about the submission: its subjects' descriptions
+        in other graphs (so each entry is checked as the union will hold it: a second French
+        label on an existing entry is a violation), then the IRIs both point to."""
+        excluded = set(replaced)
+        subjects = sorted(
+            {q.subject for q in data if isinstance(q.subject, ox.NamedNode)},
             key=lambda n: n.value,
         )
-        if not referenced:
-            return []
-        query = self.queries["submission_context"].text
-        excluded = set(replaced)
         triples: list[ox.Triple] = []
-        for start in range(0, len(referenced), 500):
-            for row in self.store.select(query, {"node": referenced[start : start + 500]}):
+        query = self.queries["subject_descriptions"].text
+        for start in range(0, len(subjects), CONTEXT_BATCH):
+            for row in self.store.select(query, {"node": subjects[start : start + CONTEXT_BATCH]}):
+                if row["g"].value not in excluded:
+                    triples.append(ox.Triple(row["s"], row["p"], row["o"]))
+        described = set(subjects)
+        referenced = sorted(
+            {
+                t.object
+                for t in [*data, *triples]
+                if isinstance(t.object, ox.NamedNode) and t.object not in described
+            },
+            key=lambda n: n.value,
+        )
+        query = self.queries["submission_context"].text
+        for start in range(0, len(referenced), CONTEXT_BATCH):
+            for row in self.store.select(
+                query, {"node": referenced[start : start + CONTEXT_BATCH]}
+            ):
                 if row["g"].value not in excluded:
                     triples.append(ox.Triple(row["node"], row["p"], row["o"]))
         return triples
 
     # ------------------------------------------------------------------ writing
+    @cached_property
+    def bulk(self):
+        from .bulk import BulkValidator
+
+        return BulkValidator(self.validator)
+
     def load(self, payloads: Sequence[Payload], *, add: bool = False) -> LoadSummary:
-        """Validate in context, then write all payloads in one atomic update."""
+        """Validate in the context of the store and write all payloads, all or nothing."""
         for payload in payloads:
             self.check_target_graph(payload.graph)
-        report = self.check(payloads, in_context=True)
-        if not report.conforms:
-            raise ValidationFailed(report)
-        graphs = {p.graph: p.quads for p in payloads}
-        if add:
-            self.store.add_to_graphs(graphs)
-        else:
-            self.store.replace_graphs(graphs)
-        return LoadSummary(list(graphs), sum(len(p.quads) for p in payloads), report)
+
+        def fill(staging: _Staging) -> None:
+            for payload in payloads:
+                staging.replace(payload.graph, payload.quads, keep=add, validated=payload.validated)
+                staging.problems += payload.problems
+                staging.sources.update(payload.sources)
+                staging.rows.update(payload.rows)
+
+        return self._staged(fill, focus=True, copy=True)
 
     def load_files(
         self, paths: Iterable[Path], *, graph: str | None = None, add: bool = False
     ) -> LoadSummary:
-        return self.load(self.read_files(paths, graph), add=add)
+        """Load files (each to its graph, or all to ``graph``), streamed in batches."""
+        paths = list(paths)
+        targets = {p: graph or graph_for_file(p, self.root, self.settings.base_iri) for p in paths}
+        for target in set(targets.values()):
+            self.check_target_graph(target)
+
+        def fill(staging: _Staging) -> None:
+            for path in self._bar(paths, "lecture"):
+                target = targets[path]
+                validated = _top_folder(path, self.root) not in ("ontology", "shapes")
+                if path.suffix.lower() == ".csv":
+                    payload = Payload(target)
+                    self._add_bytes(payload, _read(path), str(path), "csv")
+                    staging.replace(target, payload.quads, keep=add, validated=validated)
+                    staging.problems += payload.problems
+                    staging.rows.update(payload.rows)
+                else:
+                    staging.replace(
+                        target, self._file_quads(path, target), keep=add, validated=validated
+                    )
+                    staging.files.append(path)
+
+        return self._staged(fill, focus=True, copy=True)
+
+    def _file_quads(self, path: Path, target: str) -> Iterator[ox.Quad]:
+        from .bulk import stream_quads
+
+        graph = ox.NamedNode(target)
+        for quad in stream_quads(
+            path,
+            base_iri=self.settings.base_iri,
+            max_depth=self.settings.max_nesting_depth,
+            max_inflation_ratio=self.settings.max_inflation_ratio,
+        ):
+            if not isinstance(quad.graph_name, ox.DefaultGraph) and quad.graph_name != graph:
+                raise InputError(
+                    f"the file holds a named graph {quad.graph_name} but the load targets {graph}",
+                    source=str(path),
+                )
+            yield ox.Quad(quad.subject, quad.predicate, quad.object, graph)
 
     def load_content(self, *, replace_all: bool = False) -> LoadSummary:
         """Load ontology/, shapes/ and data/ (each file to its graph), validated as a whole.
 
-        ``replace_all`` first empties the store, in the same atomic update (rebuild).
+        ``replace_all`` first empties the store, in the same atomic step (rebuild).
+        Steward submissions and their journal survive a rebuild, and they must still
+        conform with the new content: they are validated with it.
         """
-        payloads = self.read_files(content_files(self.root))
-        if not payloads:
+        files = content_files(self.root)
+        if not files:
             raise InputError(f"no RDF files under {self.root}/{{ontology,shapes,data}}")
-        # Steward submissions and their journal survive a rebuild, and the submissions
-        # must still conform with the new content: they are validated with it.
-        kept = self._steward_payloads()
-        report = self.check(payloads + kept, in_context=False)
-        if not report.conforms:
-            raise ValidationFailed(report)
-        self._stage(f"écriture de {len(payloads)} graphes nommés…")
-        if replace_all:
-            self.store.restore(q for p in payloads + kept for q in p.quads)
-        else:
-            self.store.replace_graphs({p.graph: p.quads for p in payloads})
-        return LoadSummary([p.graph for p in payloads], sum(len(p.quads) for p in payloads), report)
+        kept = [g for g in self.store.list_graphs() if is_steward_graph(g, self.settings.base_iri)]
 
-    def _steward_payloads(self) -> list[Payload]:
-        base = self.settings.base_iri
-        payloads = []
-        for graph in self.store.list_graphs():
-            if is_steward_graph(graph, base):
-                quads = list(self.store.match(graph=ox.NamedNode(graph)))
-                payloads.append(Payload(graph, quads))
-        return payloads
+        def fill(staging: _Staging) -> None:
+            for path in self._bar(files, "lecture"):
+                target = graph_for_file(path, self.root, self.settings.base_iri)
+                validated = _top_folder(path, self.root) not in ("ontology", "shapes")
+                staging.replace(target, self._file_quads(path, target), validated=validated)
+                staging.files.append(path)
+            staging.reported = list(staging.graphs)
+            for graph in kept:  # as the store holds them, validated with the new content
+                if replace_all:
+                    staging.replace(graph, self.store.match(graph=ox.NamedNode(graph)))
+                else:
+                    staging.validated.add(graph)
+                    staging.graphs.setdefault(graph, 0)
+
+        # a rebuild starts from an empty store; a first load (empty store) from a copy
+        try:
+            return self._staged(fill, focus=False, copy=not replace_all, replace_all=replace_all)
+        except ValidationFailed as failure:
+            raise _submissions_blamed(failure.report, self._subjects_of(kept)) from None
+
+    def _subjects_of(self, graphs: Sequence[str]) -> dict[str, list[str]]:
+        """Subject IRI -> the graphs (steward submissions) that describe it."""
+        described: dict[str, list[str]] = {}
+        for graph in graphs:
+            subjects = {
+                q.subject.value
+                for q in self.store.match(graph=ox.NamedNode(graph))
+                if isinstance(q.subject, ox.NamedNode)
+            }
+            for subject in subjects:
+                described.setdefault(subject, []).append(graph)
+        return described
 
     def check_target_graph(self, graph: str) -> None:
         """``load --graph`` writes content graphs; steward graphs go through ``submit``."""
@@ -291,50 +390,164 @@ class Loader:
             )
 
     def ensure_content(self) -> LoadSummary | None:
-        """First run: load the project content if the store is empty; else do nothing."""
-        if self.store.count_triples() > 0:
+        """First run: load the project content if the store is empty; else do nothing.
+
+        A restart on a loaded store only asks whether any graph holds a triple (no count
+        and no validation: what is in the store was validated when it was written).
+        """
+        if not self.store.is_empty():
             return None
         return self.load_content()
 
     def import_dump(self, path: Path) -> LoadSummary:
-        """Replace the whole dataset by a dump (N-Quads or TriG), validated first."""
+        """Replace the whole dataset by a dump (N-Quads or TriG, maybe gzipped), validated
+        first; the dump is parsed as it is read, never held whole in memory."""
+        from .bulk import stream_quads
+
         fmt = {".nq": DUMP_FORMATS["nquads"], ".trig": DUMP_FORMATS["trig"]}.get(
-            path.suffixes[0] if path.suffix == ".gz" else path.suffix
+            path.suffixes[-2] if path.suffix == ".gz" and len(path.suffixes) > 1 else path.suffix
         )
         if fmt is None:
             raise InputError("a dump must be .nq, .trig, .nq.gz or .trig.gz", source=str(path))
-        raw = path.read_bytes()
-        if path.suffix == ".gz":
-            import gzip
 
-            raw = gzip.decompress(raw)
-        quads = parse_bytes(raw, fmt, source=str(path), max_depth=self.settings.max_nesting_depth)
-        prefix = self.settings.base_iri + "graph/"
-        not_validated = (prefix + "ontology/", prefix + "shapes/")
-        payloads: dict[str, Payload] = {}
-        for quad in quads:
-            if isinstance(quad.graph_name, ox.DefaultGraph):
-                raise InputError(
-                    "the dump has triples in the default graph; santegraph keeps every "
-                    "triple in a named graph",
-                    source=str(path),
+        def quads() -> Iterator[ox.Quad]:
+            for quad in stream_quads(
+                path,
+                fmt,
+                max_depth=self.settings.max_nesting_depth,
+                max_inflation_ratio=self.settings.max_inflation_ratio,
+            ):
+                if isinstance(quad.graph_name, ox.DefaultGraph):
+                    raise InputError(
+                        "the dump has triples in the default graph; santegraph keeps every "
+                        "triple in a named graph",
+                        source=str(path),
+                    )
+                yield quad
+
+        def fill(staging: _Staging) -> None:
+            staging.add_dataset(quads())
+            staging.dump = path
+
+        return self._staged(fill, focus=False, copy=False, replace_all=True)
+
+    # ------------------------------------------------------------------ staged writes
+    def _staged(
+        self,
+        fill: Callable[[_Staging], None],
+        *,
+        focus: bool,
+        copy: bool,
+        replace_all: bool = False,
+    ) -> LoadSummary:
+        """Build the store as it will be, validate it, then make it the store.
+
+        ``fill`` writes the new content into the staging store. ``focus``: only the
+        subjects of the graphs written are focus nodes (the rest of the store is context);
+        else every target is. ``copy``: the staging store starts as the current store.
+        """
+        with self._staging(copy=copy) as (store, commit):
+            staging = _Staging(self, store)
+            del store
+            try:
+                fill(staging)
+                staging.flush()
+                report = self._validate_staging(staging, focus)
+                if not report.conforms:
+                    raise ValidationFailed(report)
+                staging.finish()
+                self._stage(f"écriture de {len(staging.graphs)} graphes nommés…")
+                commit(staging, replace_all)
+            finally:
+                staging.store = None  # closed before its folder is swapped in or deleted
+        reported = staging.reported if staging.reported is not None else list(staging.graphs)
+        triples = sum(staging.sizes.get(g, 0) for g in reported)
+        return LoadSummary(reported, triples, report)
+
+    @contextlib.contextmanager
+    def _staging(self, *, copy: bool):
+        if isinstance(self.store, EmbeddedStore):
+            with self.store.staged(copy=copy) as staged:
+
+                def commit(staging: _Staging, replace_all: bool) -> None:
+                    staged.commit()
+
+                yield staged.store, commit
+            return
+        # A remote store: the new graphs (and what the store says around them) are built
+        # and validated in a local store, then written graph by graph.
+        folder = tempfile.mkdtemp(prefix="santegraph-staging-")
+        try:
+
+            def commit(staging: _Staging, replace_all: bool) -> None:
+                written = list(staging.graphs)
+                drop = [g for g in self.store.list_graphs() if g not in staging.graphs]
+                self.store.write_from(
+                    staging.store,
+                    written,
+                    drop=drop if replace_all else [],
+                    max_bytes=self.settings.remote_update_max_bytes,
+                    batch=self.settings.load_batch_quads,
                 )
-            name = quad.graph_name.value
-            payload = payloads.setdefault(
-                name, Payload(name, validated=not name.startswith(not_validated))
+
+            yield ox.Store(folder), commit
+        finally:
+            gc.collect()
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _validate_staging(self, staging: _Staging, focus: bool) -> ValidationReport:
+        store = staging.store
+        if focus and not isinstance(self.store, EmbeddedStore):
+            staging.add_context_from(self.store)
+        self._stage(f"validation SHACL de {staging.validated_count} triplets…")
+        checked = staging.validated_count
+        with staging.validation_graphs():
+            focus_graphs = [g for g in staging.graphs if g in staging.validated]
+            report = self.bulk.validate(
+                store,
+                focus_graphs=focus_graphs if focus else None,
+                locate=staging.locate,
+                checked_triples=checked,
             )
-            payload.quads.append(quad)
-        report = self.check(list(payloads.values()), in_context=False)
-        if not report.conforms:
-            raise ValidationFailed(report)
-        self.store.restore(quads)
-        return LoadSummary(sorted(payloads), len(quads), report)
+        if staging.rows:
+            from .steward.csv_templates import locate_result
+
+            rows = staging.rows
+            report.results = [
+                locate_result(r, {r.focus_node: rows[r.focus_node][1]}, rows[r.focus_node][0])
+                if r.focus_node in rows
+                else r
+                for r in report.results
+            ]
+        return _with_problems(report, staging.problems)
 
     def validate_files(
         self, paths: Iterable[Path], *, graph: str | None = None
     ) -> ValidationReport:
         """Validate a submission in the context of the store, without writing."""
         return self.check(self.read_files(paths, graph), in_context=True)
+
+
+def _submissions_blamed(
+    report: ValidationReport, described: dict[str, list[str]]
+) -> ValidationFailed:
+    """The failure of a rebuild, naming the steward submissions that describe the entries in
+    violation: the content files are not the only suspects, and the fix may be there."""
+    report.results = [
+        replace(r, graphs=tuple(sorted(described.get(r.focus_node, ())))) for r in report.results
+    ]
+    blamed = sorted({g for r in report.results if r.severity == "Violation" for g in r.graphs})
+    if not blamed:
+        return ValidationFailed(report)
+    names = ", ".join(f"<{g}>" for g in blamed)
+    return ValidationFailed(
+        report,
+        f"The entries in violation are also described by steward submission(s) {names}, "
+        "validated with the content (nothing of the new content was written). Either "
+        "correct or withdraw the submission (`santegraph correct GRAPH FILE --as NAME`, "
+        "`santegraph withdraw GRAPH --as NAME`, or the submission's page on /steward/), "
+        "or change the content files, then run `santegraph load --replace` again",
+    )
 
 
 def _with_problems(report: ValidationReport, problems: list[ValidationResult]) -> ValidationReport:
@@ -367,3 +580,149 @@ def _top_folder(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).parts[0]
     except (ValueError, IndexError):
         return ""
+
+
+class _Staging:
+    """The new content being written into a staging store, graph by graph, in batches."""
+
+    def __init__(self, loader: Loader, store: ox.Store):
+        self.loader, self.store = loader, store
+        self.batch_size = max(1, loader.settings.load_batch_quads)
+        self.graphs: dict[str, int] = {}  # graph -> quads written
+        self.validated: set[str] = set()  # graphs whose subjects are focus nodes
+        self.aside: list[ox.Quad] = []  # shapes graphs: written after validation
+        self.problems: list[ValidationResult] = []
+        self.rows: dict[str, tuple[str, int]] = {}
+        self.sources: dict[str, str] = {}
+        self.files: list[Path] = []
+        self.dump: Path | None = None
+        self.reported: list[str] | None = None
+        self.sizes: dict[str, int] = {}
+        self._pending: list[ox.Quad] = []
+        self._context = False
+
+    def _is_shapes(self, graph: str) -> bool:
+        return graph.startswith(self.loader.settings.base_iri + "graph/shapes/")
+
+    def replace(
+        self, graph: str, quads: Iterable[ox.Quad], *, keep: bool = False, validated: bool = True
+    ) -> None:
+        """Make ``graph`` hold ``quads`` (``keep``: add them to what it holds)."""
+        node = ox.NamedNode(graph)
+        if not keep and graph not in self.graphs:
+            self.flush()
+            self.store.remove_graph(node)
+        self.graphs.setdefault(graph, 0)
+        if validated:
+            self.validated.add(graph)
+        for quad in quads:
+            self._add(ox.Quad(quad.subject, quad.predicate, quad.object, node), graph)
+        self.flush()
+
+    def add_dataset(self, quads: Iterable[ox.Quad]) -> None:
+        """Quads of a dump, each to its own graph (ontology and shapes not validated)."""
+        prefix = self.loader.settings.base_iri + "graph/"
+        not_validated = (prefix + "ontology/", prefix + "shapes/")
+        for quad in quads:
+            graph = quad.graph_name.value
+            if graph not in self.graphs:
+                self.graphs[graph] = 0
+                if not graph.startswith(not_validated):
+                    self.validated.add(graph)
+            self._add(quad, graph)
+        self.flush()
+
+    def _add(self, quad: ox.Quad, graph: str) -> None:
+        self.graphs[graph] += 1
+        if self._is_shapes(graph):
+            self.aside.append(quad)
+            return
+        self._pending.append(quad)
+        if len(self._pending) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            # bulk_extend: written straight to new files, not through a transaction (the
+            # staging store is nobody's until it is swapped in)
+            self.store.bulk_extend(self._pending)
+            self._pending = []
+
+    @property
+    def validated_count(self) -> int:
+        return sum(n for g, n in self.graphs.items() if g in self.validated)
+
+    def add_context_from(self, source: GraphStore) -> None:
+        """A remote load: what the store says about the IRIs the new graphs point to and
+        about their subjects, from the graphs the load does not replace."""
+        query = self.loader.queries["submission_context"].text
+        written = set(self.graphs)
+        nodes: set[ox.NamedNode] = set()
+        for graph in self.validated:
+            for quad in self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
+                for term in (quad.subject, quad.object):
+                    if isinstance(term, ox.NamedNode):
+                        nodes.add(term)
+        context = ox.NamedNode(CONTEXT_GRAPH)
+        ordered = sorted(nodes, key=lambda n: n.value)
+        for start in range(0, len(ordered), 500):
+            rows = source.select(query, {"node": ordered[start : start + 500]})
+            self._pending += [
+                ox.Quad(row["node"], row["p"], row["o"], context)
+                for row in rows
+                if row["g"].value not in written
+            ]
+            if len(self._pending) >= self.batch_size:
+                self.flush()
+        self.flush()
+        self._context = True
+
+    @contextlib.contextmanager
+    def validation_graphs(self):
+        """The project's ontology beside the data while it is validated (class hierarchy,
+        as pySHACL's ont_graph), removed afterwards with any store context."""
+        from .bulk import ONTOLOGY_GRAPH
+
+        graph = ox.NamedNode(ONTOLOGY_GRAPH)
+        ontology = self.loader.validator.ontology.serialize(format="nt").encode()
+        self.store.load(ontology, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        try:
+            yield
+        finally:
+            self.store.remove_graph(graph)
+
+    def finish(self) -> None:
+        """After validation: the shapes graphs in, the context out."""
+        if self.aside:
+            self.store.extend(self.aside)
+        if self._context:
+            self.store.remove_graph(ox.NamedNode(CONTEXT_GRAPH))
+        self.store.flush()
+        # triples written per graph (the files may state a triple twice: a graph is a set)
+        counts = self.store.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        )
+        self.sizes = {
+            row["g"].value: int(row["n"].value) for row in counts if row["g"].value in self.graphs
+        }
+
+    def locate(self, iris: list[str]) -> dict[str, str]:
+        """Where each IRI is written in the files loaded (read again only now, when there
+        are results to show)."""
+        from .bulk import locate_in_dump
+
+        if self.dump is not None:
+            return locate_in_dump(self.dump, iris)
+        sources = dict(self.sources)
+        for path in self.files:
+            if path.stat().st_size <= LOCATE_MAX_BYTES:
+                sources[str(path)] = path.read_text(encoding="utf-8", errors="replace")
+        base = self.loader.settings.base_iri
+        from .validation import locate
+
+        found = {iri: locate(iri, sources, base) for iri in iris}
+        return {iri: where for iri, where in found.items() if where}
+
+
+CONTEXT_GRAPH = "urn:santegraph:validation:context"
+LOCATE_MAX_BYTES = 64 * 1024 * 1024  # larger files are not searched for report locations

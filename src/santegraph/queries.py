@@ -1,6 +1,7 @@
 """SPARQL text: the query form of a request, value binding, and the named query files.
 
-Named queries live in ``queries/*.rq``. Each starts with a header comment::
+Named queries live in ``.rq`` files, found by :func:`query_folder` (one rule, below).
+Each starts with a header comment::
 
     # title: Acteurs d'un public
     # description: Who serves a given public, with their territory.
@@ -15,6 +16,7 @@ which is what the example catalogue runs.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .config import PACKAGE_DIR, shipped_root
 from .errors import QueryError
 
 Term = ox.NamedNode | ox.Literal | ox.BlankNode
@@ -175,3 +178,34 @@ class QueryCatalogue:
 
     def __len__(self) -> int:
         return len(self._queries)
+
+
+# --------------------------------------------------------------------- where they live
+PUBLIC = "public"
+INTERNAL = "internal"
+
+
+def query_folder(kind: str) -> Path:
+    """Where the named queries of a kind live: the one rule (README, "How it is built").
+
+    * ``PUBLIC``: ``queries/`` at the top of the repository, the catalogue integrators see
+      (``/sparql`` lists and runs it, ``santegraph query NAME``), which holds every query
+      the professional pages run, so that what a page shows can be asked directly. It
+      ships with the program like the ontology (the checkout, or the wheel's bundle):
+      ``content_dir`` does not move it, since the pages need these names whatever the data.
+    * ``INTERNAL``: ``rq/`` inside the package, the queries of the plumbing (loading,
+      stewardship, Linked Data, the ontology page, stats), never listed.
+
+    Benchmark inputs (``bench/queries/``) belong to ``bench/``, which is not shipped.
+    """
+    if kind == PUBLIC:
+        return shipped_root() / "queries"
+    if kind == INTERNAL:
+        return PACKAGE_DIR / "rq"
+    raise ValueError(f"no kind of named query {kind!r} (public or internal)")
+
+
+@functools.cache
+def catalogue(kind: str) -> QueryCatalogue:
+    """The named queries of a kind, read once per process."""
+    return QueryCatalogue(query_folder(kind))

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .bounds import check_document_depth, check_xml_entities
+from .bounds import (
+    InflateLimits,
+    check_document_depth,
+    check_xml_entities,
+    inflate,
+    limit_triples,
+)
+from .config import Settings
 from .errors import InputError
 
 FORMATS_BY_SUFFIX = {
@@ -33,6 +40,7 @@ NESTING_SYNTAX = {
 }
 DEFAULT_MAX_NESTING = 100  # the max_nesting_depth setting's default
 DEFAULT_MAX_EXPANSION = 16 * 1024 * 1024  # max_entity_expansion_bytes's default
+DEFAULT_INFLATE = InflateLimits.from_settings(Settings())  # the settings' defaults
 
 DUMP_FORMATS = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
 
@@ -49,18 +57,15 @@ def format_for(path: Path) -> ox.RdfFormat:
         ) from None
 
 
-def _read_bytes(path: Path) -> bytes:
+def read_file_bytes(path: Path, inflate_limits: InflateLimits = DEFAULT_INFLATE) -> bytes:
+    """A file's bytes; a ``.gz`` file inflated as a stream, within ``inflate_limits`` (a
+    1 MB gzip bomb would otherwise inflate to gigabytes)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(exc.strerror or "cannot read file", source=str(path)) from exc
     if path.suffix == ".gz":
-        import gzip
-
-        try:
-            data = gzip.decompress(data)
-        except OSError as exc:
-            raise InputError(f"not a valid gzip file: {exc}", source=str(path)) from exc
+        data = inflate(data, inflate_limits, source=str(path))
     return data
 
 
@@ -73,13 +78,15 @@ def parse_bytes(
     graph: ox.NamedNode | None = None,
     max_depth: int = DEFAULT_MAX_NESTING,
     max_expansion: int = DEFAULT_MAX_EXPANSION,
+    max_triples: int = 0,
 ) -> list[ox.Quad]:
     """Parse everything or raise InputError with the parser's line and column.
 
     Triples go to ``graph`` when given (quads formats keep their own graphs unless
     ``graph`` is given, in which case a quad in another named graph is an error).
     A text nested deeper than ``max_depth``, or XML whose entities would expand beyond
-    ``max_expansion`` bytes, is refused before the parser sees it (bounds.py).
+    ``max_expansion`` bytes, is refused before the parser sees it; parsing stops at the
+    first triple past ``max_triples`` (0: no limit) with LimitExceeded (bounds.py).
     """
     if not data.strip():
         raise InputError("the file is empty", source=source)
@@ -94,9 +101,8 @@ def parse_bytes(
     elif rdf_format == ox.RdfFormat.RDF_XML:
         check_xml_entities(data, max_expansion, source=source)
     try:
-        quads = list(
-            ox.parse(data, format=rdf_format, base_iri=base_iri, without_named_graphs=False)
-        )
+        parsed = ox.parse(data, format=rdf_format, base_iri=base_iri, without_named_graphs=False)
+        quads = list(limit_triples(parsed, max_triples, source=source))
     except SyntaxError as exc:
         line, column = _position(exc)
         message = str(exc.args[0]) if exc.args else str(exc)
@@ -129,9 +135,10 @@ def parse_file(
     graph: ox.NamedNode | None = None,
     max_depth: int = DEFAULT_MAX_NESTING,
     max_expansion: int = DEFAULT_MAX_EXPANSION,
+    inflate_limits: InflateLimits = DEFAULT_INFLATE,
 ) -> list[ox.Quad]:
     return parse_bytes(
-        _read_bytes(path),
+        read_file_bytes(path, inflate_limits),
         format_for(path),
         source=str(path),
         base_iri=base_iri,

@@ -22,7 +22,6 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -370,8 +369,3 @@ class IndexCache:
                     self._indexes = build_indexes(store, catalogue, self.base)
                     self._count = count
             return self._indexes
-
-
-def project_queries() -> Path:
-    """The ``queries/`` folder of the checkout santegraph runs from."""
-    return Path(__file__).resolve().parents[2] / "queries"

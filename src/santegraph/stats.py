@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .loading import INTERNAL_QUERIES
-from .queries import QueryCatalogue
+from .queries import INTERNAL, catalogue
 from .store.base import GraphStore
 
 
@@ -26,7 +25,7 @@ def _value(row, name: str) -> str:
 
 
 def collect_stats(store: GraphStore) -> Stats:
-    queries = QueryCatalogue(INTERNAL_QUERIES)
+    queries = catalogue(INTERNAL)
 
     def rows(name: str):
         return store.select(queries[name].text)

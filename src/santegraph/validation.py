@@ -1,10 +1,11 @@
 """SHACL validation with pySHACL, returning data (not prints) that the CLI and web format.
 
-The data graph handed to pySHACL is the submission plus its *context*: what the store
-already says about the IRIs the submission points to (a commune's type, a porteur's
-type...), so a link to an existing resource is checked against reality. When context
-is present, only the submission's own subjects are focus nodes: the store's content
-was validated when it was loaded and is not validated again.
+The data graph handed to pySHACL is the submission plus its *context*: what the rest of
+the store says about the submission's subjects (each entry is checked as the union will
+hold it) and about the IRIs they point to (a commune's type, a porteur's type...), so a
+link to an existing resource is checked against reality. When context is present, only
+the submission's own subjects are focus nodes: the rest of the store's content was
+validated when it was loaded and is not validated again.
 """
 
 from __future__ import annotations
@@ -47,9 +48,10 @@ class ValidationResult:
     line: int | None = None  # RDF files: line where the entry is first written
     row: int | None = None  # CSV files: row of the entry (row 1 = header)
     column: str | None = None  # CSV files: the column of the offending property
+    graphs: tuple[str, ...] = ()  # steward graphs describing the focus node (load errors)
 
-    def as_dict(self) -> dict[str, str | int | None]:
-        return self.__dict__.copy()
+    def as_dict(self) -> dict[str, object]:
+        return {**self.__dict__, "graphs": list(self.graphs)}
 
 
 @dataclass
@@ -57,14 +59,19 @@ class ValidationReport:
     results: list[ValidationResult] = field(default_factory=list)
     graph: rdflib.Graph = field(default_factory=rdflib.Graph)
     checked_triples: int = 0
+    # results counted but not described one by one (a bulk load stops describing after
+    # bulk.MAX_DETAILED_RESULTS), by severity
+    omitted: dict[str, int] = field(default_factory=dict)
 
     @property
     def violation_count(self) -> int:
-        return sum(r.severity == "Violation" for r in self.results)
+        return sum(r.severity == "Violation" for r in self.results) + self.omitted.get(
+            "Violation", 0
+        )
 
     @property
     def warning_count(self) -> int:
-        return sum(r.severity == "Warning" for r in self.results)
+        return sum(r.severity == "Warning" for r in self.results) + self.omitted.get("Warning", 0)
 
     @property
     def conforms(self) -> bool:
@@ -102,11 +109,15 @@ class ValidationReport:
             csv = results[0].row is not None
             where = f"  ({results[0].location})" if results[0].location and not csv else ""
             lines.append(f"\n{focus or '(entrée sans IRI)'}{label}{where}")
+            lines += [f"  décrite aussi par la soumission <{g}>" for g in results[0].graphs]
             for r in results:
                 path = f" [{r.path}]" if r.path else ""
                 value = f" valeur : {r.value}" if r.value else ""
                 at = f" ({r.location})" if csv and r.location else ""
                 lines.append(f"  {r.severity}{path} {r.message}{value}{at}")
+        if self.omitted:
+            more = ", ".join(f"{n} {severity}" for severity, n in sorted(self.omitted.items()))
+            lines.append(f"\n… et d'autres résultats non détaillés : {more}.")
         return "\n".join(lines)
 
 

@@ -14,9 +14,10 @@ from santegraph.config import load_settings
 from santegraph.loading import Loader
 from santegraph.store import EmbeddedStore
 
+from ..external import SourceText
+
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "https://w3id.org/santegraph/id/"
-SOURCES = ROOT.parent / "shared" / "sources"
 
 PREFIXES = """
 PREFIX sg: <https://w3id.org/santegraph/def#>
@@ -57,18 +58,20 @@ def fr_literal(text: str) -> str:
 
 
 def quote_checker(stem: str):
-    """``quoted(passage)``: assert a passage a test relies on really is in the document."""
-    text = source_text(stem)
+    """``quoted(passage)``: assert a passage a test relies on really is in the document
+    (without the source texts, counted as a check not made: tests/external.py)."""
+    source = SourceText(stem)
 
     def quoted(passage: str) -> None:
-        assert passage in text, f"not in {stem}.txt: {passage!r}"
+        assert source.says(passage), f"not in {stem}.txt: {passage!r}"
 
     return quoted
 
 
 def source_text(stem: str) -> str:
-    """The text of a source document, to check that a quoted passage is really there."""
-    return (SOURCES / f"{stem}.txt").read_text(encoding="utf-8")
+    """The whole text of a source document; without the source texts the test is skipped
+    (for tests about the text alone: tests/external.py)."""
+    return SourceText(stem).text
 
 
 @pytest.fixture(scope="session")

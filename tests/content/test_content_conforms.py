@@ -1,8 +1,7 @@
 """The project content as a whole: it loads, it conforms, every document has its graph."""
 
-from pathlib import Path
-
-from .conftest import BASE, ROOT, SOURCES
+from ..external import SOURCE_TEXTS
+from .conftest import BASE, ROOT
 
 
 def test_the_whole_project_content_conforms_to_the_shapes(loaded_content):
@@ -11,11 +10,14 @@ def test_the_whole_project_content_conforms_to_the_shapes(loaded_content):
     assert summary.triples > 90_000
 
 
-def test_every_source_document_has_its_own_named_graph(loaded_content):
+def test_every_source_document_has_its_own_named_graph(loaded_content, content):
     store, _ = loaded_content
     graphs = set(store.list_graphs())
-    for source in sorted(Path(SOURCES).glob("*.txt")):
-        assert f"{BASE}graph/sources/{source.stem}" in graphs, source.name
+    files = {r["file"] for r in content.select("SELECT ?file { ?d sg:nomFichier ?file }")}
+    transcribed = {p.name.removesuffix(".ttl") for p in (ROOT / "data" / "sources").iterdir()}
+    assert {f.removesuffix(".txt") for f in files} == transcribed
+    for stem in sorted(transcribed):
+        assert f"{BASE}graph/sources/{stem}" in graphs, stem
 
 
 def test_every_source_document_is_described_with_its_file_name(content):
@@ -24,7 +26,9 @@ def test_every_source_document_is_described_with_its_file_name(content):
                                             dct:title ?title } }"""
     )
     files = {r["file"] for r in rows}
-    assert files == {p.name for p in Path(SOURCES).glob("*.txt")}
+    assert len(files) == len(list((ROOT / "data" / "sources").iterdir()))
+    if (texts := SOURCE_TEXTS.folder_or_not_made()) is not None:
+        assert files == {p.name for p in texts.glob("*.txt")}
 
 
 def test_the_remaining_warnings_are_known_gaps_of_the_sources(loaded_content):

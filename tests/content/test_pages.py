@@ -547,7 +547,9 @@ def test_hostile_labels_in_the_kept_fragments_are_escaped():
     assert chosen.text == '"><img src=x onerror=alert(2)>'
     legend = soup.select("ul.secteurs li")
     assert "<b>gras</b>" in [li.text for li in legend]
-    assert all(li.span["style"].startswith("background: ") for li in legend)
+    # a colour is an SVG fill attribute (no inline style): the hostile one stays its value
+    fills = [li.find("rect")["fill"] for li in legend]
+    assert '#fff"><script>alert(3)</script>' in fills
     store.close()
 
 

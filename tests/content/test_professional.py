@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from santegraph.config import load_settings
 from santegraph.professional import PerGeneration, ProfessionalService
-from santegraph.search import project_queries
+from santegraph.queries import PUBLIC, query_folder
 
 from ..conftest import MINI
 from .conftest import BASE, ROOT
@@ -36,15 +36,15 @@ def test_a_toile_request_is_resolved_as_the_page_resolves_it(loaded_content):
     assert toile.actors, "someone accompanies people with a disability around Dunkerque"
 
 
-def test_the_named_queries_are_found_from_the_settings(tmp_path, loaded_content):
+def test_the_named_queries_are_the_public_catalogue_whatever_the_content(tmp_path, loaded_content):
+    """queries/ comes with the program (tests/test_query_locations.py): a content folder
+    holding a queries/ of its own, or none, does not change the pages' queries."""
     (tmp_path / "queries").mkdir()
     (tmp_path / "queries" / "chiffres.rq").write_text("SELECT * WHERE { ?s ?p ?o }\n")
-    own = load_settings({"content_dir": str(tmp_path), "base_iri": BASE}, environ={})
-    assert ProfessionalService(loaded_content[0], own).catalogue.directory == tmp_path / "queries"
-    # a content tree without queries/ (test data) gets the project's
-    data_only = load_settings({"content_dir": str(MINI), "base_iri": BASE}, environ={})
-    service = ProfessionalService(loaded_content[0], data_only)
-    assert service.catalogue.directory == project_queries()
+    for content in (tmp_path, MINI):
+        settings = load_settings({"content_dir": str(content), "base_iri": BASE}, environ={})
+        service = ProfessionalService(loaded_content[0], settings)
+        assert service.catalogue.directory == query_folder(PUBLIC)
 
 
 def test_values_are_computed_once_per_store_generation():

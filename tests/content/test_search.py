@@ -5,8 +5,8 @@ import pyoxigraph as ox
 import pytest
 
 from santegraph import search
-from santegraph.queries import QueryCatalogue
-from santegraph.search import IndexCache, build_indexes, normalize, project_queries
+from santegraph.queries import PUBLIC, catalogue
+from santegraph.search import IndexCache, build_indexes, normalize
 
 from .conftest import BASE
 
@@ -14,7 +14,7 @@ from .conftest import BASE
 @pytest.fixture(scope="module")
 def indexes(loaded_content):
     store, _ = loaded_content
-    return build_indexes(store, QueryCatalogue(project_queries()), BASE)
+    return build_indexes(store, catalogue(PUBLIC), BASE)
 
 
 def labels(hits, category):
@@ -68,7 +68,7 @@ def test_cache_rebuilds_when_the_store_changes(monkeypatch):
 
     store = EmbeddedStore(":memory:")
     monkeypatch.setattr(search, "CHECK_INTERVAL", 0)
-    cache = IndexCache(lambda: QueryCatalogue(project_queries()), BASE)
+    cache = IndexCache(lambda: catalogue(PUBLIC), BASE)
     assert cache.get(store).search.search("zorglub") == []
     turtle = (
         b"@prefix sg: <https://w3id.org/santegraph/def#> . "

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from .conftest import source_text
+from ..external import SourceText
 
 STEM = "000_4a337a90df3403e9"
 G = f"<graph/sources/{STEM}>"
@@ -22,12 +22,12 @@ def _normalise(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def text() -> str:
-    return _normalise(source_text(STEM))
+def text() -> SourceText:
+    return SourceText(STEM, _normalise)
 
 
-def says(text: str, passage: str) -> bool:
-    return _normalise(passage) in text
+def says(text: SourceText, passage: str) -> bool:
+    return text.says(passage)
 
 
 # --- The document itself -------------------------------------------------------------
@@ -167,8 +167,9 @@ def test_belles_histoires_ch_denain_maternity_and_msp_hautmont(content, text):
 def test_each_atelier_chose_two_defis_unlike_the_three_planned(content, text):
     passage = "invités à se positionner sur les 2 défis qui leur paraissaient les plus importants"
     assert says(text, passage)
-    assert "Chaque atelier sera invité à se focaliser sur 3 grands défis" in _normalise(
-        source_text("003_e24160ded3cfc3a8")
+    assert says(
+        SourceText("003_e24160ded3cfc3a8", _normalise),
+        "Chaque atelier sera invité à se focaliser sur 3 grands défis",
     )
     assert content.ask(f"""
         ASK {{ GRAPH {G} {{
@@ -202,7 +203,7 @@ def test_defi_wordings_that_differ_from_the_ars_note_are_alt_labels(content, tex
 
 def test_twelve_solutions_with_constats_and_59_propositions(content, text):
     for n in range(1, 13):
-        assert re.search(rf"Solution #{n}\s?:", text), n
+        assert text.matches(rf"Solution #{n}\s?:"), n
     rows = content.select(f"""
         SELECT ?pos (COUNT(DISTINCT ?c) AS ?constats) (COUNT(DISTINCT ?p) AS ?props)
         WHERE {{ GRAPH {G} {{

@@ -8,6 +8,7 @@ the document's own named graph so that "which document says this" holds too.
 import re
 from pathlib import Path
 
+from ..external import SourceText
 from .conftest import source_text
 
 STEM = "001_cf98c4f57362bdba"
@@ -21,7 +22,7 @@ def normalised(text: str) -> str:
 
 
 def assert_in_source(passage: str) -> None:
-    assert normalised(passage) in normalised(source_text(STEM)), passage
+    assert SourceText(STEM, normalised).says(passage), passage
 
 
 def fr(text: str) -> str:

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from .conftest import source_text
+from ..external import SourceText
 
 STEM = "002_017d9451b3d5fdac"
 GRAPH = f"<graph/sources/{STEM}>"
@@ -17,8 +17,8 @@ FDR = "<feuille-de-route/metropole-flandres>"
 
 
 def assert_in_source(passage: str) -> None:
-    text = re.sub(r"\s+", " ", source_text(STEM))
-    assert re.sub(r"\s+", " ", passage) in text, f"not in {STEM}.txt: {passage!r}"
+    source = SourceText(STEM, lambda text: re.sub(r"\s+", " ", text))
+    assert source.says(passage), f"not in {STEM}.txt: {passage!r}"
 
 
 def action_with_label(content, label_start: str) -> str:

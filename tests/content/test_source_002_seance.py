@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from .conftest import source_text
+from ..external import SourceText
 
 STEM = "002_017d9451b3d5fdac"
 GRAPH = f"<graph/sources/{STEM}>"
@@ -22,8 +22,8 @@ CTSM_SECTION = f"<source/{STEM}/commission-territoriale-de-sante-mentale>"
 
 
 def assert_in_source(passage: str) -> None:
-    text = re.sub(r"\s+", " ", source_text(STEM))
-    assert re.sub(r"\s+", " ", passage) in text, f"not in {STEM}.txt: {passage!r}"
+    source = SourceText(STEM, lambda text: re.sub(r"\s+", " ", text))
+    assert source.says(passage), f"not in {STEM}.txt: {passage!r}"
 
 
 def notes_about(content, resource: str, problem: str) -> list[str]:
@@ -69,9 +69,9 @@ def test_sections_of_part_1_come_in_document_order(content):
         "Présents hors membres CTS",
     ]
     assert labels[6] == "2/ Accueil du président et approbation du PV du 17/03/23"
-    text = re.sub(r"\s+", " ", source_text(STEM)).replace("*", "")  # headings drop the italics
-    for label in labels:
-        assert label in text, label
+    headings = SourceText(STEM, lambda text: re.sub(r"\s+", " ", text).replace("*", ""))
+    for label in labels:  # the headings drop the italics
+        assert headings.says(label), label
 
 
 def test_the_session_is_hosted_by_the_sauvegarde_du_nord_and_reaches_quorum(content):

@@ -6,11 +6,10 @@ and checks that the fact is in the knowledge graph, in this document's named gra
 
 import pytest
 
-from .conftest import fr_literal, quote_checker, source_text
+from .conftest import fr_literal, quote_checker
 
 STEM = "003_e24160ded3cfc3a8"
 GRAPH = f"<graph/sources/{STEM}>"
-TEXT = source_text(STEM)
 
 
 quoted = quote_checker(STEM)

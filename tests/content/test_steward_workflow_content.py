@@ -65,3 +65,18 @@ def test_a_malformed_journal_event_would_be_refused_by_the_real_shapes(service):
     report = service._validate([], [], None, journal)
     assert not report.conforms
     assert {r.focus_node for r in report.results} == {event.value}
+
+
+def test_a_second_french_name_for_the_chu_de_lille_is_refused(service):
+    """The campaign's case: the shapes say exactly one French name; the submission alone
+    conforms, but the gate checks the entry as the graph would hold it."""
+    text = (
+        b"@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        b'<acteur/chu-de-lille> skos:prefLabel "CHU de Lille (bis)"@fr .\n'
+    )
+    data = service.loader.read_bytes(text, "chu.ttl", "turtle")
+    proposal = service.propose_deposit(MARIE, data, channel="web", source="chu.ttl")
+    violations = [r for r in proposal.report.results if r.severity == "Violation"]
+    assert violations and {r.focus_node for r in violations} == {BASE + "acteur/chu-de-lille"}
+    assert {r.path for r in violations} == {"http://www.w3.org/2004/02/skos/core#prefLabel"}
+    assert {r.location for r in violations} == {"chu.ttl:2"}

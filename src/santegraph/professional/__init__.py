@@ -2,7 +2,7 @@
 
 ================  ================================================================
 ``service.py``    :class:`ProfessionalService`, one per app (``AppState.professional``):
-                  the named queries (found from the settings), the values kept per
+                  the named queries (queries/, the public catalogue), the values kept per
                   store generation, the search and place indexes, toiles built
                   (``make_toile``), and the data of every page
 ``listings.py``   how query rows become what a page lists: trees of concepts and

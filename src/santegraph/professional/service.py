@@ -14,13 +14,12 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
-from ..queries import QueryCatalogue
-from ..search import CATEGORIES, IndexCache, Indexes, Place, project_queries
+from ..queries import PUBLIC, catalogue
+from ..search import CATEGORIES, IndexCache, Indexes, Place
 from ..toile.build import (
     KindFacts,
     Vocabulary,
@@ -51,14 +50,6 @@ DEFI_LABEL = (
     "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
     "SELECT ?nom WHERE { VALUES ?defi { UNDEF } ?defi skos:prefLabel ?nom }"
 )
-
-
-def queries_folder(settings) -> Path:
-    """The named queries of the pages: ``queries/`` of the content folder when it has one,
-    else the one of the checkout santegraph runs from (a content tree of tests may hold
-    data only)."""
-    folder = settings.content_path / "queries"
-    return folder if folder.is_dir() else project_queries()
 
 
 class PerGeneration:
@@ -130,10 +121,10 @@ class ToileRequest:
 class ProfessionalService:
     """The data of the "qui fait quoi" pages and their toiles, for one store."""
 
-    def __init__(self, store, settings, catalogue: QueryCatalogue | None = None):
+    def __init__(self, store, settings):
         self.store, self.settings = store, settings
         self.base = settings.base_iri
-        self.catalogue = catalogue or QueryCatalogue(queries_folder(settings))
+        self.catalogue = catalogue(PUBLIC)  # queries/, whatever content_dir says
         self.generation = PerGeneration()
         self._indexes = IndexCache(self.catalogue, self.base)
         self._kind_names: tuple[Indexes, dict[str, str], dict[str, str]] | None = None

@@ -76,6 +76,9 @@ class WorkerPool:
     size: int  # at most this many workers
     threads: int  # at most this many queries at once on one worker
     timeout: float
+    worker_module = "santegraph.sandbox.worker"  # what a worker process runs: its main(fd)
+    kind = "query"  # what its workers do, for messages
+    spare_worker = True  # keep one unused worker booted ahead of demand
     _lock: threading.Condition  # guards the pool; notified when a slot or worker frees up
     _workers: list[Worker]  # in the pool (booting or booted), oldest first
     _spawned: itertools.count
@@ -92,7 +95,7 @@ class WorkerPool:
     def _wait_until_booted(self, worker: Worker) -> None:
         """A new worker says "ready" once imported (~0.3 s): not part of any query's time."""
         if not worker.ready.wait(BOOT_TIMEOUT) or not worker.booted:
-            raise StoreError(f"a query worker did not start ({worker.process.poll()})")
+            raise StoreError(f"a {self.kind} worker did not start ({worker.process.poll()})")
 
     def _acquire(self, deadline: float | None) -> Worker:
         """A slot on the least loaded worker (the pool grows while every worker is busy)."""
@@ -108,13 +111,17 @@ class WorkerPool:
                 if free:
                     worker = min(free, key=lambda w: (w.load, not w.ready.is_set(), w.number))
                     worker.load += 1
-                    if len(self._workers) < self.size and all(w.load for w in self._workers):
+                    if (
+                        self.spare_worker
+                        and len(self._workers) < self.size
+                        and all(w.load for w in self._workers)
+                    ):
                         self._grow()  # one ahead: the next concurrent query finds it booted
                     return worker
                 remaining = time_left(deadline)
                 if remaining is not None and remaining <= 0:
                     raise QueryBusy(
-                        f"all {self.size} query workers stayed busy for {self.timeout:g} s; "
+                        f"all {self.size} {self.kind} workers stayed busy for {self.timeout:g} s; "
                         "try again later"
                     )
                 self._lock.wait(remaining)
@@ -134,9 +141,9 @@ class WorkerPool:
         """A fresh interpreter (never a fork of this process, which holds RocksDB handles
         and threads), talking over a socket pair with multiprocessing's message framing."""
         parent, child = socket.socketpair()
-        code = f"import santegraph.sandbox.worker as w; w.main({child.fileno()})"
+        code = f"import {self.worker_module} as w; w.main({child.fileno()})"
         try:
-            process = subprocess.Popen(
+            process = popen(
                 [sys.executable, "-c", code], pass_fds=[child.fileno()], stdin=subprocess.DEVNULL
             )
         finally:
@@ -145,7 +152,7 @@ class WorkerPool:
         reader = threading.Thread(
             target=read_worker,
             args=(weakref.ref(self), worker),
-            name=f"santegraph-query-worker-{worker.pid}",
+            name=f"santegraph-{self.kind}-worker-{worker.pid}",
             daemon=True,
         )
         reader.start()
@@ -188,6 +195,41 @@ class WorkerPool:
         with self._snapshot_lock:  # worker.dead is set: _snapshot_for adds no more
             for snapshot in list(worker.snapshots):
                 self._detach(worker, snapshot)
+
+
+_spawner: queue.SimpleQueue | None = None  # requests to the spawner thread
+_spawner_lock = threading.Lock()
+
+
+def popen(args: list[str], **options) -> subprocess.Popen:
+    """``subprocess.Popen`` run by one long-lived thread of this process.
+
+    A worker asks Linux to kill it when its parent dies (``PR_SET_PDEATHSIG``), and
+    Linux means the parent *thread*: a worker started by a request thread (a test
+    client's, or a WSGI server that retires threads) was killed when that thread ended.
+    """
+    global _spawner
+    with _spawner_lock:
+        if _spawner is None:
+            _spawner = queue.SimpleQueue()
+            threading.Thread(
+                target=_spawn_forever, args=(_spawner,), name="santegraph-spawner", daemon=True
+            ).start()
+    answer: queue.SimpleQueue = queue.SimpleQueue()
+    _spawner.put((args, options, answer))
+    process = answer.get()
+    if isinstance(process, BaseException):
+        raise process
+    return process
+
+
+def _spawn_forever(requests: queue.SimpleQueue) -> None:
+    while True:
+        args, options, answer = requests.get()
+        try:
+            answer.put(subprocess.Popen(args, **options))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            answer.put(exc)
 
 
 def read_worker(runner_ref: weakref.ref, worker: Worker) -> None:

@@ -11,6 +11,7 @@ open and a newer one exists. See docs/decisions/0003-query-isolation.md.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 import threading
@@ -54,6 +55,7 @@ class SnapshotKeeper:
     _snapshots: list[Snapshot]  # every snapshot not deleted yet
     _root: Path | None  # the folder of the snapshots, made with the first one
     _kill: Callable[[Worker], None]  # the pool's
+    snapshot_folder = "-snapshots"  # the snapshots live in <store><snapshot_folder>/
 
     def _snapshot_for(self, worker: Worker) -> Snapshot:
         """The store as of now, recorded as open in ``worker`` (nobody deletes it then)."""
@@ -115,8 +117,9 @@ class SnapshotKeeper:
                 self._root = Path(tempfile.mkdtemp(prefix="santegraph-snapshots-"))
             else:
                 # next to the store: same file system, so a backup is made of hard links
-                location = Path(self.store.location).resolve()
-                self._root = location.with_name(location.name + "-snapshots")
+                # the store path, not the version folder it links to (ADR 0008)
+                location = Path(os.path.abspath(self.store.location))
+                self._root = location.with_name(location.name + self.snapshot_folder)
                 shutil.rmtree(self._root, ignore_errors=True)  # left by a killed server
                 self._root.mkdir(parents=True)
         folder = Path(tempfile.mkdtemp(prefix=f"g{generation}-", dir=self._root))

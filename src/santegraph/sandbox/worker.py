@@ -123,7 +123,7 @@ class WorkerState:
 def main(fd: int) -> None:
     """Loop of a worker process: each query in a thread of its own, until None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; it stops us
-    _die_with_parent()
+    die_with_parent()
     conn = Connection(fd)
     send_lock = threading.Lock()
 
@@ -170,7 +170,7 @@ def _run_task(state: WorkerState, db: str, out: PipeWriter, *task) -> None:
         os._exit(0)
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Linux: SIGKILL this worker if the server dies (even in the middle of a query)."""
     if sys.platform.startswith("linux"):
         try:

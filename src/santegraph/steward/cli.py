@@ -44,6 +44,11 @@ def add_commands(command) -> None:
             p.add_argument(
                 "--accept-warnings", action="store_true", help="write even with SHACL warnings"
             )
+            p.add_argument(
+                "--accept-duplicates",
+                action="store_true",
+                help="write even if entries look like ones the graph already has",
+            )
 
     p = command(
         "submit",
@@ -74,14 +79,17 @@ def add_commands(command) -> None:
 
     p = command(
         "withdraw",
-        "Withdraw a steward graph: shows the entries of other graphs that depend on it; "
-        "refused if they would no longer conform.",
+        "Withdraw a steward graph, or one entry of it (--entry): shows the entries of other "
+        "graphs that depend on it; refused if they would no longer conform.",
         """
         santegraph withdraw https://w3id.org/santegraph/id/graph/soumission/... \\
           --as "Marie Martin" --comment "doublon" --yes
+        santegraph withdraw https://w3id.org/santegraph/id/graph/soumission/... \\
+          --entry https://w3id.org/santegraph/id/acteur/msp-du-port --as "Marie Martin" --yes
         """,
     )
     p.add_argument("graph")
+    p.add_argument("--entry", metavar="IRI", help="withdraw only this entry of the submission")
     steward_args(p)
 
     p = command(
@@ -141,7 +149,11 @@ def _finish(args, service: Stewardship, proposal: Proposal) -> int:
     if not args.yes:
         print("\npreview only: nothing was written (add --yes to write)")
         return 0
-    events = service.commit(proposal, acknowledge_warnings=args.accept_warnings)
+    events = service.commit(
+        proposal,
+        acknowledge_warnings=args.accept_warnings,
+        acknowledge_duplicates=getattr(args, "accept_duplicates", False),
+    )
     for change, event in zip(proposal.changes, events, strict=True):
         print(f"\nwritten: {change.graph} version {change.version + 1} (journal: {event})")
     return 0
@@ -156,6 +168,20 @@ def describe(proposal: Proposal) -> str:
     if proposal.dependants:
         lines.append("entries of other graphs pointing at removed entries:")
         lines += [f"  {d.entry} {d.property} {d.target} ({d.graph})" for d in proposal.dependants]
+    if proposal.duplicates:
+        lines.append(
+            "doublons possibles (pour mettre une entrée à jour, corrigez la soumission qui la "
+            "décrit plutôt que d'en déposer une nouvelle) :"
+        )
+        for d in proposal.duplicates:
+            name = f" « {d.name} »" if d.name else ""
+            lines.append(f"  {d.entry} : {d.reason} que {d.existing}{name} ({d.graph})")
+        for graph in sorted({d.graph for d in proposal.duplicates if d.in_submission}):
+            lines.append(
+                f"  corriger plutôt : santegraph correct {graph} FICHIER --as "
+                f'"{proposal.steward.name}" --yes'
+            )
+        lines.append("  (ou --accept-duplicates pour déposer quand même)")
     lines.append(proposal.report.text())
     return "\n".join(lines)
 
@@ -187,7 +213,17 @@ def cmd_correct(args, settings: Settings, store: GraphStore) -> int:
 def cmd_withdraw(args, settings: Settings, store: GraphStore) -> int:
     steward = _steward(args, settings)
     service = _service(args, settings, store)
-    proposal = service.propose_withdrawal(steward, args.graph, channel="cli", comment=args.comment)
+    if args.entry:
+        try:
+            proposal = service.propose_entry_withdrawal(
+                steward, args.graph, args.entry, channel="cli", comment=args.comment
+            )
+        except ValueError as exc:
+            raise InputError(f"--entry must be an absolute IRI: {exc}") from exc
+    else:
+        proposal = service.propose_withdrawal(
+            steward, args.graph, channel="cli", comment=args.comment
+        )
     return _finish(args, service, proposal)
 
 

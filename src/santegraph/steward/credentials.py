@@ -26,12 +26,38 @@ MIN_TOKEN_LENGTH = 20  # shorter tokens are refused before hashing: guessable
 
 @dataclass(frozen=True)
 class Steward:
+    """A signed-in steward and their role (``steward_roles``: "", ``reviewer``, ``admin``).
+
+    Every steward deposits, and corrects or withdraws what they deposited (the owner of a
+    submission is the steward of its deposit in the journal). A reviewer also corrects
+    any submission; an admin also withdraws any submission or entry (docs/stewards.md).
+    """
+
     name: str
+    role: str = ""
 
     def iri(self, base_iri: str) -> str:
         from ..iris import slugify
 
         return f"{base_iri}referent/{slugify(self.name)}"  # as the CSV template mints
+
+    def may(self, action: str, *, owner: bool) -> bool:
+        """``action``: ``correct`` (replace descriptions) or ``withdraw`` (remove entries
+        or the whole submission), on a submission the steward owns or not."""
+        if owner or self.role == "admin":
+            return True
+        if action == "correct":
+            return self.role == "reviewer"
+        if action == "withdraw":
+            return False
+        raise ValueError(f"unknown action {action!r}")
+
+
+def steward_named(settings: Settings, name: str) -> Steward | None:
+    """The configured steward of that name, with their role (None: no such steward)."""
+    if name not in settings.steward_token_hashes():
+        return None
+    return Steward(name, settings.steward_role_map().get(name, ""))
 
 
 def new_token() -> str:
@@ -60,7 +86,7 @@ def verify_token(settings: Settings, token: str, name: str | None = None) -> Ste
     for steward, expected in settings.steward_token_hashes().items():
         if hmac.compare_digest(digest, expected) and (name is None or name == steward):
             found = steward
-    return Steward(found) if found is not None else None
+    return steward_named(settings, found) if found is not None else None
 
 
 def from_authorization(settings: Settings, header: str | None) -> Steward | None:

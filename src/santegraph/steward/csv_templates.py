@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from ..bounds import NO_CSV_LIMITS, CsvLimits, bounded_csv_rows, too_many_triples
 from ..errors import InputError
 from ..iris import slugify
 from ..validation import ValidationResult
@@ -32,6 +33,9 @@ PROV = "http://www.w3.org/ns/prov#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
 MULTI = "|"  # separator of several values in one cell
+# The template's example row starts its name with this: a row that does is refused with a
+# clear message, so a template filled in around its example never loads the example.
+EXAMPLE_MARK = "EXEMPLE"
 
 
 @dataclass(frozen=True)
@@ -67,8 +71,10 @@ ACTEURS = Template(
             SKOS + "prefLabel",
             "label",
             True,
-            "Nom complet, en français. Il fixe l'IRI de l'entrée : `acteur/<nom en slug>`.",
-            "CPTS du Dunkerquois",
+            "Nom complet, en français. Il fixe l'IRI de l'entrée : `acteur/<nom en slug>`. "
+            "Une ligne dont le nom commence par `EXEMPLE` est la ligne d'exemple du modèle : "
+            "elle est refusée, jamais chargée.",
+            f"{EXAMPLE_MARK} CPTS Fictive du Littoral (ligne à supprimer)",
         ),
         Column(
             "type",
@@ -80,7 +86,7 @@ ACTEURS = Template(
             "`sg:Acteur` ou de `sg:Dispositif`.",
             "CPTS",
         ),
-        Column("sigle", str(SG.sigle), "label", False, "Sigle usuel.", "CPTS Dunkerquois"),
+        Column("sigle", str(SG.sigle), "label", False, "Sigle usuel.", "CPTS FL"),
         Column(
             "localisation",
             str(SG.localisation),
@@ -140,8 +146,8 @@ ACTEURS = Template(
             SCHEMA + "telephone",
             "string",
             False,
-            "Téléphone au format français, ex. `03 28 00 00 00`.",
-            "03 28 00 00 00",
+            "Téléphone au format français, ex. `01 99 00 00 00`.",
+            "01 99 00 00 00",
         ),
         Column(
             "email",
@@ -149,7 +155,7 @@ ACTEURS = Template(
             "string",
             False,
             "Adresse électronique, sans `mailto:`.",
-            "contact@cpts-dunkerquois.example",
+            "contact@cpts-fictive.example.org",
         ),
         Column(
             "site_web",
@@ -157,7 +163,7 @@ ACTEURS = Template(
             "string",
             False,
             "Site web, commençant par `http://` ou `https://`.",
-            "https://cpts-dunkerquois.example",
+            "https://cpts-fictive.example.org",
         ),
         Column(
             "referent",
@@ -195,13 +201,21 @@ def columns_markdown(template: Template = ACTEURS) -> str:
         f"## `{template.name}.csv` — {template.title_fr}",
         "",
         f"Téléchargement : `/steward/templates/{template.name}.csv` (en-tête + une ligne "
-        "d'exemple). Encodage UTF-8 (avec ou sans BOM), séparateur `;` ou `,`. La ligne 1 "
-        "est l'en-tête ; la première entrée est la ligne 2. Plusieurs valeurs dans une "
-        "cellule : séparées par `|`. Les colonnes facultatives peuvent être absentes ; une "
-        "colonne inconnue est refusée.",
+        f"d'exemple, dont le nom commence par `{EXAMPLE_MARK}` : remplacez-la par vos "
+        "entrées, elle est refusée si elle reste). Encodage UTF-8 (avec ou sans BOM), "
+        "séparateur `;` ou `,`. La ligne 1 est l'en-tête ; la première entrée est la "
+        "ligne 2. Plusieurs valeurs dans une cellule : séparées par `|`. Les colonnes "
+        "facultatives peuvent être absentes ; une colonne inconnue est refusée.",
         "",
         "Vérifier sans rien écrire : `santegraph validate fichier.csv` ou la page "
         "`/steward/validate`.",
+        "",
+        "Formules : chaque cellule est lue comme du texte, jamais comme une formule (une "
+        "valeur commençant par `=`, `+`, `-` ou `@` est enregistrée telle quelle). Mais les "
+        "réponses CSV de `/sparql` (`format=csv`, norme SPARQL 1.1) rendent les valeurs "
+        "telles quelles : un tableur peut exécuter comme formule une valeur saisie par "
+        "quelqu'un d'autre. Ouvrez-les par « Importer » en texte, pas par un double-clic. "
+        "Les exports CSV de la toile (`toile.csv`) neutralisent ces valeurs (préfixe `'`).",
         "",
         "| colonne | obligatoire | propriété | contenu | exemple |",
         "| --- | --- | --- | --- | --- |",
@@ -254,17 +268,22 @@ def parse_csv(
     graph: ox.NamedNode,
     template: Template = ACTEURS,
     classes: Iterable[str] | None = None,
+    limits: CsvLimits = NO_CSV_LIMITS,
+    max_triples: int = 0,
 ) -> CsvMapping:
     """Map a steward CSV to quads in ``graph``; row numbers kept for the report.
 
     ``classes``: the class local names accepted in ``type`` (sub-classes of sg:Acteur
     and sg:Dispositif in the ontology); without it, any class of ``santegraph.vocab``.
+    Rows, cells and triples beyond ``limits`` and ``max_triples`` (0: none) are refused
+    with LimitExceeded as soon as they are read.
     """
     text = decode_csv(data, source)
     first = text.splitlines()[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [h.strip().lower() for h in next(reader)]
+    rows = bounded_csv_rows(enumerate(reader, start=1), limits, source=source)
+    header = [h.strip().lower() for h in next(rows)[1]]
     expected = template.names
     unknown = [h for h in header if h not in expected]
     missing = [c.name for c in template.columns if c.required and c.name not in header]
@@ -288,7 +307,9 @@ def parse_csv(
     accepted = set(classes) if classes is not None else None
     mapping = CsvMapping()
     columns = {c.name: c for c in template.columns}
-    for row_number, cells in enumerate(reader, start=2):
+    for row_number, cells in rows:
+        if len(mapping.quads) > max_triples > 0:
+            raise too_many_triples(max_triples, source=source)
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) > len(header):
@@ -306,6 +327,8 @@ def parse_csv(
             continue
         row = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)}
         _map_row(row, row_number, columns, base_iri, graph, accepted, source, mapping)
+    if len(mapping.quads) > max_triples > 0:
+        raise too_many_triples(max_triples, source=source)
     if not mapping.rows and not mapping.problems:
         raise InputError("le fichier ne contient que l'en-tête : aucune entrée", source=source)
     return mapping
@@ -313,6 +336,19 @@ def parse_csv(
 
 def _map_row(row, row_number, columns, base_iri, graph, accepted, source, mapping):
     name = row.get("nom", "")
+    if name.upper().startswith(EXAMPLE_MARK):
+        mapping.problems.append(
+            _problem(
+                "",
+                row_number,
+                "nom",
+                name,
+                "ligne d'exemple du modèle (son nom commence par « EXEMPLE ») : remplacez-la "
+                "par vos entrées ou supprimez-la ; elle n'est jamais chargée",
+                source,
+            )
+        )
+        return
     if not slugify(name):
         mapping.problems.append(
             _problem(

@@ -26,17 +26,19 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.update import evalUpdate
 from rdflib.store import Store
 
-from ..bounds import check_query_depth
-from ..errors import QueryError
+from ..bounds import check_query_depth, too_many_triples
+from ..errors import InputError, QueryError
 from ..store.base import GraphStore
 from .workflow import Forbidden
 
 
 def changed_graphs(
-    store: GraphStore, update: str, base_iri: str, *, max_depth: int = 100
+    store: GraphStore, update: str, base_iri: str, *, max_depth: int = 100, max_triples: int = 0
 ) -> dict[str, list[ox.Triple]]:
     """Evaluate ``update`` over an overlay of ``store``; the new content of every graph it
-    changes (graph IRI -> all its triples after the update). Nothing is written."""
+    changes (graph IRI -> all its triples after the update). Nothing is written.
+    Inserting more than ``max_triples`` (0: no limit) is refused with LimitExceeded as soon
+    as the overlay records one too many."""
     check_query_depth(update, max_depth)
     try:
         parsed = parseUpdate(update)
@@ -47,13 +49,15 @@ def changed_graphs(
         algebra = translateUpdate(parsed, base=base_iri)
     except Exception as exc:
         raise QueryError(f"SPARQL update cannot be evaluated: {exc}") from exc
+    if isinstance(algebra, list):  # rdflib's answer for an update without any operation
+        return {}  # (comments or a prologue only: valid SPARQL, changes nothing)
     for operation in algebra.algebra:
         _refuse_default_graph_writes(operation)
-    overlay = OverlayStore(store)
+    overlay = OverlayStore(store, max_added=max_triples)
     dataset = Dataset(store=overlay, default_union=True)
     try:
         evalUpdate(dataset, algebra)
-    except (Forbidden, QueryError):
+    except (Forbidden, QueryError, InputError):
         raise
     except Exception as exc:
         raise QueryError(f"SPARQL update failed: {exc}") from exc
@@ -99,9 +103,10 @@ class OverlayStore(Store):
     context_aware = True
     graph_aware = True
 
-    def __init__(self, backend: GraphStore):
+    def __init__(self, backend: GraphStore, *, max_added: int = 0):
         super().__init__()
         self.backend = backend
+        self.max_added, self.insertions = max_added, 0
         self.added: dict[str, set[ox.Triple]] = {}
         self.removed: dict[str, set[ox.Triple]] = {}
         self.cleared: set[str] = set()
@@ -143,6 +148,9 @@ class OverlayStore(Store):
     # ------------------------------------------------------------------ recording
     def add(self, triple, context, quoted=False) -> None:
         name = self._writable(context)
+        self.insertions += 1
+        if self.insertions > self.max_added > 0:
+            raise too_many_triples(self.max_added, source="update")
         t = ox.Triple(*(_to_ox(x) for x in triple))
         self.removed.get(name, set()).discard(t)
         self.added.setdefault(name, set()).add(t)

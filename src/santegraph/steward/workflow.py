@@ -31,14 +31,15 @@ import pyoxigraph as ox
 
 from ..config import Settings
 from ..errors import SantegraphError, ValidationFailed
-from ..iris import journal_graph, slugify, submission_prefix
-from ..loading import INTERNAL_QUERIES, Loader, Payload
-from ..queries import QueryCatalogue
+from ..iris import journal_graph, slugify, submission_name_problem, submission_prefix
+from ..loading import Loader, Payload
+from ..queries import INTERNAL, catalogue
 from ..store.base import GraphStore
 from ..validation import ValidationReport
 from ..vocab import NAMESPACE as SG_NAMESPACE
 from ..vocab import SG
 from .credentials import Steward
+from .duplicates import Duplicate, find_duplicates
 
 PROV = "http://www.w3.org/ns/prov#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -71,6 +72,11 @@ class NotFound(StewardError):
 
 class WarningsNotAcknowledged(StewardError):
     """Warnings must be acknowledged before committing."""
+
+
+class DuplicatesNotAcknowledged(StewardError):
+    """The change adds entries the store already has (duplicates.py): correct the existing
+    submission instead, or acknowledge them."""
 
 
 @dataclass
@@ -140,6 +146,7 @@ class Proposal:
     created: float = field(default_factory=time.monotonic)
     events: list[str] = field(default_factory=list)  # made at commit time (journal=True)
     journal: list[ox.Triple] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)  # entries the store has
 
     @property
     def conforms(self) -> bool:
@@ -161,7 +168,7 @@ class Stewardship:
         self.store = store
         self.settings = settings
         self.loader = loader or Loader(store, settings, progress=False)
-        self.queries = QueryCatalogue(INTERNAL_QUERIES)
+        self.queries = catalogue(INTERNAL)
         # One commit at a time in this process: check versions, validate, write. Readers
         # are never blocked (the write itself is one atomic update).
         self._lock = threading.RLock()
@@ -217,6 +224,12 @@ class Stewardship:
             after = list(dict.fromkeys(_triple(t) for t in items))
             before = [_triple(q) for q in self.store.match(graph=ox.NamedNode(graph))]
             changes.append(GraphChange(graph, before, after, versions.get(graph, 0)))
+        for change in changes:  # a new graph needs a strict name; existing ones keep theirs
+            new = not change.before and not change.version
+            problem = new and submission_name_problem(change.graph, self.settings.base_iri)
+            if problem:
+                raise Forbidden(problem)
+        self._check_rights(steward, changes)
         proposal = Proposal(
             secrets.token_urlsafe(16),
             steward,
@@ -231,6 +244,7 @@ class Stewardship:
         if journal:
             proposal.events, proposal.journal = self._journal_entries(proposal)
         proposal.report = self._validate(changes, proposal.dependants, payload, proposal.journal)
+        proposal.duplicates = self._duplicates(changes)
         return proposal
 
     def propose_deposit(
@@ -285,6 +299,19 @@ class Stewardship:
         self.require_graph(graph)
         return self.propose(steward, {graph: []}, channel=channel, comment=comment)
 
+    def propose_entry_withdrawal(
+        self, steward: Steward, graph: str, entry: str, *, channel: str, comment: str = ""
+    ) -> Proposal:
+        """Withdraw one entry of a submission (its description and the blank nodes it
+        reaches); the other entries stay. The last entry withdraws the submission."""
+        self.check_writable(graph)
+        current = [_triple(q) for q in self.store.match(graph=ox.NamedNode(graph))]
+        node = ox.NamedNode(entry)
+        if not any(t.subject == node for t in current):
+            raise NotFound(f"aucune entrée <{entry}> dans la soumission <{graph}>")
+        kept = _without_descriptions(current, {node})
+        return self.propose(steward, {graph: kept}, channel=channel, comment=comment)
+
     def require_graph(self, graph: str) -> None:
         """Forbidden unless a steward graph; NotFound unless the store holds it."""
         self.check_writable(graph)
@@ -293,12 +320,67 @@ class Stewardship:
         ):
             raise NotFound(f"aucun graphe de référent <{graph}> dans le graphe (déjà retiré ?)")
 
+    # ------------------------------------------------------------------ roles
+    def owners(self, graphs: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """graph -> (steward IRI, name) of the steward who deposited it (the journal's)."""
+        if not graphs:
+            return {}
+        rows = self.store.select(
+            self.queries["submission_owners"].text,
+            {
+                "graph": [ox.NamedNode(g) for g in graphs],
+                "journal": ox.NamedNode(self.journal_graph),
+            },
+        )
+        return {
+            r["graph"].value: (r["steward"].value, r["name"].value if r["name"] else "")
+            for r in rows
+        }
+
+    def rights(self, steward: Steward, graph: str) -> set[str]:
+        """What ``steward`` may do to an existing submission: ``correct``, ``withdraw``."""
+        owner = self.owners([graph]).get(graph, ("", ""))[0]
+        mine = owner == steward.iri(self.settings.base_iri)
+        return {a for a in ("correct", "withdraw") if steward.may(a, owner=mine)}
+
+    def _check_rights(self, steward: Steward, changes: Sequence[GraphChange]) -> None:
+        """A deposit is anyone's; changing an existing submission is its owner's, a
+        reviewer's (corrections) or an admin's (anything). Removing an entry, or the whole
+        submission, is a withdrawal."""
+        existing = [c for c in changes if c.before or c.version]
+        owners = self.owners([c.graph for c in existing])
+        me = steward.iri(self.settings.base_iri)
+        for change in existing:
+            owner, name = owners.get(change.graph, ("", ""))
+            removes = not change.after or any(s == "retirée" for _, s in change.entries())
+            action = "withdraw" if removes else "correct"
+            if steward.may(action, owner=owner == me):
+                continue
+            whose = f"déposée par {name}" if name else "sans auteur connu"
+            allowed = (
+                "son auteur ou un administrateur"
+                if action == "withdraw"
+                else "son auteur, un relecteur ou un administrateur"
+            )
+            verb = "en retirer des entrées ou la retirer" if removes else "la corriger"
+            raise Forbidden(
+                f"la soumission <{change.graph}> est {whose} : seuls {allowed} peuvent "
+                f"{verb} (rôles : réglage steward_roles)"
+            )
+
     # ------------------------------------------------------------------ committing
-    def commit(self, proposal: Proposal, *, acknowledge_warnings: bool = False) -> list[str]:
+    def commit(
+        self,
+        proposal: Proposal,
+        *,
+        acknowledge_warnings: bool = False,
+        acknowledge_duplicates: bool = False,
+    ) -> list[str]:
         """Apply a proposal atomically with its journal events; return the event IRIs.
 
         Raises Conflict if a graph changed since the proposal, ValidationFailed if the
-        change no longer conforms (the store may have changed), WarningsNotAcknowledged.
+        change no longer conforms (the store may have changed), WarningsNotAcknowledged,
+        DuplicatesNotAcknowledged.
         """
         with self._lock:
             current = self.versions([c.graph for c in proposal.changes])
@@ -324,6 +406,12 @@ class Stewardship:
                 raise WarningsNotAcknowledged(
                     f"{fresh.report.warning_count} avertissement(s) à lire et accepter avant "
                     "l'enregistrement"
+                )
+            if fresh.duplicates and not acknowledge_duplicates:
+                raise DuplicatesNotAcknowledged(
+                    f"{len(fresh.duplicates)} doublon(s) possible(s) d'entrées déjà présentes : "
+                    "corrigez plutôt la soumission existante, ou confirmez que ce ne sont pas "
+                    "des doublons"
                 )
             replace = {c.graph: c.after for c in fresh.changes if c.after}
             drop = [c.graph for c in fresh.changes if not c.after]
@@ -359,7 +447,8 @@ class Stewardship:
     ) -> Proposal:
         """Propose and commit in one step (tools: Graph Store Protocol, SPARQL Update).
 
-        Tools have no preview screen, so warnings are reported, not asked about.
+        Tools have no preview screen, so warnings and duplicates are reported, not asked
+        about.
         """
         with self._lock:
             proposal = self.propose(
@@ -367,7 +456,9 @@ class Stewardship:
             )
             if not proposal.conforms:
                 raise ValidationFailed(proposal.report)
-            self.commit(proposal, acknowledge_warnings=acknowledge_warnings)
+            self.commit(
+                proposal, acknowledge_warnings=acknowledge_warnings, acknowledge_duplicates=True
+            )
             return proposal
 
     # ------------------------------------------------------------------ previews (web)
@@ -508,6 +599,22 @@ class Stewardship:
                 continue
             found.add(Dependant(_text(row["entry"]), row["p"].value, target, graph))
         return sorted(found, key=lambda d: (d.graph, d.entry, d.property))
+
+    def _duplicates(self, changes: Sequence[GraphChange]) -> list[Duplicate]:
+        """Entries the change adds to a graph that the rest of the store already has."""
+        added: dict[str, list[ox.Triple]] = {}
+        for change in changes:
+            new = {iri for iri, status in change.entries() if status == "ajoutée"}
+            for t in change.after:
+                if isinstance(t.subject, ox.NamedNode) and t.subject.value in new:
+                    added.setdefault(t.subject.value, []).append(t)
+        return find_duplicates(
+            self.store,
+            self.queries,
+            added,
+            ignored_graphs=[c.graph for c in changes] + [self.journal_graph],
+            submission_prefix=self.submission_prefix,
+        )
 
     def _validate(
         self,

@@ -17,7 +17,7 @@ Dataset conventions, the same on both backends:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -177,6 +177,79 @@ class GraphStore(ABC):
             if self._visible(row["g"].value):
                 yield ox.Quad(row["s"], row["p"], row["o"], row["g"])
 
+    def is_empty(self) -> bool:
+        """No named graph holds a triple (one index probe, whatever the store's size)."""
+        hidden = " && ".join(
+            f"!STRSTARTS(STR(?g), {ox.Literal(prefix)})" for prefix in self.hidden_graph_prefixes
+        )
+        where = f"GRAPH ?g {{ ?s ?p ?o }} FILTER({hidden})" if hidden else "GRAPH ?g { ?s ?p ?o }"
+        return not self.ask(f"ASK {{ {where} }}")
+
+    def write_from(
+        self,
+        source: ox.Store,
+        graphs: Sequence[str],
+        *,
+        drop: Sequence[str] = (),
+        max_bytes: int = 0,
+        batch: int = 100_000,
+    ) -> None:
+        """Make each of ``graphs`` hold what it holds in ``source`` and drop ``drop``.
+
+        One update when it is under ``max_bytes`` (0: no limit): atomic. Otherwise one
+        request per graph, each atomic on the server; the graphs are first copied aside,
+        and if a request fails those already written are put back as they were (and the
+        new ones dropped) before the error is raised.
+        """
+        texts = _graph_texts(source, graphs)
+        total = sum(len(t) for t in texts.values()) + 64 * (len(graphs) + len(drop))
+        if not max_bytes or total <= max_bytes:
+            operations = [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in [*drop, *graphs]]
+            inserts = [_insert_text(g, text) for g, text in texts.items() if text]
+            self.update(" ;\n".join([*operations, *inserts]) or "INSERT DATA {}")
+            return
+        self._check_sizes(texts, max_bytes)
+        existing = set(self.list_graphs())
+        backup = ox.Store()  # what the graphs held before, to put back on failure
+        for graph in [*graphs, *drop]:
+            if graph in existing:
+                backup.bulk_extend(self.match(graph=ox.NamedNode(graph)))
+        done: list[str] = []
+        try:
+            for graph in graphs:
+                done.append(graph)
+                self._write_graph(graph, texts[graph], max_bytes)
+            for graph in drop:
+                done.append(graph)
+                self.drop_graph(graph)
+        except Exception:
+            for graph in done:
+                if graph in existing:
+                    before = _graph_texts(backup, [graph])[graph]
+                    self._write_graph(graph, before, 0)
+                else:
+                    self.drop_graph(graph)
+            raise
+
+    def _check_sizes(self, texts: Mapping[str, bytes], max_bytes: int) -> None:
+        for graph, text in texts.items():
+            if len(text) + 64 > max_bytes:
+                from ..errors import InputError
+
+                raise InputError(
+                    f"the graph <{graph}> takes {len(text):,} bytes, more than one update may "
+                    f"carry (remote_update_max_bytes = {max_bytes:,}), and without a Graph "
+                    "Store endpoint (remote_store_url) it cannot be written in one request; "
+                    "nothing was written"
+                )
+
+    def _write_graph(self, graph: str, text: bytes, max_bytes: int) -> None:
+        """Replace one graph in one request."""
+        operations = [f"DROP SILENT GRAPH {ox.NamedNode(graph)}"]
+        if text:
+            operations.append(_insert_text(graph, text))
+        self.update(" ;\n".join(operations))
+
     def drop_graph(self, graph: str) -> None:
         self.update(f"DROP SILENT GRAPH {ox.NamedNode(graph)}")
 
@@ -245,6 +318,24 @@ _MATCH_QUERY = """SELECT ?s ?p ?o ?g WHERE {
   VALUES ?s { UNDEF } VALUES ?p { UNDEF } VALUES ?o { UNDEF } VALUES ?g { UNDEF }
   GRAPH ?g { ?s ?p ?o }
 }"""
+
+
+def _graph_texts(source: ox.Store, graphs: Sequence[str]) -> dict[str, bytes]:
+    """Each graph of ``source`` as N-Triples (written by pyoxigraph: escaped, valid)."""
+    texts = {}
+    for graph in graphs:
+        triples = (
+            ox.Triple(q.subject, q.predicate, q.object)
+            for q in source.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        )
+        texts[graph] = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+    return texts
+
+
+def _insert_text(graph: str, text: bytes) -> str:
+    """An update inserting N-Triples into a graph; blank nodes as in ``_update_text``."""
+    triples = list(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
+    return _update_text({graph: triples}, drop_first=False)
 
 
 def _update_text(graphs: Mapping[str, Iterable[ox.Quad | ox.Triple]], *, drop_first: bool) -> str:

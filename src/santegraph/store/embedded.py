@@ -7,7 +7,14 @@ server runs) gets a clear StoreError instead of a RocksDB lock message.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
+import os
 import queue
+import re
+import secrets
+import shutil
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -30,18 +37,51 @@ class EmbeddedStore(GraphStore):
         # Bumped by every write: the query sandbox refreshes its snapshot when it changed.
         self.generation = 0
         self._generation_lock = threading.Lock()
+        # Held by every write, and by a staged write from its copy to its swap (a write in
+        # between would be lost with the copy it did not go to).
+        self._write_lock = threading.RLock()
+        self._retired: list[Path] = []  # old store folders, deleted once nothing reads them
+        self._read_only = False
         if location in (None, "", ":memory:"):
             self._store = ox.Store()
         else:
-            Path(location).mkdir(parents=True, exist_ok=True)
-            try:
-                self._store = ox.Store(location)
-            except OSError as exc:
-                raise StoreError(
-                    f"cannot open the store at {location}: {exc}. Is another santegraph "
-                    "process (e.g. `santegraph serve`) using it? Stop it, or use that "
-                    "server's HTTP interface."
-                ) from exc
+            path = Path(location)
+            _recover(path)
+            if not path.exists() and not path.is_symlink():
+                # a new store: its folder is a version, the store path a link to it
+                path.parent.mkdir(parents=True, exist_ok=True)
+                version = _new_version(path)
+                version.mkdir()
+                os.symlink(version.name, path)
+            self._store = self._open(path.resolve())
+            _remove_leftovers(path)
+
+    def _open(self, location: Path) -> ox.Store:
+        location.mkdir(parents=True, exist_ok=True)
+        try:
+            return ox.Store(str(location))
+        except OSError as exc:
+            raise StoreError(
+                f"cannot open the store at {location}: {exc}. Is another santegraph "
+                "process (e.g. `santegraph serve`) using it? Stop it, or use that "
+                "server's HTTP interface."
+            ) from exc
+
+    @classmethod
+    def read_only(cls, location: str) -> EmbeddedStore:
+        """A read-only view of a store folder (a snapshot), for the check workers of
+        ``santegraph.sandbox``: reads like any EmbeddedStore, every write fails."""
+        store = cls.__new__(cls)
+        store.location, store.generation = location, 0
+        store._generation_lock = threading.Lock()
+        store._write_lock = threading.RLock()
+        store._retired = []
+        try:
+            store._store = ox.Store.read_only(location)
+        except OSError as exc:
+            raise StoreError(f"cannot open the snapshot at {location}: {exc}") from exc
+        store._read_only = True
+        return store
 
     @property
     def pyoxigraph_store(self) -> ox.Store:
@@ -159,14 +199,85 @@ class EmbeddedStore(GraphStore):
 
     # ------------------------------------------------------------------ writing
     def update(self, update: str) -> None:
-        try:
-            self._store.update(update)
-        except SyntaxError as exc:
-            raise QueryError(f"SPARQL update syntax error: {exc.msg}") from exc
-        except (OSError, RuntimeError, ValueError) as exc:
-            raise QueryError(f"update failed: {exc}") from exc
-        finally:
-            self._bump()
+        with self._write_lock:
+            try:
+                self._store.update(update)
+            except SyntaxError as exc:
+                raise QueryError(f"SPARQL update syntax error: {exc.msg}") from exc
+            except (OSError, RuntimeError, ValueError) as exc:
+                raise QueryError(f"update failed: {exc}") from exc
+            finally:
+                self._bump()
+
+    @contextlib.contextmanager
+    def staged(self, *, copy: bool) -> Iterator[Staging]:
+        """A new version of the whole store, built aside and swapped in at the end.
+
+        Yields a :class:`Staging` whose ``store`` starts empty (``copy=False``: ``import``,
+        a rebuild) or as a copy of this store (a RocksDB checkpoint: hard links, cheap).
+        Readers keep reading the current store meanwhile. When the block ends normally
+        and ``staging.commit()`` was called, the new version replaces the current one in
+        one step; otherwise it is deleted and nothing changed.
+
+        On disk each version is its own folder (``<store>.v-<random>``) and the store path
+        is a symbolic link to the current one: the swap is one atomic ``rename`` of a new
+        link over the old, so a process killed at any moment leaves the store as before or
+        as after, never in between; a version nobody links to is deleted at the next open.
+        A store made before versions (a plain folder) becomes versioned at its first swap
+        (``renameat2`` exchanges the folder and the link in one step).
+        """
+        with self._write_lock:
+            if self.location == ":memory:":
+                staging = Staging(ox.Store())
+                if copy:
+                    staging.store.bulk_extend(self._store.quads_for_pattern(None, None, None))
+                yield staging
+                if staging.committed:
+                    self._store = staging.store
+                    self._bump()
+                return
+            path = Path(self.location)
+            version = _new_version(path)
+            try:
+                if copy:
+                    self._store.flush()
+                    self._store.backup(str(version))
+                    store = ox.Store(str(version))
+                else:
+                    store = self._open(version)
+                staging = Staging(store)
+                del store
+                yield staging
+                if not staging.committed:
+                    return
+                staging.store = None  # RocksDB closes its files before the swap
+                gc.collect()
+                link = path.with_name(f"{path.name}.link-{secrets.token_hex(4)}")
+                os.symlink(version.name, link)
+                if path.is_symlink():
+                    old = path.resolve()
+                    os.replace(link, path)  # the one step
+                    self._reopen(path)
+                else:  # a plain folder: closed before its name changes (RocksDB keeps paths)
+                    old = link
+                    self._store = None
+                    gc.collect()
+                    _exchange(link, path)  # the one step: the folder now has the link's name
+                    self._reopen(path)
+                self._retired.append(old)
+            finally:
+                gc.collect()
+                for folder in [*self._retired, version]:
+                    if folder != Path(self.location).resolve():
+                        shutil.rmtree(folder, ignore_errors=True)
+                self._retired = [p for p in self._retired if p.exists()]
+
+    def _reopen(self, path: Path) -> None:
+        old, self._store = self._store, None
+        del old
+        gc.collect()
+        self._store = self._open(path.resolve())
+        self._bump()
 
     def _bump(self) -> None:
         with self._generation_lock:
@@ -184,8 +295,69 @@ class EmbeddedStore(GraphStore):
                 yield quad
 
     def close(self) -> None:
-        self._store.flush() if self.location != ":memory:" else None
+        if self.location != ":memory:" and not self._read_only:
+            self._store.flush()
         del self._store
+
+
+class Staging:
+    """A store being built by :meth:`EmbeddedStore.staged`; ``commit()`` swaps it in."""
+
+    def __init__(self, store: ox.Store):
+        self.store = store
+        self.committed = False
+
+    def commit(self) -> None:
+        self.committed = True
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> None:
+    """Swap two folders' names in one atomic step (Linux ``renameat2``, RENAME_EXCHANGE).
+
+    Elsewhere, two renames with the old version kept as ``<name>.previous-*`` until the
+    second one is done (``_recover`` puts it back if the process died in between).
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is not None:
+        if renameat2(_AT_FDCWD, bytes(a), _AT_FDCWD, bytes(b), _RENAME_EXCHANGE) == 0:
+            return
+        errno = ctypes.get_errno()
+        if errno not in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: no exchange here
+            raise OSError(errno, os.strerror(errno), str(b))
+    previous = b.with_name(f"{b.name}.previous-{secrets.token_hex(4)}")
+    os.rename(b, previous)
+    os.rename(a, b)
+    os.rename(previous, a)
+
+
+def _new_version(location: Path) -> Path:
+    return location.with_name(f"{location.name}.v-{secrets.token_hex(4)}")
+
+
+def _recover(location: Path) -> None:
+    """After a crash between the two renames of the fallback exchange: the old version."""
+    if not location.exists() and not location.is_symlink():
+        previous = sorted(location.parent.glob(f"{location.name}.previous-*"))
+        if previous:
+            os.rename(previous[-1], location)
+
+
+def _remove_leftovers(location: Path) -> None:
+    """Versions and links left by a staged write that a killed process did not finish."""
+    current = location.resolve()
+    pattern = re.compile(re.escape(location.name) + r"\.(v|link|previous)-[0-9a-f]{8}")
+    for path in location.parent.iterdir():
+        if path == current or not pattern.fullmatch(path.name):
+            continue
+        if path.is_symlink():
+            path.unlink()
+        else:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 class _Cancelled(Exception):

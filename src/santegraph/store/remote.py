@@ -153,30 +153,44 @@ class RemoteStore(GraphStore):
             what="update",
         ).close()
 
+    def _check_sizes(self, texts, max_bytes: int) -> None:
+        if not self.store_url:  # with a Graph Store endpoint any graph is one PUT
+            super()._check_sizes(texts, max_bytes)
+
+    def _write_graph(self, graph: str, text: bytes, max_bytes: int) -> None:
+        # A PUT carries N-Triples, which no SPARQL compiler reads: Virtuoso's refuses
+        # updates of a few thousand triples whatever their size in bytes.
+        if self.store_url:
+            self._put(graph, text)
+        else:
+            super()._write_graph(graph, text, max_bytes)
+
     def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Quad | ox.Triple]]) -> None:
         # One graph: the Graph Store Protocol's PUT replaces it atomically and streams
         # plain N-Triples instead of an update text; several graphs need one update.
         if len(graphs) == 1 and self.store_url:
             ((graph, items),) = graphs.items()
             triples = [ox.Triple(t.subject, t.predicate, t.object) for t in items]
-            body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-            try:
-                response = self.session.put(
-                    self.store_url,
-                    params={"graph": graph},
-                    data=body,
-                    headers={"Content-Type": "application/n-triples"},
-                    timeout=self.timeout,
-                )
-            except requests.RequestException as exc:
-                raise StoreError(f"cannot reach the graph store {self.store_url}: {exc}") from exc
-            if response.status_code >= 400:
-                raise StoreError(
-                    f"the graph store refused the PUT ({response.status_code}): "
-                    f"{response.text[:500]}"
-                )
+            self._put(graph, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
             return
         super().replace_graphs(graphs)
+
+    def _put(self, graph: str, body: bytes) -> None:
+        """Replace one graph by an N-Triples body (Graph Store Protocol PUT)."""
+        try:
+            response = self.session.put(
+                self.store_url,
+                params={"graph": graph},
+                data=body,
+                headers={"Content-Type": "application/n-triples"},
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            raise StoreError(f"cannot reach the graph store {self.store_url}: {exc}") from exc
+        if response.status_code >= 400:
+            raise StoreError(
+                f"the graph store refused the PUT ({response.status_code}): {response.text[:500]}"
+            )
 
     # ------------------------------------------------------------------ whole dataset
     def quads(self) -> Iterator[ox.Quad]:

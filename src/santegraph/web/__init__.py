@@ -18,10 +18,12 @@ from werkzeug.exceptions import HTTPException
 
 from ..config import Settings, load_settings
 from ..sandbox import QueryRunner, make_runner
+from ..sandbox.checks import CheckRunner, make_check_runner
 from ..store import GraphStore, open_store
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "santegraph"
+SESSION_LIFETIME_S = 8 * 3600  # a steward's web session, at most
 
 
 @dataclass
@@ -30,6 +32,15 @@ class AppState:
     store: GraphStore
     # runs public /sparql queries under the time limit and result cap (sandbox/)
     query_runner: QueryRunner | None = None
+    # parses and validates untrusted submissions in worker processes (sandbox/checks.py)
+    check_runner: CheckRunner | None = None
+
+    @cached_property
+    def check_rate(self):
+        """Anonymous checks per client address and minute (setting public_check_rate)."""
+        from .throttle import RateLimit
+
+        return RateLimit(self.settings.public_check_rate)
 
     @cached_property
     def loader(self):
@@ -37,6 +48,22 @@ class AppState:
         from ..loading import Loader
 
         return Loader(self.store, self.settings, progress=False)
+
+    @cached_property
+    def sessions(self):
+        """The steward web sessions that are open (signing out closes one for good)."""
+        from ..steward.access import SessionRegistry
+
+        return SessionRegistry(SESSION_LIFETIME_S)
+
+    @cached_property
+    def signins(self):
+        """Failed sign-ins per client address, and the lock beyond the limit."""
+        from ..steward.access import SignInThrottle
+
+        return SignInThrottle(
+            self.settings.signin_failure_limit, self.settings.signin_failure_window
+        )
 
     @cached_property
     def professional(self):
@@ -106,13 +133,18 @@ def create_app(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
-        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME_S,
         JSON_SORT_KEYS=False,
     )
+    from . import security  # headers and bidi neutralising, before any template compiles
+
+    security.init_app(app, tls=settings.secure_cookies)
     app.extensions[EXTENSION_KEY] = app_state = AppState(settings, store or open_store(settings))
     # Worker processes start with the first public query; they stop with the app (or at exit).
     app_state.query_runner = make_runner(settings, app_state.store)
     weakref.finalize(app, app_state.query_runner.close)
+    app_state.check_runner = make_check_runner(settings, app_state.store)
+    weakref.finalize(app, app_state.check_runner.close)
 
     from . import health, links, ontology, pages, sparql
 

@@ -3,26 +3,35 @@ Update (``/update``), both behind the same gate as the steward pages.
 
 Authentication: ``Authorization: Bearer <token>``, or HTTP Basic ``name:token`` (what
 SPARQLWrapper, rdflib and Jena send). Without ``steward_tokens`` every write is refused
-(403); without a valid credential, 401 with a ``WWW-Authenticate`` challenge.
+(403); without a valid credential, 401 with a ``WWW-Authenticate`` challenge; after too
+many wrong credentials from one address, 429 (``steward/access.py``). A write that a
+browser says comes from another site's page (``Origin``, ``Sec-Fetch-Site``) is refused
+(403) whatever its credential: a cross-site form would otherwise post with the Basic
+credentials the browser holds.
 
 Every write goes through :class:`~santegraph.stewardship.Stewardship` (only steward
 graphs ``graph/soumission/...``; validation in the context of the store; one atomic
 update with its journal events). An update that would leave violations gets a 422 with
-the report, and nothing is applied. Reads (``GET``/``HEAD /store?graph=``) are public, as
-the same triples are on ``/sparql``.
+the report, and nothing is applied. A body is parsed, and an update evaluated, in a check
+worker over a snapshot (``sandbox/checks.py``): a parser crash stops that worker (422),
+a body past ``check_timeout`` is stopped (503), a body beyond a bound is refused (413,
+naming the setting); the commit then runs here, on the live store. Reads
+(``GET``/``HEAD /store?graph=``) are public, as the same triples are on ``/sparql``.
 """
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import json
+from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from ..errors import InputError, QueryError, ValidationFailed
-from ..rdfio import parse_bytes
+from ..errors import InputError, LimitExceeded, QueryError, ValidationFailed
+from ..sandbox.checks import CheckError
 from ..steward.credentials import Steward, from_authorization
-from ..steward.update_gate import changed_graphs
 from ..steward.workflow import Conflict, Forbidden, NotFound, Proposal
 from . import state
 from .linkeddata import RDF_FORMATS, _negotiate, _serialize
@@ -48,12 +57,67 @@ def _steward() -> Steward | Response:
     settings = state().settings
     if not settings.writes_enabled:
         return _problem(403, "writes are disabled: no steward credential is configured")
-    steward = from_authorization(settings, request.headers.get("Authorization"))
+    browser = _cross_site()
+    if browser:
+        return _problem(
+            403,
+            f"writes from another site's page are refused ({browser}): a browser sends the "
+            "Basic credentials it holds with any form posted to this server; tools send no "
+            "Origin or Sec-Fetch-Site header",
+        )
+    header = request.headers.get("Authorization")
+    signins, client = state().signins, request.remote_addr or "?"
+    wait = signins.retry_after(client) if header else 0
+    if wait:
+        response = _problem(
+            429, f"too many failed credentials from this address: retry in {wait} s"
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
+    steward = from_authorization(settings, header)
     if steward is None:
+        if header:  # a credential was presented and did not match
+            signins.failed(client, channel=request.path.strip("/"), name=_claimed_name(header))
         return _problem(
             401, "a steward credential is required (Authorization: Bearer, or Basic name:token)"
         )
+    signins.succeeded(client)
     return steward
+
+
+def _cross_site() -> str:
+    """Why the request is a browser's from another site, or "" (tools, same origin).
+
+    A cross-site form can reach ``/update`` with the Basic credentials the browser has
+    cached for this server: such requests carry ``Sec-Fetch-Site: cross-site|same-site``
+    (recent browsers) and an ``Origin`` that is not this server's (every browser, on a
+    POST; ``null`` from sandboxed frames). Tools send neither.
+    """
+    site = request.headers.get("Sec-Fetch-Site", "")
+    if site and site not in ("same-origin", "none"):
+        return f"Sec-Fetch-Site: {site[:40]}"
+    origin = request.headers.get("Origin")
+    if origin is not None and urlsplit(origin).netloc != request.host:
+        return f"Origin: {origin[:100]}"
+    return ""
+
+
+def _claimed_name(header: str) -> str:
+    """The name a Basic credential claims (for the audit log), else ""."""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return ""
+    try:
+        return base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")[0]
+    except (ValueError, UnicodeDecodeError):
+        return ""
+
+
+def _input_problem(exc: InputError) -> Response:
+    """400 for a body that does not parse; 413 for one beyond a limit (named)."""
+    if isinstance(exc, LimitExceeded):
+        return _problem(413, str(exc), setting=exc.setting, limit=exc.limit)
+    return _problem(400, str(exc))
 
 
 def _graph_param() -> str | Response:
@@ -84,6 +148,8 @@ def _outcome(proposal: Proposal, status: int) -> Response:
             for c in proposal.changes
         ],
         "warnings": [r.as_dict() for r in report.results if r.severity != "Violation"],
+        # entries the store already had (steward/duplicates.py): written, but worth a look
+        "duplicates": [dataclasses.asdict(d) for d in proposal.duplicates],
     }
     return Response(json.dumps(body, ensure_ascii=False), status, mimetype="application/json")
 
@@ -144,17 +210,12 @@ def store_write():
         return _problem(
             415, f"unsupported body type {media_type!r} (known: {', '.join(BODY_FORMATS)})"
         )
-    try:
-        quads = parse_bytes(
-            request.get_data(),
-            BODY_FORMATS[media_type],
-            source="request body",
-            base_iri=state().settings.base_iri,
-            max_depth=state().settings.max_nesting_depth,
-            max_expansion=state().settings.max_entity_expansion_bytes,
-        )
+    try:  # in a check worker: a parser crash stops that worker, not the server
+        quads = state().check_runner.parse_body(request.get_data(), media_type)
     except InputError as exc:
-        return _problem(400, str(exc))
+        return _input_problem(exc)
+    except CheckError as exc:
+        return _problem(exc.status, str(exc))
     new = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
     current = [
         ox.Triple(q.subject, q.predicate, q.object)
@@ -184,15 +245,16 @@ def update():
         )
     if not text.strip():
         return _problem(400, "empty update")
-    try:
-        settings = state().settings
-        contents = changed_graphs(
-            state().store, text, settings.base_iri, max_depth=settings.max_nesting_depth
-        )
+    try:  # evaluated over a snapshot in a check worker (steward/update_gate.py)
+        contents = state().check_runner.update_contents(text)
+    except InputError as exc:
+        return _input_problem(exc)
     except QueryError as exc:
         return _problem(400, str(exc))
     except Forbidden as exc:
         return _problem(403, str(exc))
+    except CheckError as exc:
+        return _problem(exc.status, str(exc))
     if not contents:
         return Response(
             json.dumps({"graphs": [], "warnings": []}), 200, mimetype="application/json"

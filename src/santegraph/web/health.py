@@ -12,6 +12,7 @@ from flask import Blueprint, jsonify, url_for
 
 from .. import __version__
 from ..errors import SantegraphError
+from ..supervisor import restarts
 from . import state
 
 bp = Blueprint("health", __name__)
@@ -24,6 +25,7 @@ def healthz():
         "version": __version__,
         "backend": app_state.store.backend,
         "writes_enabled": app_state.settings.writes_enabled,
+        "restarts": restarts(),  # by `santegraph serve --supervise`
         "dataset_description": url_for("linkeddata.void"),
     }
     try:

@@ -28,22 +28,19 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from ..errors import StoreError
-from ..queries import QueryCatalogue
+from ..queries import INTERNAL, catalogue
 from ..vocab import NAMESPACE as SG_NAMESPACE
 from . import state
 from .ontology import ONTOLOGY_GRAPH, PREFIXES, curie, safe_href, sort_key
 
 bp = Blueprint("linkeddata", __name__)
 
-RQ = Path(__file__).resolve().parent.parent / "rq"
 INCOMING_LIMIT = 1000  # incoming triples shown / serialised per resource
 DATASET = "dataset"  # <base>dataset: the IRI of the whole dataset in the VoID description
 
@@ -71,21 +68,16 @@ JSONLD_CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
 
 
 # --------------------------------------------------------------------- queries
-@cache
-def _queries() -> QueryCatalogue:
-    return QueryCatalogue(RQ)
-
-
 def _select(name: str, bindings: dict | None = None) -> list[dict]:
     try:
-        return state().store.select(_queries()[name].text, bindings)
+        return state().store.select(catalogue(INTERNAL)[name].text, bindings)
     except StoreError as exc:
         abort(503, description=f"Le graphe n'est pas joignable : {exc}")
 
 
 def _ask(name: str, bindings: dict) -> bool:
     try:
-        return state().store.ask(_queries()[name].text, bindings)
+        return state().store.ask(catalogue(INTERNAL)[name].text, bindings)
     except StoreError as exc:
         abort(503, description=f"Le graphe n'est pas joignable : {exc}")
 

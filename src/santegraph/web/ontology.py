@@ -21,21 +21,18 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from ..errors import StoreError
-from ..queries import NamedQuery, QueryCatalogue, bind
+from ..queries import INTERNAL, NamedQuery, bind, catalogue
 from ..vocab import NAMESPACE as SG_NAMESPACE
 from ..vocab import SG
 from . import state
 
 bp = Blueprint("ontology", __name__)
 
-RQ = Path(__file__).resolve().parent.parent / "rq"
 ONTOLOGY_GRAPH = "graph/ontology/santegraph"  # after the base IRI, as the loader names it
 
 # --------------------------------------------------------------------- vocabulary used here
@@ -230,13 +227,8 @@ def _lang(term: ox.Literal) -> str:
 
 
 # --------------------------------------------------------------------- queries
-@cache
-def _queries() -> QueryCatalogue:
-    return QueryCatalogue(RQ)
-
-
 def _query(name: str) -> NamedQuery:
-    return _queries()[name]
+    return catalogue(INTERNAL)[name]
 
 
 def ontology_graph() -> str:

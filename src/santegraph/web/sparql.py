@@ -28,6 +28,7 @@ from ..formats import (
 from ..queries import query_form
 from ..vocab import NAMESPACE as VOCAB_NAMESPACE
 from . import sparql_service, state
+from .security import csp, editor_style_hashes
 
 bp = Blueprint("sparql", __name__)
 
@@ -147,7 +148,10 @@ def _without_query() -> Response:
     else:
         wanted = accept.best_match(offered)
     if wanted == "text/html":
-        return Response(_editor_page(), mimetype="text/html")
+        policy = csp(style_hashes=editor_style_hashes())  # YASGUI's two <style> elements
+        return Response(
+            _editor_page(), mimetype="text/html", headers={"Content-Security-Policy": policy}
+        )
     if wanted is None:
         return _error(
             400,

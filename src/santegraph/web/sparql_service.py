@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from ..errors import QueryError
 from ..formats import RESULT_MEDIA_TYPES, result_kind
-from ..queries import QueryCatalogue
+from ..queries import PUBLIC, catalogue
 from . import state
 from .ontology import PREFIXES as KNOWN_PREFIXES
 
@@ -151,10 +151,10 @@ class Example:
 
 
 def examples() -> list[Example]:
-    """The named queries of ``queries/*.rq``, in file order; unreadable forms are skipped."""
-    directory = state().settings.content_path / "queries"
+    """The public named queries (``queries/*.rq``), in file order; unreadable forms are
+    skipped."""
     out = []
-    for query in QueryCatalogue(directory):
+    for query in catalogue(PUBLIC):
         try:
             form = query.form
         except QueryError:

@@ -29,6 +29,7 @@ from ..toile.svg import OTHERS, render_svg, sector_color
 from ..toile.table import to_csv
 from . import state
 from .links import page_href, remembered, url_memo
+from .security import csp
 
 bp = Blueprint("toile", __name__)
 
@@ -220,5 +221,5 @@ def embed(slug: str):
         paper=paper,
     )
     response = Response(html, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = "frame-ancestors *"
+    response.headers["Content-Security-Policy"] = csp(frame_ancestors="*")  # any site frames it
     return response

@@ -1,11 +1,14 @@
-"""Signing in: a steward's name and token give a signed session cookie.
+"""Signing in: a steward's name and token give a session, which signing out ends.
 
 People sign in with their steward name and token (``/steward/connexion``) and get a signed
-session cookie (``secret_key`` setting; HttpOnly, SameSite=Lax, 8 hours). Every POST of
-the blueprint carries the session's CSRF token (a hidden ``csrf_token`` field), checked in
-constant time by the blueprint's guard. The session remembers a fingerprint of the
-steward's credential, so that an operator who revokes a token signs its sessions out at
-once.
+session cookie (``secret_key`` setting; HttpOnly, SameSite=Lax, 8 hours). The cookie
+carries a random session id that the server keeps while the session is open
+(``steward/access.py``): signing out closes it on the server, so a copy of the old cookie
+no longer signs anyone in. Every POST of the blueprint carries the session's CSRF token (a
+hidden ``csrf_token`` field), checked in constant time by the blueprint's guard. The
+session also remembers a fingerprint of the steward's credential, so that an operator who
+revokes a token signs its sessions out at once. Failed sign-ins are counted per client
+address and logged; beyond ``signin_failure_limit`` the address waits (429).
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ import functools
 import hashlib
 import hmac
 
-from flask import redirect, render_template, request, session, url_for
+from flask import make_response, redirect, render_template, request, session, url_for
 
-from ...steward.credentials import Steward, new_csrf_token, verify_token
+from ...steward.credentials import Steward, new_csrf_token, steward_named, verify_token
 from .. import state
 from . import bp, refuse
 
@@ -34,10 +37,14 @@ def current_steward() -> Steward | None:
     if not name:
         return None
     expected = _fingerprint(name)
-    if expected is None or not hmac.compare_digest(expected, session.get("cred", "")):
-        session.clear()  # revoked or changed credential
+    if (
+        expected is None
+        or not hmac.compare_digest(expected, session.get("cred", ""))
+        or state().sessions.steward(session.get("sid")) != name
+    ):
+        session.clear()  # signed out, expired, server restarted, or credential revoked
         return None
-    return Steward(name)
+    return steward_named(state().settings, name)
 
 
 def _csrf_token() -> str:
@@ -71,19 +78,36 @@ def login():
 @bp.post("/connexion")
 def login_submit():
     name = request.form.get("nom", "").strip()
+    signins, client = state().signins, request.remote_addr or "?"
+
+    def again(error: str, status: int):
+        page = render_template(
+            "steward/connexion.html", error=error, nom=name, suivant=request.form.get("suivant", "")
+        )
+        return page, status
+
+    wait = signins.retry_after(client)
+    if wait:
+        response = make_response(
+            again(
+                f"Trop d'essais de connexion infructueux depuis votre adresse : réessayez dans "
+                f"{-(-wait // 60)} minute(s).",
+                429,
+            )
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
     steward = verify_token(state().settings, request.form.get("jeton", ""), name)
     if steward is None:
-        page = render_template(
-            "steward/connexion.html",
-            error="Nom ou jeton incorrect.",
-            nom=name,
-            suivant=request.form.get("suivant", ""),
-        )
-        return page, 401
+        signins.failed(client, channel="web", name=name)
+        return again("Nom ou jeton incorrect.", 401)
+    signins.succeeded(client)
+    state().sessions.close(session.get("sid"))
     session.clear()  # a fresh session (and CSRF token) at each sign-in: no fixation
     session.permanent = True
     session["steward"] = steward.name
     session["cred"] = _fingerprint(steward.name)
+    session["sid"] = state().sessions.open(steward.name)
     target = request.form.get("suivant", "")
     # only a path of this blueprint: never an open redirect
     if not target.startswith("/steward/") or target.startswith("//"):
@@ -93,5 +117,6 @@ def login_submit():
 
 @bp.post("/deconnexion")
 def logout():
+    state().sessions.close(session.get("sid"))  # the cookie's copies end with it
     session.clear()
     return redirect(url_for("steward.login"))

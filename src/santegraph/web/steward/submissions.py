@@ -8,15 +8,24 @@ steward (``sessions.py``).
 
 from __future__ import annotations
 
+import dataclasses
+
 import pyoxigraph as ox
 from flask import abort, redirect, render_template, request, url_for
 
 from ...errors import InputError, ValidationFailed
-from ...steward.workflow import Conflict, Forbidden, NotFound, WarningsNotAcknowledged
+from ...sandbox.checks import CheckError
+from ...steward.workflow import (
+    Conflict,
+    DuplicatesNotAcknowledged,
+    Forbidden,
+    NotFound,
+    WarningsNotAcknowledged,
+)
 from .. import state
 from . import KIND_LABELS, bp, refuse, workflow
 from .sessions import current_steward, login_required
-from .validation import FORMATS, FormProblem, describe_error, read_submission_form
+from .validation import FORMATS, FormProblem, describe_error, input_status, read_submission_form
 
 
 def _graph_iri(sid: str) -> str:
@@ -86,11 +95,26 @@ def submission(sid: str):
         graph=graph,
         sid=sid,
         triples=sorted(triples, key=lambda t: (str(t[0]), str(t[1]), str(t[2]))),
+        entries=_entries(triples),
+        owner=service.owners([graph]).get(graph, ("", ""))[1],
+        rights=service.rights(current_steward(), graph),
         history=history,
         kinds=KIND_LABELS,
         formats=FORMATS,
         fmt="auto",
     )
+
+
+def _entries(triples) -> list[tuple[ox.NamedNode, str]]:
+    """(IRI, French name or "") of each entry (IRI subject) of a submission."""
+    label = "http://www.w3.org/2004/02/skos/core#prefLabel"
+    names: dict[str, str] = {}
+    for s, p, o in triples:
+        if isinstance(s, ox.NamedNode):
+            names.setdefault(s.value, "")
+            if p.value == label and getattr(o, "language", None) == "fr":
+                names[s.value] = o.value
+    return [(ox.NamedNode(iri), name) for iri, name in sorted(names.items())]
 
 
 @bp.post("/soumissions/<path:sid>/corriger")
@@ -109,6 +133,26 @@ def withdraw(sid: str):
             channel="web",
             comment=request.form.get("commentaire", "").strip(),
         )
+    except (Forbidden, NotFound) as exc:
+        return refuse(404 if isinstance(exc, NotFound) else 403, str(exc))
+    workflow().remember(proposal)
+    return redirect(url_for("steward.preview", proposal_id=proposal.id))
+
+
+@bp.post("/soumissions/<path:sid>/retirer-entree")
+@login_required
+def withdraw_entry(sid: str):
+    entry = request.form.get("entree", "")
+    try:
+        proposal = workflow().propose_entry_withdrawal(
+            current_steward(),
+            _graph_iri(sid),
+            entry,
+            channel="web",
+            comment=request.form.get("commentaire", "").strip(),
+        )
+    except ValueError:  # not an IRI
+        return refuse(400, "entrée invalide : une IRI est attendue")
     except (Forbidden, NotFound) as exc:
         return refuse(404 if isinstance(exc, NotFound) else 403, str(exc))
     workflow().remember(proposal)
@@ -134,25 +178,42 @@ def _propose_from_form(graph: str | None, template: str, **context):
 
     try:
         data, name, fmt = read_submission_form()
-        payload = service.loader.read_bytes(data, name, fmt)
-        if graph is None:
-            proposal = service.propose_deposit(
-                steward, payload, channel="web", source=name, comment=comment
-            )
-        else:
-            proposal = service.propose_correction(
-                steward, graph, payload, channel="web", source=name, comment=comment
-            )
+        # parsed and checked in a check worker (sandbox/checks.py): a parser crash or a
+        # check past check_timeout stops that worker, not the server
+        proposal = state().check_runner.propose_submission(
+            steward, data, name, fmt, graph, comment, "web"
+        )
     except FormProblem as exc:
         return again(str(exc), 400)
     except InputError as exc:
-        return again(describe_error(exc), 400)
+        return again(describe_error(exc), input_status(exc))
     except Forbidden as exc:
         return again(str(exc), 403)
     except NotFound as exc:
         return again(str(exc), 404)
+    except CheckError as exc:
+        return again(f"{name} : {exc.french}", exc.status)
     service.remember(proposal)
     return redirect(url_for("steward.preview", proposal_id=proposal.id))
+
+
+def _preview_page(proposal, status: int = 200, **context):
+    """The preview, with what the steward may do about each duplicate: correct the
+    submission that has the entry (their own, or any for a reviewer) or ask its owner."""
+    service, steward = workflow(), current_steward()
+    graphs = sorted({d.graph for d in proposal.duplicates if d.in_submission})
+    owners = service.owners(graphs)
+    offers = {
+        g: {
+            "owner": owners.get(g, ("", ""))[1],
+            "may_correct": "correct" in service.rights(steward, g),
+        }
+        for g in graphs
+    }
+    page = render_template(
+        "steward/apercu.html", proposal=proposal, kinds=KIND_LABELS, offers=offers, **context
+    )
+    return page, status
 
 
 @bp.get("/apercu/<proposal_id>")
@@ -162,7 +223,34 @@ def preview(proposal_id: str):
         proposal = workflow().pending(proposal_id, current_steward())
     except NotFound as exc:
         return refuse(404, str(exc))
-    return render_template("steward/apercu.html", proposal=proposal, kinds=KIND_LABELS)
+    return _preview_page(proposal)
+
+
+@bp.post("/apercu/<proposal_id>/corriger")
+@login_required
+def correct_instead(proposal_id: str):
+    """A deposit that duplicates entries of a submission becomes a correction of it."""
+    service, steward = workflow(), current_steward()
+    try:
+        proposal = service.pending(proposal_id, steward)
+    except NotFound as exc:
+        return refuse(404, str(exc))
+    graph = request.form.get("graphe", "")
+    if proposal.payload is None or graph not in {d.graph for d in proposal.duplicates}:
+        return refuse(400, "cette soumission n'est pas un doublon de l'aperçu")
+    try:
+        correction = service.propose_correction(
+            steward,
+            graph,
+            dataclasses.replace(proposal.payload),  # the deposit's preview stays as it was
+            channel=proposal.channel,
+            source=proposal.source,
+            comment=proposal.comment,
+        )
+    except (Forbidden, NotFound) as exc:
+        return refuse(404 if isinstance(exc, NotFound) else 403, str(exc))
+    service.remember(correction)
+    return redirect(url_for("steward.preview", proposal_id=correction.id))
 
 
 @bp.post("/apercu/<proposal_id>")
@@ -175,18 +263,15 @@ def confirm(proposal_id: str):
         return refuse(404, str(exc))
 
     def again(error: str, status: int, report=None):
-        page = render_template(
-            "steward/apercu.html",
-            proposal=proposal,
-            kinds=KIND_LABELS,
-            error=error,
-            fresh_report=report,
-        )
-        return page, status
+        return _preview_page(proposal, status, error=error, fresh_report=report)
 
     try:
-        service.commit(proposal, acknowledge_warnings=request.form.get("avertissements") == "lus")
-    except WarningsNotAcknowledged as exc:
+        service.commit(
+            proposal,
+            acknowledge_warnings=request.form.get("avertissements") == "lus",
+            acknowledge_duplicates=request.form.get("doublons") == "vus",
+        )
+    except (WarningsNotAcknowledged, DuplicatesNotAcknowledged) as exc:
         return again(str(exc), 400)
     except Conflict as exc:
         return again(str(exc), 409)

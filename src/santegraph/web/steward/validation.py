@@ -2,20 +2,23 @@
 
 ``/steward/validate`` checks an uploaded file or pasted text against the shapes *in the
 context of the store* (ADR 0002) and writes nothing, so it needs no steward credential;
-CSRF protection and authentication come with the write workflow. The request body is
-capped by Flask's ``MAX_CONTENT_LENGTH`` (the ``max_upload_bytes`` setting): a larger
-upload gets a 413 with a French message.
+CSRF protection and authentication come with the write workflow. Being anonymous, a check
+has a small budget of its own (ADR 0010), each refusal in French naming its setting:
+the file or text at most ``public_check_max_bytes`` (413; the request body is capped by
+``max_upload_bytes`` before), ``public_check_rate`` checks a minute per client address
+(429), ``public_check_timeout`` seconds in a check worker (503), never the write lock.
 """
 
 from __future__ import annotations
 
 import json
+import math
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, make_response, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ...errors import InputError
-from ...loading import Loader
+from ...errors import InputError, LimitExceeded
+from ...sandbox.checks import CheckBusy, CheckError
 from ...steward.csv_templates import TEMPLATES, template_csv
 from ...validation import ValidationReport
 from .. import error_response, state
@@ -28,13 +31,15 @@ FORMATS = {  # form value -> label
     "ntriples": "N-Triples",
     "jsonld": "JSON-LD",
 }
+HTTP_NAMES = {
+    400: "Bad Request",
+    413: "Payload Too Large",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 BY_SUFFIX = {"csv": "csv", "ttl": "turtle", "nt": "ntriples", "jsonld": "jsonld", "json": "jsonld"}
-
-
-def _loader() -> Loader:
-    """One loader per app (the shapes and ontology are parsed once), which serialises
-    validations itself (pySHACL shares the parsed shapes)."""
-    return state().loader
 
 
 def _form(**context):
@@ -102,15 +107,41 @@ def validate_submit():
         data, name, fmt = read_submission_form()
     except FormProblem as exc:
         return _form(error=str(exc), fmt=request.form.get("format", "auto"), texte=text), 400
-    loader = _loader()
-    try:
-        payload = loader.read_bytes(data, name, fmt)
-        report = loader.check([payload], in_context=True)
-    except InputError as exc:
-        error = describe_error(exc)
+
+    def refuse(error: str, status: int, retry_after: float = 0):
         if output == "json":
-            return {"error": "Bad Request", "message": error}, 400
-        return _form(error=error, fmt=fmt, texte=text), 400
+            body, code = {"error": HTTP_NAMES.get(status, str(status)), "message": error}, status
+        else:
+            body, code = _form(error=error, fmt=fmt, texte=text), status
+        response = make_response(body, code)
+        if retry_after:
+            response.headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
+        return response
+
+    settings = state().settings
+    if len(data) > settings.public_check_max_bytes:
+        limit = settings.public_check_max_bytes
+        return refuse(
+            f"{name} : limite dépassée : une vérification sans connexion accepte au plus "
+            f"{limit / 1_000_000:.1f} Mo ({limit} octets, réglage public_check_max_bytes). "
+            "Découpez le fichier, ou connectez-vous comme référent pour le soumettre.",
+            413,
+        )
+    wait = state().check_rate.wait(request.remote_addr or "")
+    if wait:
+        return refuse(
+            f"Trop de vérifications depuis votre adresse : au plus "
+            f"{settings.public_check_rate} par minute (réglage public_check_rate). "
+            f"Réessayez dans {math.ceil(wait)} s.",
+            429,
+            wait,
+        )
+    try:
+        report = state().check_runner.check_submission(data, name, fmt)
+    except InputError as exc:
+        return refuse(describe_error(exc), input_status(exc))
+    except CheckError as exc:
+        return refuse(f"{name} : {exc.french}", exc.status, 5 if isinstance(exc, CheckBusy) else 0)
     if output == "json":
         return Response(_json(report), mimetype="application/json")
     if output == "turtle":
@@ -142,7 +173,15 @@ def describe_error(exc: InputError) -> str:
     where = exc.source
     if exc.line is not None:
         where += f", ligne {exc.line}" + (f", colonne {exc.column}" if exc.column else "")
-    return f"{where} : {exc.detail}" if where else exc.detail
+    detail = exc.detail
+    if isinstance(exc, LimitExceeded):
+        detail = f"limite dépassée : {exc.french}"
+    return f"{where} : {detail}" if where else detail
+
+
+def input_status(exc: InputError) -> int:
+    """413 for input beyond a limit (the setting is named), 400 for unreadable input."""
+    return 413 if isinstance(exc, LimitExceeded) else 400
 
 
 def _json(report: ValidationReport) -> str:
