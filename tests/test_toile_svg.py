@@ -618,3 +618,11 @@ def test_unavailable_reason_names_what_failed_to_load(monkeypatch):
     monkeypatch.setitem(sys.modules, "cairosvg", None)  # import cairosvg -> ImportError
     reason = pdf.unavailable_reason.__wrapped__()
     assert reason.startswith("ModuleNotFoundError") and "cairosvg" in reason
+
+
+def test_a_small_toile_is_as_wide_as_its_legend():
+    """The arrow's meaning, the legend's longest line, is not cut at the right edge of a
+    small drawing (it was, at 4 actors: « … une étape de son parco »)."""
+    root = parse(render_svg(make_toile(1)))
+    width = float(root.get("viewBox").split()[2])
+    assert width >= toile_svg.LEGEND_LINE_W

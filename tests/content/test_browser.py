@@ -236,12 +236,94 @@ def test_search_page_screenshot(server, page, screenshots):
 
 
 def test_actor_page_screenshot(server, page, screenshots):
+    """acteur.png: an actor's fiche, the directory entry professionals read;
+    acteur-donnees.png: its triple view for integrators, one link away."""
     url, _, store = server
     rows = store.select(SOME_ACTOR)
     assert rows
     iri = rows[0]["a"].value
-    assert iri.startswith(BASE)
-    response = page.goto(f"{url}/id/{iri[len(BASE) :]}")
+    assert iri.startswith(BASE + "acteur/")
+    response = page.goto(f"{url}/acteurs/{iri[len(BASE + 'acteur/') :]}")
     assert response.status == 200
-    assert page.locator("h1").count() >= 1
+    assert page.locator("h1").count() == 1
+    assert page.get_by_role("link", name="Signaler une erreur").count() == 1
     _screenshot(page, screenshots / "acteur.png")
+    with page.expect_navigation():
+        page.locator(f'a[href="/id/{iri[len(BASE) :]}"]').first.click()
+    assert page.url.endswith(f"/id/{iri[len(BASE) :]}")
+    _screenshot(page, screenshots / "acteur-donnees.png")
+
+
+def _pdf_pages(data: bytes) -> list[str]:
+    import io
+
+    pypdf = pytest.importorskip("pypdf")
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+def test_browser_printing_gives_the_poster_then_the_list(server, page):
+    """Printing the toile page from Chromium (A4 landscape, the page's own @page): the first
+    sheet holds the question, the date and the drawing with every name whole; the cards
+    with their contacts follow; nothing of the screen's tools is printed."""
+    url, app, store = server
+    slug = _busiest_public(app, store)
+    page.goto(f"{url}/publics/{slug}")
+    names = page.locator(
+        "section[aria-labelledby=titre-acteurs] article.carte h3 a"
+    ).all_inner_texts()
+    assert names
+    page.emulate_media(media="print")
+    sheets = _pdf_pages(page.pdf(prefer_css_page_size=True, print_background=True))
+    poster, listed = sheets[0], " ".join(sheets[1:])
+    h1 = " ".join(page.locator("h1").inner_text().split())
+    assert poster.startswith(h1)  # page 1 is not blank: it is the poster
+    assert "Édité le " in poster
+    drawn = page.evaluate(
+        """() => [...document.querySelectorAll('.toile-papier svg.toile text.etiquette')]
+            .map(t => [...t.querySelectorAll('tspan')].map(s => s.textContent).join(' '))"""
+    )
+    drawn = " | ".join(drawn)
+    for name in names:  # every name whole on the printed drawing ...
+        assert " ".join(name.split()) in drawn, name
+        assert " ".join(name.split()) in poster, name  # read back from the PDF
+        assert " ".join(name.split()) in listed  # ... and in the list after it
+    assert "…" not in drawn
+    assert "Contact" in listed
+    assert "Intégrer cette toile" not in " ".join(sheets)
+
+
+def test_a_printed_toile_without_answers_explains_and_widens(server, page):
+    """An empty toile prints what was asked, why nothing is drawn and the wider areas."""
+    url, app, store = server
+    slug = _busiest_public(app, store)
+    page.goto(f"{url}/publics/{slug}?lieu=80001")  # Abbeville
+    page.emulate_media(media="print")
+    printed = " ".join(_pdf_pages(page.pdf(prefer_css_page_size=True)))
+    # the content has no such actor in Abbeville (if it gains one, choose another commune)
+    assert "Aucun acteur enregistré" in printed
+    assert "à Abbeville" in printed
+    assert "élargir la zone" in printed.lower()
+    assert "dans la somme" in printed.lower(), printed
+
+
+def test_printed_toile_picture(server, screenshots):
+    """toile-a4.png and toile-a4-liste.png: the poster and the first list page of the PDF
+    (toile/pdf.py, the same pages as /publics/<slug>/toile.pdf) of the busiest toile."""
+    from santegraph.toile import pdf
+    from santegraph.web import toile_views
+
+    if pdf.unavailable_reason():
+        pytest.skip(pdf.unavailable_reason())
+    _, app, store = server
+    slug = _busiest_public(app, store)
+    with app.test_request_context(f"/publics/{slug}"):
+        toile = toile_views.load_toile(slug)
+    footer = f"Toile en ligne : https://santegraph.example.org/publics/{slug}"
+    text = " ".join(_pdf_pages(pdf.render_pdf(toile, footer=footer)))
+    for actor in toile.actors:
+        assert " ".join(actor.label.split()) in text
+    for number, name in enumerate(["toile-a4.png", "toile-a4-liste.png"]):
+        path = screenshots / name
+        path.write_bytes(pdf.render_png(toile, footer=footer, page=number))
+        assert path.stat().st_size > 0

@@ -383,7 +383,7 @@ def render_pdf(toile: Toile, *, paper: str = "a4", footer: str = "") -> bytes:
 
 def render_png(toile: Toile, *, paper: str = "a4", footer: str = "", page: int = 0) -> bytes:
     """A page of the printed toile as a PNG (its picture in docs/screenshots/)."""
-    import cairosvg
+    from cairosvg.surface import PNGSurface
 
     svg = pages_svg(toile, paper=paper, footer=footer)[page]
-    return cairosvg.svg2png(bytestring=svg.encode("utf-8"), url_fetcher=_refuse_urls)
+    return PNGSurface.convert(bytestring=svg.encode("utf-8"), url_fetcher=_refuse_urls)

@@ -421,6 +421,10 @@ def _link_path(a: Node, b: Node) -> str:
     return f"M{_num(sx)},{_num(sy)}Q{_num(cx)},{_num(cy)} {_num(ex)},{_num(ey)}"
 
 
+LEGEND_LINK_TEXT = "A → B : A oriente la personne vers B (une étape de son parcours)."
+LEGEND_LINE_W = 96 + len(LEGEND_LINK_TEXT) * 14 * 0.6 + 24  # px at the legend's 14 px
+
+
 def render_svg(
     toile: Toile,
     *,
@@ -476,6 +480,11 @@ def render_svg(
         ex, ey = reach * math.sin(mid), -reach * math.cos(mid)
         x0, y0, x1, y1 = min(x0, ex - pad), min(y0, ey - pad), max(x1, ex + pad), max(y1, ey + pad)
     x0, y0, x1, y1 = x0 - 20, y0 - 20, x1 + 20, y1 + 10
+    # A small drawing is still as wide as the legend's longest line (the arrow's meaning),
+    # which was cut at the right edge.
+    pad = (LEGEND_LINE_W - (x1 - x0)) / 2
+    if pad > 0:
+        x0, x1 = x0 - pad, x1 + pad
     width = x1 - x0
 
     # Legend geometry (below the circle): 3 columns of sectors, then the link sample; its
@@ -629,7 +638,7 @@ def render_svg(
         f'<path d="M24,{_num(y)}L84,{_num(y)}" stroke="{LINK_COLOR}" stroke-width="1.8" '
         f'marker-end="url(#{marker})"/>'
         f'<text x="96" y="{_num(y)}" dominant-baseline="middle" font-size="14" fill="{INK}">'
-        "A → B : A oriente la personne vers B (une étape de son parcours).</text>"
+        f"{_text(LEGEND_LINK_TEXT)}</text>"
     )
     if any(wedge.folded for wedge in lay.wedges):
         w(
