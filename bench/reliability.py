@@ -38,6 +38,7 @@ import threading
 import time
 import zlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -281,10 +282,8 @@ class Loopback(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def run_attacks(server: Server, args, folder: Path) -> list[Attack]:
-    base, auth = server.base, server.auth
-    graph = f"{BASE}graph/soumission/banc-fiabilite"
-    attacks: list[Attack] = []
+def attack_recorder(attacks: list[Attack], args) -> Callable:
+    """``attack(name, finding, expected, allowed, send)``: sends, judges and records one."""
 
     def attack(name, finding, expected, allowed, send, requests_sent=1):
         item = Attack(name, finding, expected, requests=requests_sent)
@@ -302,6 +301,15 @@ def run_attacks(server: Server, args, folder: Path) -> list[Attack]:
         attacks.append(item)
         if not args.quiet:
             print(f"  {name}: {item.outcome} ({'expected' if item.ok else 'NOT expected'})")
+
+    return attack
+
+
+def run_attacks(server: Server, args, folder: Path) -> list[Attack]:
+    base, auth = server.base, server.auth
+    graph = f"{BASE}graph/soumission/banc-fiabilite"
+    attacks: list[Attack] = []
+    attack = attack_recorder(attacks, args)
 
     def post_check(text, fmt, output="json"):
         response = requests.post(
@@ -468,6 +476,15 @@ def run_attacks(server: Server, args, folder: Path) -> list[Attack]:
         return r.status_code, ""
 
     attack("cross-site form post to /update", "medium", "403", {400, 403}, cross_site)
+    return attacks
+
+
+def run_sign_in_attack(server: Server, args) -> list[Attack]:
+    """Run after the load mix: the failed sign-in limit it trips is per address (the
+    loopback here), and would refuse the steward writes of the load with 429."""
+    base = server.base
+    attacks: list[Attack] = []
+    attack = attack_recorder(attacks, args)
 
     def bad_credentials():
         statuses: dict[int, int] = defaultdict(int)
@@ -789,6 +806,7 @@ def main(argv: list[str] | None = None) -> int:
         attacks = run_attacks(server, args, folder)
         say(f"load: {args.clients} clients x {args.requests} requests")
         tally, elapsed, pages = run_load(server, args)
+        attacks += run_sign_in_attack(server, args)
         memory.sample()
         restart_count = restarts(server)
     finally:

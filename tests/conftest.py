@@ -118,7 +118,11 @@ def oxigraph_server(tmp_path_factory):
 @pytest.fixture
 def remote_store(oxigraph_server):
     store = RemoteStore(
-        oxigraph_server["query"], oxigraph_server["update"], oxigraph_server["store"], timeout=30
+        oxigraph_server["query"],
+        oxigraph_server["update"],
+        oxigraph_server["store"],
+        timeout=30,
+        engine="oxigraph",
     )
     store.update("DROP SILENT ALL")
     yield store
@@ -194,6 +198,7 @@ def virtuoso_store(virtuoso_server):
         auth="digest",
         timeout=30,
         hidden_graphs=VIRTUOSO_SYSTEM_GRAPHS,
+        engine="virtuoso",
     )
     for graph in store.list_graphs():
         store.drop_graph(graph)

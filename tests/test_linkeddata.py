@@ -19,7 +19,7 @@ from rdflib.namespace import RDF, SKOS, VOID
 from santegraph.config import load_settings
 from santegraph.web import create_app
 
-from .conftest import BASE, MINI, ROOT
+from .conftest import BASE, MINI, ROOT, live_server
 
 ONTOLOGY = ROOT / "ontology" / "santegraph.ttl"
 FEUILLE = ROOT / "data" / "sources" / "002_017d9451b3d5fdac" / "feuille-de-route.ttl"
@@ -72,6 +72,12 @@ def section_links(section) -> dict[str, list[str]]:
 
 
 def parse(data: bytes, fmt: str) -> rdflib.Graph:
+    """The triples of an RDF answer (quad syntaxes read by pyoxigraph, graphs dropped)."""
+    if fmt in ("nquads", "trig"):
+        syntax = ox.RdfFormat.N_QUADS if fmt == "nquads" else ox.RdfFormat.TRIG
+        quads = ox.parse(data, format=syntax)
+        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+        data, fmt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), "nt"
     return rdflib.Graph().parse(data=data, format=fmt)
 
 
@@ -116,7 +122,9 @@ def test_actor_page_shows_label_type_properties_incoming_links_and_sources(clien
     assert "/id/source/002_017d9451b3d5fdac" in hrefs  # the document the section belongs to
     assert "/id/graph/sources/002_017d9451b3d5fdac" in hrefs  # the named graph
     alternates = [a["href"] for a in soup.find(class_="formats").find_all("a")]
-    assert alternates == ["/id/" + CPAM + ext for ext in (".ttl", ".jsonld", ".nt")]
+    assert alternates == [
+        "/id/" + CPAM + ext for ext in (".ttl", ".jsonld", ".nt", ".nq", ".trig", ".rdf")
+    ]
 
 
 def test_every_link_of_a_page_dereferences(client):
@@ -181,10 +189,13 @@ PROV_ACTIVITY = "http://www.w3.org/ns/prov#Activity"
 
 
 # --------------------------------------------------------------------- RDF representations
-FORMATS = [
+FORMATS = [  # every RDF syntax pyoxigraph writes
     ("text/turtle", ".ttl", "turtle"),
     ("application/ld+json", ".jsonld", "json-ld"),
     ("application/n-triples", ".nt", "nt"),
+    ("application/n-quads", ".nq", "nquads"),
+    ("application/trig", ".trig", "trig"),
+    ("application/rdf+xml", ".rdf", "xml"),
 ]
 
 
@@ -213,6 +224,104 @@ def test_rdf_by_accept_and_by_extension(client, media_type, ext, fmt):
     ) in graph
     # incoming links are part of the description
     assert (rdflib.URIRef(BASE + ACTION_3), rdflib.URIRef(SG + "porteur"), cpam) in graph
+
+
+def test_quads_keep_the_named_graph_of_each_statement(client):
+    """N-Quads and TriG say which graph holds each statement (the HTML page's sources)."""
+    response = client.get("/id/" + CPAM, headers={"Accept": "application/n-quads"})
+    quads = list(ox.parse(response.data, format=ox.RdfFormat.N_QUADS))
+    graphs = {q.graph_name.value for q in quads if q.subject == ox.NamedNode(BASE + CPAM)}
+    assert graphs == {BASE + "graph/sources/002_017d9451b3d5fdac"}
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", "text/*;q=0.1, */*"])
+def test_any_type_gets_turtle(client, accept):
+    """curl, requests, wget send */* (or nothing): they get data, Turtle, not the HTML page."""
+    headers = {"Accept": accept} if accept else {}
+    response = client.get("/id/" + CPAM, headers=headers)
+    assert response.status_code == 200
+    assert response.mimetype == "text/turtle"
+    assert response.headers["Vary"] == "Accept"
+    assert (rdflib.URIRef(BASE + CPAM), RDF.type, None) in parse(response.data, "turtle")
+
+
+@pytest.mark.parametrize(
+    "accept, media_type",
+    [
+        (BROWSER, "text/html"),
+        ("text/plain, */*;q=0.1", "application/n-triples"),  # rdflib's format="nt"
+        ("application/rdf+xml, */*;q=0.1", "application/rdf+xml"),  # rdflib's format="xml"
+        ("application/json", "application/ld+json"),
+        ("application/x-turtle", "text/turtle"),
+        ("application/trig;q=0.9, application/n-quads", "application/n-quads"),
+        ("text/turtle;charset=utf-8", "text/turtle"),
+    ],
+)
+def test_accept_chooses_among_every_syntax(client, accept, media_type):
+    response = client.get("/id/" + CPAM, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.mimetype == media_type
+    assert response.headers["Vary"] == "Accept"
+
+
+def test_a_type_nothing_matches_is_a_406(client):
+    response = client.get("/id/" + CPAM, headers={"Accept": "image/png"})
+    assert response.status_code == 406
+    assert response.headers["Vary"] == "Accept"
+    text = response.get_data(as_text=True)
+    assert "text/html" in text and "application/n-quads" in text
+
+
+def test_head_has_the_headers_of_get(client):
+    for accept in ("text/turtle", "application/ld+json", BROWSER):
+        get = client.get("/id/" + CPAM, headers={"Accept": accept})
+        head = client.head("/id/" + CPAM, headers={"Accept": accept})
+        assert head.status_code == 200 and head.data == b""
+        for name in ("Content-Type", "Content-Length", "Vary", "Content-Location", "Link"):
+            assert head.headers.get(name) == get.headers.get(name), name
+
+
+def test_jsonld_profiles(client):
+    """JSON-LD 1.1, 9.1: the profile parameter of Accept asks for a document form."""
+    expanded_profile = 'application/ld+json;profile="http://www.w3.org/ns/json-ld#expanded"'
+    expanded = client.get("/id/" + CPAM, headers={"Accept": expanded_profile})
+    assert expanded.mimetype == "application/ld+json"
+    nodes = {node["@id"]: node for node in json.loads(expanded.data)}  # no context
+    assert nodes[BASE + CPAM][str(SKOS.prefLabel)] == [
+        {"@value": "CPAM de Lille-Douai", "@language": "fr"}
+    ]
+    assert "Content-Location" not in expanded.headers  # the .jsonld URL is compacted
+    for profile in ("compacted", "flattened"):
+        accept = f'application/ld+json;profile="http://www.w3.org/ns/json-ld#{profile}"'
+        document = json.loads(client.get("/id/" + CPAM, headers={"Accept": accept}).data)
+        assert document["@context"] == "http://localhost/context.jsonld"
+        assert {node["id"] for node in document["@graph"]} >= {BASE + CPAM}
+    graphs = [
+        parse(expanded.data, "json-ld"),
+        parse(inline_context(client, client.get("/id/" + CPAM + ".jsonld").data), "json-ld"),
+    ]
+    assert rdflib.compare.isomorphic(*graphs)
+
+
+@pytest.mark.parametrize("fmt", ["nt", "xml", "turtle", "json-ld", "trig", None])
+def test_rdflib_reads_a_resource_from_a_live_server(store, fmt):
+    """rdflib's Graph().parse(url, format=...) sends the Accept of that format (text/plain
+    for nt, RDF/XML for xml) and reads the answer as that format: it got the HTML page.
+    Without a format it asks for every syntax it reads and goes by Content-Type."""
+    load_sample(store)
+    settings = load_settings({"content_dir": str(MINI), "base_iri": BASE}, environ={})
+    app = create_app(settings, store=store)
+    with live_server(app) as base:
+        if fmt == "trig":  # statements in their named graphs: read into a Dataset
+            graph = rdflib.Graph()
+            for s, p, o, _ in rdflib.Dataset().parse(base + "/id/" + CPAM, format=fmt).quads():
+                graph.add((s, p, o))
+        else:
+            graph = rdflib.Graph().parse(base + "/id/" + CPAM, format=fmt)
+    cpam = rdflib.URIRef(BASE + CPAM)
+    assert (cpam, SKOS.prefLabel, rdflib.Literal("CPAM de Lille-Douai", lang="fr")) in graph
+    assert (rdflib.URIRef(BASE + ACTION_3), rdflib.URIRef(SG + "porteur"), cpam) in graph
+    app.extensions["santegraph"].query_runner.close()
 
 
 def test_jsonld_is_compacted_with_the_published_context(client):

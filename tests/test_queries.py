@@ -757,21 +757,47 @@ EXPECTED: dict[str, Expected] = {
                 )
             ),
             Run(
-                params={"public": "public/etudiants-sante", "lieu": "territoire/commune/59183"},
+                params={"public": "public/etudiants-sante"},
                 rows=({"acteur": "acteur/communaute-urbaine-de-dunkerque"},),
                 count=1,
-            ),
-            Run(params={"besoin": "besoin/sante-mentale"}, rows=({"acteur": "acteur/pep-48"},)),
-            Run(
-                params={"role": "role/accompagnement"},
-                rows=({"acteur": "acteur/les-papillons-blancs"},),
-                count=2,
             ),
             # the entries of unknown territory: the Cordées, never the CUD (an EPCI)
             Run(
                 params={"public": "public/jeunes-moins-25", "sansTerritoire": ox.Literal(True)},
                 rows=({"acteur": "acteur/cordees-de-la-reussite"},),
                 absent=({"acteur": "acteur/communaute-urbaine-de-dunkerque"},),
+            ),
+        )
+    ),
+    # the toile's filters, each a query of its own (toile/build.py intersects them)
+    "toile-lieu": Expected(
+        (
+            Run(rows=({"acteur": "acteur/communaute-urbaine-de-dunkerque"},)),
+            Run(
+                params={"lieu": "territoire/commune/59183"},
+                # located in Dunkerque, or serving the Nord, the région...
+                rows=(
+                    {"acteur": "acteur/communaute-urbaine-de-dunkerque"},
+                    {"acteur": "acteur/msp-de-dunkerque"},
+                    {"acteur": "acteur/conseil-departemental-du-nord"},
+                    {"acteur": "acteur/ars-hauts-de-france"},
+                ),
+                absent=({"acteur": "acteur/msp-de-steenvoorde"},),
+            ),
+        )
+    ),
+    "toile-besoin": Expected(
+        (
+            Run(rows=({"acteur": "acteur/pep-48"},)),
+            Run(params={"besoin": "besoin/sante-mentale"}, rows=({"acteur": "acteur/pep-48"},)),
+        )
+    ),
+    "toile-role": Expected(
+        (
+            Run(rows=({"acteur": "acteur/les-papillons-blancs"},)),
+            Run(
+                params={"role": "role/accompagnement"},
+                rows=({"acteur": "acteur/les-papillons-blancs"},),
             ),
         )
     ),

@@ -41,7 +41,24 @@ RDF_TYPES = {
     "application/ld+json": "json-ld",
     "application/rdf+xml": "xml",
     "application/n-triples": "nt",
+    "application/n-quads": "nquads",
+    "application/trig": "trig",
 }
+
+
+def rdf_graph(data: bytes, media_type: str) -> rdflib.Graph:
+    """An answer in an RDF syntax as an rdflib graph (quad syntaxes read by pyoxigraph:
+    rdflib reads them into a Dataset only)."""
+    if media_type in ("application/n-quads", "application/trig"):
+        quads = ox.parse(data, format=ox.RdfFormat.from_media_type(media_type))
+        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+        data, media_type = (
+            ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
+            "application/n-triples",
+        )
+    return rdflib.Graph().parse(data=data, format=RDF_TYPES[media_type])
+
+
 EDITOR_PREFIXES = ("sg", "skos", "dct", "prov", "org", "schema", "cv", "rdfs", "rdf", "xsd")
 
 
@@ -191,7 +208,7 @@ def test_service_description_in_every_rdf_format(client, store, media_type):
     response = client.get("/sparql", headers={"Accept": media_type})
     assert response.status_code == 200
     assert response.mimetype == media_type
-    graph = rdflib.Graph().parse(data=response.get_data(), format=RDF_TYPES[media_type])
+    graph = rdf_graph(response.get_data(), media_type)
     service = graph.value(predicate=rdflib.RDF.type, object=SD.Service)
     assert service is not None
     assert graph.value(service, SD.endpoint) == rdflib.URIRef("http://localhost/sparql")
@@ -208,6 +225,8 @@ def test_service_description_in_every_rdf_format(client, store, media_type):
             "N-Triples",
             "RDF_XML",
             "JSON-LD",
+            "N-Quads",
+            "TriG",
         )
     }
     dataset = graph.value(service, SD.defaultDataset)
@@ -297,6 +316,8 @@ def test_options_is_a_cors_preflight(client):
         ("/sparql?query=ASK%7B%7D", True, 200),
         ("/ontology.ttl", True, 404),  # the tiny content has no graph/ontology/santegraph
         ("/.well-known/void", True, 200),
+        ("/dump.nq.gz", True, 200),  # a browser client may fetch the dump too
+        ("/context.jsonld", True, 200),
         ("/healthz", False, 200),
         ("/nope", False, 404),
     ],
@@ -349,6 +370,17 @@ def test_direct_post_with_charset_utf8_is_accepted(client):
     assert json.loads(response.data)["boolean"] is True
 
 
+def test_an_unknown_function_is_a_501_not_a_syntax_error(client):
+    """A valid query calling an extension function the engine lacks (W3C syntax-query
+    test_4): the engine cannot evaluate it, the client did nothing wrong. It was a 400
+    (embedded) or a 502 (relaying oxigraph serve's or Virtuoso's 500)."""
+    query = "SELECT (<http://example.org/function>(1) AS ?x) WHERE {}"
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 501
+    text = response.get_data(as_text=True)
+    assert "valid SPARQL" in text and "<http://example.org/function>" in text
+
+
 def test_malformed_query_reports_the_parser_position(client):
     response = client.get("/sparql", query_string={"query": "SELECT ?s WHERE {\n  ?s ?p }"})
     assert response.status_code == 400
@@ -385,6 +417,52 @@ def test_format_of_another_kind_falls_back_to_accept(client):
     assert "text/csv" in refused.get_data(as_text=True)
 
 
+def test_an_unknown_format_name_is_a_400_listing_the_known_ones(client):
+    """Not silently ignored: a typo in format= would otherwise give another format."""
+    response = client.get("/sparql", query_string={"query": COMMUNES, "format": "jsno"})
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "Unknown format 'jsno'" in text
+    assert "csv, json, tsv, xml" in text  # the names of SELECT results
+    graph = client.get(
+        "/sparql", query_string={"query": "CONSTRUCT WHERE { ?s a ?o }", "format": "x"}
+    )
+    assert graph.status_code == 400
+    assert "nq, nquads, nt, ntriples, rdf, rdf+xml, rdfxml, trig, ttl, turtle" in graph.get_data(
+        as_text=True
+    )
+
+
+@pytest.mark.parametrize(
+    "accept, media_type",
+    [
+        ("application/sparql-results+json; charset=utf-8", "application/sparql-results+json"),
+        ("text/csv;charset=UTF-8;q=0.9, text/html;q=0.8", "text/csv"),
+        ("application/*", "application/sparql-results+json"),
+        ("text/*;q=0.5, text/tab-separated-values", "text/tab-separated-values"),
+    ],
+)
+def test_accept_with_parameters_and_wildcards(client, accept, media_type):
+    response = client.get("/sparql", query_string={"query": COMMUNES}, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.mimetype == media_type
+
+
+@pytest.mark.parametrize("media_type", ["application/n-quads", "application/trig"])
+def test_construct_answers_in_the_dump_syntaxes(client, media_type):
+    """N-Quads and TriG, what /dump.nq.gz and `santegraph export` use: the triples of a
+    CONSTRUCT are in the default graph."""
+    response = client.get(
+        "/sparql",
+        query_string={"query": "CONSTRUCT WHERE { ?s a ?o }"},
+        headers={"Accept": media_type},
+    )
+    assert response.status_code == 200
+    assert response.mimetype == media_type
+    quads = list(ox.parse(response.data, format=ox.RdfFormat.from_media_type(media_type)))
+    assert quads and all(isinstance(q.graph_name, ox.DefaultGraph) for q in quads)
+
+
 @pytest.mark.parametrize(
     "formats, media_type",
     [
@@ -393,6 +471,8 @@ def test_format_of_another_kind_falls_back_to_accept(client):
         (["rdf+xml", "application/rdf+xml"], "application/rdf+xml"),
         (["n3"], "text/turtle"),
         (["nt"], "application/n-triples"),
+        (["nq"], "application/n-quads"),
+        (["trig"], "application/trig"),
     ],
 )
 def test_format_names_of_graph_results(client, formats, media_type):
@@ -403,7 +483,7 @@ def test_format_names_of_graph_results(client, formats, media_type):
     )
     assert response.status_code == 200
     assert response.mimetype == media_type
-    graph = rdflib.Graph().parse(data=response.get_data(), format=RDF_TYPES[media_type])
+    graph = rdf_graph(response.get_data(), media_type)
     assert len(graph) > 0
 
 

@@ -76,6 +76,18 @@ def test_correct_and_withdraw_are_journaled(run, tmp_path):
     assert "doublon" in out
 
 
+def test_a_correction_that_changes_nothing_writes_nothing(run):
+    """The same description again: no write, no new version in the journal."""
+    valid = str(SUBMISSIONS / "valid-msp.ttl")
+    run("submit", valid, "--as", "Marie Martin", "--yes")
+    (graph,) = graphs(run)
+    code, out, _ = run("correct", graph, valid, "--as", "Marie Martin", "--yes")
+    assert code == EXIT_OK
+    assert "+0 / -0 triples" in out and "nothing changed: nothing was written" in out
+    code, out, _ = run("history", "--format", "json")
+    assert [e["version"] for e in json.loads(out)] == [1]
+
+
 def test_withdraw_entry_removes_one_entry_of_a_submission(run, tmp_path):
     two = tmp_path / "deux.ttl"
     two.write_text(

@@ -193,3 +193,19 @@ def test_trig_export_parses_back(store):
     store.replace_graphs({G1: [triple("a", "name", "A")], G2: [triple("b", "name", "B")]})
     quads = list(ox.parse(b"".join(store.export("trig")), format=ox.RdfFormat.TRIG))
     assert sorted(q.graph_name.value for q in quads) == [G1, G2]
+
+
+def test_stats_count_only_the_graphs_santegraph_sees(store):
+    """`santegraph stats` listed Virtuoso's system graphs (and counted their classes) though
+    remote_hidden_graphs names them; on every backend it shows santegraph's graphs only."""
+    from santegraph.stats import collect_stats, format_stats
+
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    store.replace_graphs(
+        {G1: [ox.Triple(ox.NamedNode(EX + "a"), rdf_type, ox.NamedNode(EX + "Thing"))]}
+    )
+    stats = collect_stats(store)
+    assert stats.graphs == [(G1, 1)]
+    assert stats.triples == 1
+    assert stats.classes == [(EX + "Thing", 1)]
+    assert "openlinksw" not in format_stats(stats)

@@ -19,6 +19,7 @@ from .errors import ConfigError
 from .iris import slugify
 
 ENV_PREFIX = "SANTEGRAPH_"
+REMOTE_ENGINES = ("oxigraph", "virtuoso", "other")
 DEFAULT_BASE_IRI = "https://w3id.org/santegraph/id/"
 STEWARD_ROLES = ("reviewer", "admin")  # what each may do: steward/credentials.py
 
@@ -72,6 +73,15 @@ class Settings:
     remote_auth: str = _setting(
         "basic", "Remote backend: HTTP authentication scheme, `basic` or `digest` (Virtuoso)."
     )
+    remote_engine: str = _setting(
+        "other",
+        "Remote backend: the SPARQL server, `oxigraph`, `virtuoso` or `other`. `virtuoso`: "
+        "a public query's time limit and result cap go with it (Virtuoso's per-request "
+        "`timeout` and `maxrows`, so that it stops computing too) and its dataset handling "
+        "is worked around; `oxigraph` and `other` take no per-request limit: bound them "
+        "with their own settings (`oxigraph serve --timeout-s`, Fuseki's "
+        "`arq:queryTimeout`; docs/backends.md).",
+    )
     remote_timeout: float = _setting(
         60.0, "Remote backend: seconds to wait for the endpoint before giving up."
     )
@@ -101,9 +111,12 @@ class Settings:
         "bounded by the same time. `0`: no limit.",
     )
     result_limit: int = _setting(
-        10000,
-        "Most rows (SELECT) or triples (CONSTRUCT, DESCRIBE) a public /sparql answer holds; "
-        "a cut answer says so with `X-Santegraph-Truncated: true`. `0`: no cap.",
+        1_000_000,
+        "Most rows (SELECT) or triples (CONSTRUCT, DESCRIBE) a public /sparql answer may "
+        "hold. An answer that would hold more is refused whole (`403`, naming this setting "
+        "and how to page with LIMIT/OFFSET), never cut: a `200` is always a complete "
+        "answer. The default is ten times the project's whole dataset, so that a client "
+        "can fetch all of it in one query. `0`: no cap.",
     )
     query_workers: int = _setting(
         2,
@@ -345,6 +358,11 @@ def _validate(settings: Settings) -> Settings:
         raise ConfigError(f"backend must be `embedded` or `remote`, not {settings.backend!r}")
     if settings.backend == "remote" and not settings.remote_query_url:
         raise ConfigError("backend `remote` needs remote_query_url (SANTEGRAPH_REMOTE_QUERY_URL)")
+    if settings.remote_engine not in REMOTE_ENGINES:
+        raise ConfigError(
+            f"remote_engine must be one of {', '.join(REMOTE_ENGINES)}, "
+            f"not {settings.remote_engine!r}"
+        )
     if settings.remote_auth not in ("basic", "digest"):
         raise ConfigError("remote_auth must be `basic` or `digest`")
     if not settings.base_iri.endswith(("/", "#")):

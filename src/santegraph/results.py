@@ -9,24 +9,25 @@ lines, which also stops the evaluation behind it (both are lazy).
 - SELECT, no cap: the requested format, written directly.
 - SELECT under a cap: TSV, counted and cut; then, unless TSV was asked for, parsed back and
   written in the requested format by pyoxigraph (the round trip is exact:
-  ``tests/test_sandbox.py``). A cut SPARQL JSON answer starts with
-  ``"santegraph": {"truncated": true, "limit": N}``, a member placed before ``head``
-  (where SPARQL JSON readers, pyoxigraph's included, accept it).
-- CONSTRUCT / DESCRIBE under a cap: N-Triples counted and cut the same way. Turtle is
-  counted as N-Triples too (every N-Triples document is a Turtle document): up to
-  ``TURTLE_REGROUP`` bytes it is then parsed back and written as grouped Turtle, above that
-  the N-Triples text is sent as it is, which saves pulling every triple through Python (a
-  fifth of the CPU of a 239,158-triple CONSTRUCT, docs/benchmarks.md). Other syntaxes get
-  at most ``limit`` triples through ``itertools.islice`` into ``pyoxigraph.serialize``.
+  ``tests/test_sandbox.py``).
+- CONSTRUCT / DESCRIBE under a cap: N-Triples (and N-Quads, one triple a line as well)
+  counted and cut the same way. Turtle is counted as N-Triples too (every N-Triples
+  document is a Turtle document): up to ``TURTLE_REGROUP`` bytes it is then parsed back and
+  written as grouped Turtle, above that the N-Triples text is sent as it is, which saves
+  pulling every triple through Python (a fifth of the CPU of a 239,158-triple CONSTRUCT,
+  docs/benchmarks.md). Other syntaxes get at most ``limit`` triples through
+  ``itertools.islice`` into ``pyoxigraph.serialize``.
 - ASK is never capped.
 
-Each writer writes into a binary file-like object and returns an :class:`Outcome`.
+Each writer writes into a binary file-like object and returns an :class:`Outcome`. An
+answer that reached the cap (``truncated``) is not a complete answer: the runner refuses
+it (``ResultTooLarge``, never a 200), so a writer that knows it was cut stops there
+instead of writing the rest in the requested format.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -40,6 +41,7 @@ XML = "application/sparql-results+xml"
 CSV = "text/csv"
 TSV = "text/tab-separated-values"
 N_TRIPLES = "application/n-triples"
+N_QUADS = "application/n-quads"  # a CONSTRUCT's triples: N-Triples lines, default graph
 SOLUTION_TYPES = (JSON, XML, CSV, TSV)
 TURTLE = "text/turtle"
 # the counted lines of a capped answer (TSV, N-Triples) kept in memory up to this size
@@ -118,31 +120,6 @@ def _spool(kind: str):
     return tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY, prefix=f"santegraph-{kind}-")
 
 
-class _WithoutFirstByte:
-    """Drops the opening ``{`` of pyoxigraph's JSON, written with the truncation note."""
-
-    def __init__(self, out: BinaryIO):
-        self.out, self.skipped = out, False
-
-    def write(self, data) -> int:
-        size = len(data)
-        if not self.skipped and size:
-            if data[:1] != b"{":  # pragma: no cover - pyoxigraph's JSON is an object
-                raise ValueError("SPARQL JSON results must start with '{'")
-            self.skipped, data = True, data[1:]
-        self.out.write(data)
-        return size
-
-    def flush(self) -> None:
-        pass
-
-
-def truncation_note(limit: int) -> bytes:
-    """The start of a cut SPARQL JSON answer: its opening brace and the santegraph member."""
-    note = json.dumps({"truncated": True, "limit": limit}, separators=(",", ":"))
-    return b'{"santegraph":' + note.encode() + b","
-
-
 def write_solutions(
     out: BinaryIO, media_type: str, solutions: ox.QuerySolutions, limit: int = 0
 ) -> Outcome:
@@ -157,14 +134,12 @@ def write_solutions(
         return Outcome(sink.lines - 1, sink.cut)
     with _spool("tsv") as tsv:
         sink = _write_lines(tsv, solutions.serialize, ox.QueryResultsFormat.TSV, limit + 1)
+        if sink.cut:  # refused whole: not worth writing in the requested format
+            return Outcome(sink.lines - 1, True)
         tsv.seek(0)
         parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-        if sink.cut and media_type == JSON:
-            out.write(truncation_note(limit))
-            parsed.serialize(_WithoutFirstByte(out), fmt)
-        else:
-            parsed.serialize(out, fmt)
-    return Outcome(sink.lines - 1, sink.cut)
+        parsed.serialize(out, fmt)
+    return Outcome(sink.lines - 1, False)
 
 
 def write_triples(
@@ -176,12 +151,14 @@ def write_triples(
     if limit <= 0:
         triples.serialize(out, fmt) if native else ox.serialize(triples, out, fmt)
         return Outcome(None, False)
-    if native and media_type == N_TRIPLES:
+    if native and media_type in (N_TRIPLES, N_QUADS):
         sink = _write_lines(out, triples.serialize, fmt, limit)
         return Outcome(sink.lines, sink.cut)
     if native and media_type == TURTLE:
         with _spool("nt") as nt:
             sink = _write_lines(nt, triples.serialize, ox.RdfFormat.N_TRIPLES, limit)
+            if sink.cut:  # refused whole
+                return Outcome(sink.lines, True)
             size = nt.tell()
             nt.seek(0)
             if size <= TURTLE_REGROUP:

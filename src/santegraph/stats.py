@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pyoxigraph as ox
+
 from .queries import INTERNAL, catalogue
 from .store.base import GraphStore
 
@@ -27,14 +29,20 @@ def _value(row, name: str) -> str:
 def collect_stats(store: GraphStore) -> Stats:
     queries = catalogue(INTERNAL)
 
-    def rows(name: str):
-        return store.select(queries[name].text)
+    def rows(name: str, bindings=None):
+        return store.select(queries[name].text, bindings)
 
+    # santegraph's graphs only: a server's own (Virtuoso's system graphs, told apart by
+    # remote_hidden_graphs) are neither listed nor counted
+    graphs = store.graph_sizes()
+    visible = [ox.NamedNode(g) for g, _ in graphs]
     return Stats(
         backend=store.describe_backend(),
-        triples=store.count_triples(),
-        graphs=[(_value(r, "g"), int(_value(r, "n"))) for r in rows("stats_graphs")],
-        classes=[(_value(r, "class"), int(_value(r, "n"))) for r in rows("stats_classes")],
+        triples=sum(n for _, n in graphs),
+        graphs=graphs,
+        classes=[
+            (_value(r, "class"), int(_value(r, "n"))) for r in rows("stats_classes", {"g": visible})
+        ],
         sources=[(_value(r, "file"), int(_value(r, "n"))) for r in rows("stats_sources")],
         territories=[
             (_value(r, "territory"), _value(r, "name"), int(_value(r, "n")))
@@ -43,6 +51,7 @@ def collect_stats(store: GraphStore) -> Stats:
         notes=[
             {k: _value(r, k) for k in ("note", "g", "type", "about", "comment")}
             for r in rows("stats_notes")
+            if store._visible(_value(r, "g"))
         ],
     )
 

@@ -12,7 +12,7 @@ and snapshot machinery: a parser crash kills a worker, not the server. See
 docs/decisions/0010-check-isolation.md.
 
 ========================  ==========================================================
-``runner.py``             the interface, its errors (timeout, busy), ``make_runner``
+``runner.py``             the interface, its errors (timeout, busy, cap), ``make_runner``
 ``answer.py``             the spooled answer handed to the web layer, its headers
 ``embedded.py``           embedded backend: one query's life, SIGKILL and reruns
 ``pool.py``               embedded backend: the worker processes, spawned and killed
@@ -26,26 +26,33 @@ docs/decisions/0010-check-isolation.md.
 ``portable.py``           a check's result back to the server (allow-listed pickle)
 ========================  ==========================================================
 
-Query worker processes import this package (``worker.py``): every module here imports
-only the standard library, pyoxigraph, ``results`` and ``errors`` at the top; the rest
+Worker processes import this package (``worker.py``): every module here imports only
+the standard library, pyoxigraph, ``results``, ``errors`` and ``query_dataset`` at the top; the rest
 (requests, the store package) is imported where it is used, so that a worker boots fast.
 Check workers import the parsers and validators (``jobs.py``) on purpose.
 """
 
-from .answer import CHUNK, LIMIT_HEADER, TRUNCATED_HEADER, Spool, SpooledAnswer
+from .answer import CHUNK, Spool, SpooledAnswer
 from .embedded import EmbeddedRunner
 from .remote import RemoteRunner
-from .runner import QueryBusy, QueryRunner, QueryTimeout, make_runner
+from .runner import (
+    QueryBusy,
+    QueryRunner,
+    QueryTimeout,
+    QueryUnsupported,
+    ResultTooLarge,
+    make_runner,
+)
 
 __all__ = [
     "CHUNK",
-    "LIMIT_HEADER",
-    "TRUNCATED_HEADER",
     "EmbeddedRunner",
     "QueryBusy",
     "QueryRunner",
     "QueryTimeout",
+    "QueryUnsupported",
     "RemoteRunner",
+    "ResultTooLarge",
     "Spool",
     "SpooledAnswer",
     "make_runner",

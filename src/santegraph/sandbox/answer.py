@@ -13,9 +13,6 @@ from collections.abc import Iterator
 
 CHUNK = 65536  # bytes read or sent at a time (a worker's DATA messages, file reads)
 SPOOL_MEMORY = 4 * 1024 * 1024  # bytes of an answer kept in memory before spilling to disk
-# Response headers of an answer cut at the result cap (only when it was cut).
-TRUNCATED_HEADER = "X-Santegraph-Truncated"
-LIMIT_HEADER = "X-Santegraph-Result-Limit"
 
 
 class Spool:
@@ -60,17 +57,8 @@ class SpooledAnswer:
     HEAD), which releases the spool.
     """
 
-    def __init__(
-        self,
-        media_type: str,
-        spool: Spool,
-        *,
-        truncated: bool = False,
-        limit: int = 0,
-        count: int | None = None,
-    ):
-        self.media_type, self.spool = media_type, spool
-        self.truncated, self.limit, self.count = truncated, limit, count
+    def __init__(self, media_type: str, spool: Spool, *, count: int | None = None):
+        self.media_type, self.spool, self.count = media_type, spool, count
         self.size = spool.size
 
     def __iter__(self) -> Iterator[bytes]:

@@ -161,9 +161,12 @@ class CheckRunner(SnapshotKeeper, WorkerPool):
         """A /store body: its quads."""
         return self.run("parse_body", data, media_type)
 
-    def update_contents(self, update: str):
-        """An /update: the new content of each graph it changes."""
-        return self.run("update_contents", update)
+    def update_contents(
+        self, update: str, using_graphs: list[str] = (), using_named_graphs: list[str] = ()
+    ):
+        """An /update: the new content of each graph it changes, its WHERE clauses over
+        the protocol's using-graph-uri / using-named-graph-uri when given."""
+        return self.run("update_contents", update, list(using_graphs), list(using_named_graphs))
 
     def close(self) -> None:
         self._closed = True

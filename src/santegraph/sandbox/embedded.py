@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import QueryError, StoreError
+from ..query_dataset import query_dataset
 from .answer import Spool, SpooledAnswer
 from .pool import RERUN, Task, Worker, WorkerPool, stop_workers
-from .runner import QueryRunner, time_left
+from .runner import QueryRunner, ResultTooLarge, time_left, unsupported
 from .snapshots import Snapshot, SnapshotKeeper, delete_snapshots
 from .wire import DATA, END, END_FIELDS, ERROR, HEAD
 
@@ -84,7 +85,8 @@ class EmbeddedRunner(SnapshotKeeper, WorkerPool, QueryRunner):
     ) -> SpooledAnswer:
         form, media_type = self._form_and_type(query, media_type)
         limit = 0 if form == "ASK" else self.limit
-        graphs = list(default_graph_uris), list(named_graph_uris)
+        dataset = query_dataset(query, default_graph_uris, named_graph_uris)
+        graphs = dataset.default, dataset.named, dataset.from_query
         waiting = self._deadline()  # waiting for the first worker: within the limit
         deadline = None  # the evaluation's, set once it is first sent
         while True:
@@ -95,7 +97,7 @@ class EmbeddedRunner(SnapshotKeeper, WorkerPool, QueryRunner):
                 if deadline is None:
                     deadline = self._deadline()
                 task = (snapshot.db, query, media_type, *graphs, limit)
-                answer = self._run_on(worker, task, deadline, media_type, limit)
+                answer = self._run_on(worker, task, deadline, media_type, form)
             finally:
                 self._release(worker)
             if answer is not _RERUN_ANSWER:
@@ -111,7 +113,7 @@ class EmbeddedRunner(SnapshotKeeper, WorkerPool, QueryRunner):
         self._finalizer()
 
     # ------------------------------------------------------------------ one query
-    def _run_on(self, worker: Worker, task: tuple, deadline, media_type: str, limit: int):
+    def _run_on(self, worker: Worker, task: tuple, deadline, media_type: str, form: str):
         """The answer, or _RERUN_ANSWER if the worker was killed because of another query."""
         mine = Task(next(self._task_ids), queue.SimpleQueue())
         with self._lock:
@@ -143,17 +145,15 @@ class EmbeddedRunner(SnapshotKeeper, WorkerPool, QueryRunner):
                 finished = True
                 if kind == END:
                     count, truncated = END_FIELDS.unpack_from(message, HEAD.size)
+                    if truncated:  # over the cap: refused whole, never cut
+                        spool.close()
+                        raise ResultTooLarge(self.limit, form)
                     spool.write(memoryview(message)[HEAD.size + END_FIELDS.size :])
-                    return SpooledAnswer(
-                        media_type,
-                        spool,
-                        truncated=bool(truncated),
-                        limit=limit,
-                        count=None if count < 0 else count,
-                    )
+                    return SpooledAnswer(media_type, spool, count=None if count < 0 else count)
                 spool.close()
                 if kind == ERROR:
-                    raise QueryError(bytes(message[HEAD.size :]).decode("utf-8", "replace"))
+                    text = bytes(message[HEAD.size :]).decode("utf-8", "replace")
+                    raise unsupported(text) or QueryError(text)
                 if kind == RERUN:
                     return _RERUN_ANSWER
                 code = worker.process.poll()

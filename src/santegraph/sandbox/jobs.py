@@ -76,7 +76,12 @@ def parse_body(ctx: JobContext, data: bytes, media_type: str) -> list[ox.Quad]:
     )
 
 
-def update_contents(ctx: JobContext, update: str) -> dict[str, list[ox.Triple]]:
+def update_contents(
+    ctx: JobContext,
+    update: str,
+    using_graphs: list[str] = (),
+    using_named_graphs: list[str] = (),
+) -> dict[str, list[ox.Triple]]:
     """An /update evaluated over an overlay of the store: the new content of each graph
     it changes (steward/update_gate.py), nothing written."""
     settings = ctx.settings
@@ -86,6 +91,8 @@ def update_contents(ctx: JobContext, update: str) -> dict[str, list[ox.Triple]]:
         settings.base_iri,
         max_depth=settings.max_nesting_depth,
         max_triples=settings.max_triples,
+        using_graphs=using_graphs,
+        using_named_graphs=using_named_graphs,
     )
 
 

@@ -3,8 +3,15 @@
 No worker here: the deadline bounds the whole HTTP exchange (each socket read waits at
 most for the time left) and the connection is closed when it is reached. The answer is
 asked as SPARQL JSON or N-Triples and re-serialised by the capped writers of
-``results.py``, so that the cap applies. The remote server's own CPU is its business:
-set its own timeout (docs/decisions/0003-query-isolation.md).
+``results.py``, so that the cap applies.
+
+Closing the connection does not stop the server's evaluation, so the engine is told the
+limits where it takes them per request (``RemoteStore.limit_fields``: Virtuoso's
+``timeout`` and ``maxrows``); elsewhere its own setting bounds it (``oxigraph serve
+--timeout-s``, Fuseki's ``arq:queryTimeout``; docs/backends.md). An engine that stops a
+query at its limit answers in its own way, each read as this query's timeout: Virtuoso
+a 200 with ``X-SQL-State: S1TAT`` and a partial answer, Oxigraph a 200 whose body ends
+in "The SPARQL operation has been cancelled".
 """
 
 from __future__ import annotations
@@ -17,8 +24,12 @@ import pyoxigraph as ox
 
 from .. import results
 from ..errors import QueryError, StoreError
+from ..query_dataset import query_dataset
 from .answer import CHUNK, Spool, SpooledAnswer
-from .runner import QueryRunner, time_left
+from .runner import QueryRunner, ResultTooLarge, time_left, unsupported
+
+# What oxigraph serve writes into the body of a 200 when its --timeout-s stops a query.
+CANCELLED = b"The SPARQL operation has been cancelled"
 
 if TYPE_CHECKING:
     from ..store import RemoteStore
@@ -47,10 +58,11 @@ class RemoteRunner(QueryRunner):
 
         graph = form in ("CONSTRUCT", "DESCRIBE")
         accept = "application/n-triples" if graph else results.JSON
-        data = [("query", query)]
-        data += [("default-graph-uri", g) for g in default_graph_uris]
-        data += [("named-graph-uri", g) for g in named_graph_uris]
-        response = self._post(data, accept, deadline)
+        dataset = query_dataset(query, default_graph_uris, named_graph_uris)
+        fields = self.store.query_request(query, dataset)
+        rows = 0 if form == "ASK" else self.limit
+        fields += self.store.limit_fields(time_left(deadline), rows)
+        response = self._post(fields, accept, deadline)
         chunks = _DeadlineChunks(response, deadline)
         # Virtuoso's JSON blank nodes fixed (a pattern N-Triples cannot hold unescaped)
         reader = _BnodeFixingReader(iter(chunks))
@@ -70,18 +82,17 @@ class RemoteRunner(QueryRunner):
             spool.close()
             if chunks.timed_out:
                 raise self._timeout_error() from exc
+            if CANCELLED in chunks.tail:  # the engine stopped it at its own time limit
+                raise self._timeout_error(by_engine=True) from exc
             if isinstance(exc, SyntaxError):
                 raise StoreError(f"the endpoint returned malformed results: {exc}") from exc
             if isinstance(exc, (OSError, requests.RequestException)):
                 raise StoreError(f"reading the endpoint's answer failed: {exc}") from exc
             raise
-        return SpooledAnswer(
-            media_type,
-            spool,
-            truncated=outcome.truncated,
-            limit=self.limit,
-            count=outcome.count,
-        )
+        if outcome.truncated:  # over the cap: refused whole, never cut
+            spool.close()
+            raise ResultTooLarge(self.limit, form)
+        return SpooledAnswer(media_type, spool, count=outcome.count)
 
     def _post(self, data, accept: str, deadline: float | None):
         import requests
@@ -103,9 +114,15 @@ class RemoteRunner(QueryRunner):
         if response.status_code >= 400:
             message = response.text[:2000].strip()
             response.close()
+            unknown = unsupported(message)  # oxigraph serve and Virtuoso answer it with 500
+            if unknown is not None:
+                raise unknown
             if response.status_code < 500:
                 raise QueryError(f"the endpoint rejected the query: {message}")
             raise StoreError(f"the endpoint {url} failed ({response.status_code}): {message}")
+        if self.store.incomplete(response):  # stopped at the limit the engine was given
+            response.close()
+            raise self._timeout_error(by_engine=True)
         return response
 
 
@@ -115,6 +132,7 @@ class _DeadlineChunks:
     def __init__(self, response, deadline: float | None):
         self.response, self.deadline = response, deadline
         self.timed_out = False
+        self.tail = b""  # the last bytes read: an engine's message after a partial answer
 
     def __iter__(self) -> Iterator[bytes]:
         raw = self.response.raw
@@ -135,6 +153,7 @@ class _DeadlineChunks:
                 raise
             if not chunk:
                 return
+            self.tail = (self.tail + chunk)[-256:]
             yield chunk
 
     def _stop(self) -> None:

@@ -3,8 +3,10 @@
 The pair carries ``multiprocessing.connection`` framing. The server sends pickled
 tuples with ``Connection.send``:
 
-* ``("query", id, snapshot db, query, media type, default graphs, named graphs, limit)``:
-  run this query on that snapshot;
+* ``("query", id, snapshot db, query, media type, default graphs, named graphs,
+  from query, limit)``: run this query on that snapshot, on the dataset of
+  ``query_dataset.py`` (None: the union default graph, every named graph; from query:
+  the query's own FROM / FROM NAMED);
 * ``("release",)``: close the snapshots no query of yours reads (a write happened);
 * ``None``: stop.
 

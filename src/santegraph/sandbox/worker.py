@@ -182,12 +182,19 @@ def die_with_parent() -> None:
 
 
 def _evaluate(
-    store, out, query, media_type, default_graphs, named_graphs, limit
+    store, out, query, media_type, default_graphs, named_graphs, from_query, limit
 ) -> results.Outcome:
-    named = [ox.NamedNode(g) for g in named_graphs] or None
-    if default_graphs:
-        default = [ox.NamedNode(g) for g in default_graphs]
-        result = store.query(query, default_graph=default, named_graphs=named)
+    """Evaluate on the dataset of ``query_dataset.py``: None, the union default graph with
+    every named graph; the query's own FROM left to pyoxigraph (``from_query``), since
+    ``use_default_graph_as_union`` would replace it."""
+    if from_query:
+        result = store.query(query)
+    elif default_graphs is None and named_graphs is None:
+        result = store.query(query, use_default_graph_as_union=True)
     else:
-        result = store.query(query, use_default_graph_as_union=True, named_graphs=named)
+        result = store.query(
+            query,
+            default_graph=[ox.NamedNode(g) for g in default_graphs or ()],
+            named_graphs=[ox.NamedNode(g) for g in named_graphs or ()],
+        )
     return results.write_result(out, media_type, result, limit)

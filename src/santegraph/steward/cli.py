@@ -154,7 +154,11 @@ def _finish(args, service: Stewardship, proposal: Proposal) -> int:
         acknowledge_warnings=args.accept_warnings,
         acknowledge_duplicates=getattr(args, "accept_duplicates", False),
     )
-    for change, event in zip(proposal.changes, events, strict=True):
+    if not events:
+        print("\nnothing changed: nothing was written")
+        return 0
+    changed = [c for c in proposal.changes if c.changes_anything]
+    for change, event in zip(changed, events, strict=True):
         print(f"\nwritten: {change.graph} version {change.version + 1} (journal: {event})")
     return 0
 

@@ -8,22 +8,37 @@ other steward change: only steward graphs, validated in context, written in one 
 update with its journal events. An update that would leave violations is refused and
 nothing is applied: there is nothing to roll back.
 
+The operations keep their SPARQL 1.1 Update meaning, each as one step of the request
+(rdflib's own evaluation, except where noted): ``CREATE GRAPH`` fails on a graph that
+exists, ``DROP`` / ``CLEAR`` on one that does not, ``ADD`` / ``MOVE`` / ``COPY`` on a
+missing source, each unless ``SILENT`` (rdflib's ``CREATE`` was "not implemented" and
+its ``DROP`` of a missing graph succeeded). A graph exists while it holds a triple, or
+once created by this request: the store keeps no empty graph, so a created graph that
+stays empty is not written (an empty steward graph would be a withdrawal). ``USING`` /
+``USING NAMED`` and the protocol's ``using-graph-uri`` / ``using-named-graph-uri`` set
+the dataset of an operation's ``WHERE`` (a default graph merging the graphs named, and
+only those named graphs), read from the store, never fetched; the protocol's and the
+request's together are a conflict (SPARQL 1.1 Protocol 2.2.3).
+
 Limits, each refused with a clear message: writes must name their graph (``GRAPH <g>``
-or ``WITH <g>``, since the default graph is the union of all graphs); ``LOAD``, ``USING``
-and ``SERVICE`` are refused (they would make the server fetch URLs).
+or ``WITH <g>``, since the default graph is the union of all graphs); ``LOAD`` and
+``SERVICE`` are refused (they would make the server fetch URLs). A refusal of the gate
+(a graph stewards may not write) is never made silent by ``SILENT``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.plugins.sparql import update as rdflib_update
 from rdflib.plugins.sparql.algebra import translateUpdate
+from rdflib.plugins.sparql.evaluate import evalPart
 from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
-from rdflib.plugins.sparql.update import evalUpdate
+from rdflib.plugins.sparql.sparql import QueryContext
 from rdflib.store import Store
 
 from ..bounds import check_query_depth, too_many_triples
@@ -32,11 +47,28 @@ from ..store.base import GraphStore
 from .workflow import Forbidden
 
 
+class OperationFailed(QueryError):
+    """An operation of the update failed as SPARQL Update says it must (a graph that
+    exists, or does not), without SILENT: the whole request fails, nothing is written."""
+
+
 def changed_graphs(
-    store: GraphStore, update: str, base_iri: str, *, max_depth: int = 100, max_triples: int = 0
+    store: GraphStore,
+    update: str,
+    base_iri: str,
+    *,
+    max_depth: int = 100,
+    max_triples: int = 0,
+    using_graphs: Iterable[str] = (),
+    using_named_graphs: Iterable[str] = (),
 ) -> dict[str, list[ox.Triple]]:
     """Evaluate ``update`` over an overlay of ``store``; the new content of every graph it
-    changes (graph IRI -> all its triples after the update). Nothing is written.
+    changes or creates (graph IRI -> all its triples after the update; a created graph
+    that stays empty maps to ``[]``). Nothing is written.
+
+    ``using_graphs`` / ``using_named_graphs``: the protocol's ``using-graph-uri`` /
+    ``using-named-graph-uri``, the dataset of every ``WHERE``; an update that also says
+    ``USING``, ``USING NAMED`` or ``WITH`` is refused (QueryError).
     Inserting more than ``max_triples`` (0: no limit) is refused with LimitExceeded as soon
     as the overlay records one too many."""
     check_query_depth(update, max_depth)
@@ -51,28 +83,99 @@ def changed_graphs(
         raise QueryError(f"SPARQL update cannot be evaluated: {exc}") from exc
     if isinstance(algebra, list):  # rdflib's answer for an update without any operation
         return {}  # (comments or a prologue only: valid SPARQL, changes nothing)
+    using = [CompValue("UsingClause", default=URIRef(g)) for g in using_graphs]
+    using += [CompValue("UsingClause", named=URIRef(g)) for g in using_named_graphs]
     for operation in algebra.algebra:
         _refuse_default_graph_writes(operation)
+        if using and (operation.using or operation.withClause):
+            raise QueryError(
+                "the request gives using-graph-uri / using-named-graph-uri and the update "
+                "says USING, USING NAMED or WITH: one dataset only (SPARQL 1.1 Protocol "
+                "2.2.3)"
+            )
     overlay = OverlayStore(store, max_added=max_triples)
     dataset = Dataset(store=overlay, default_union=True)
-    try:
-        evalUpdate(dataset, algebra)
-    except (Forbidden, QueryError, InputError):
-        raise
-    except Exception as exc:
-        raise QueryError(f"SPARQL update failed: {exc}") from exc
+    for operation in algebra.algebra:
+        ctx = QueryContext(dataset)
+        ctx.prologue = operation.prologue
+        try:
+            _evaluate(ctx, operation, overlay, using)
+        except (Forbidden, InputError):
+            raise  # the gate's refusals and limits: never silent
+        except Exception as exc:
+            if operation.silent:
+                continue  # SILENT: the operation fails quietly, the request goes on
+            if isinstance(exc, QueryError):
+                raise
+            raise QueryError(f"SPARQL update failed: {exc}") from exc
     return overlay.new_contents()
 
 
+def _evaluate(ctx: QueryContext, u: CompValue, overlay: OverlayStore, using: list) -> None:
+    """One operation of the request, on the overlay."""
+    name = u.name
+    if name == "Create":
+        graph = str(u.graphiri)
+        if overlay.exists(graph):
+            raise OperationFailed(f"CREATE GRAPH <{graph}>: the graph already exists")
+        overlay.create(graph)
+    elif name in ("Drop", "Clear"):
+        target = u.graphiri
+        if target in ("DEFAULT", "NAMED", "ALL"):  # the union, or every graph
+            raise Forbidden(f"{name.upper()} {target}: {WHOLE_DATASET}")
+        if not overlay.exists(str(target)):
+            raise OperationFailed(f"{name.upper()} GRAPH <{target}>: no such graph")
+        overlay.remove_graph(URIRef(target))  # the store keeps no empty graph: CLEAR is DROP
+    elif name in ("Add", "Move", "Copy"):
+        source, destination = u.graph
+        if "DEFAULT" in (source, destination):
+            raise Forbidden(f"{name.upper()} … DEFAULT: {WHOLE_DATASET}")
+        if not overlay.exists(str(source)):
+            raise OperationFailed(f"{name.upper()} <{source}>: no such graph")
+        getattr(rdflib_update, "eval" + name)(ctx, u)
+        if source != destination:
+            overlay.create(str(destination))  # exists, even if the source was empty
+    elif name == "Modify" and (u.using or using):
+        _modify_using(ctx, u, overlay, u.using or using)
+    elif name in ("InsertData", "DeleteData", "DeleteWhere", "Modify"):
+        getattr(rdflib_update, "eval" + name)(ctx, u)
+    else:  # LOAD is refused before evaluation
+        raise QueryError(f"{name} is not accepted here")
+
+
+def _modify_using(ctx: QueryContext, u: CompValue, overlay: OverlayStore, using: list) -> None:
+    """DELETE/INSERT … WHERE with its dataset set by USING / USING NAMED: the WHERE reads
+    a view of the overlay, the templates write to it (into WITH's graph, if any)."""
+    default = [str(d.default) for d in using if d.default is not None]
+    named = [str(d.named) for d in using if d.named is not None]
+    view = Dataset(store=DatasetView(overlay, default, named), default_union=True)
+    where = QueryContext(view, initBindings=ctx.initBindings)
+    where.prologue = ctx.prologue
+    solutions = list(evalPart(where, u.where))
+    dataset = ctx.dataset
+    target = dataset.get_context(u.withClause) if u.withClause else dataset.default_graph
+    fill = rdflib_update._fillTemplate
+    for solution in solutions:  # as rdflib's evalModify applies its templates
+        if u.delete:
+            target -= fill(u.delete.triples, solution)
+            for graph, quads in u.delete.quads.items():
+                named = dataset.get_context(solution.get(graph))
+                named -= fill(quads, solution)
+        if u.insert:
+            target += fill(u.insert.triples, solution)
+            for graph, quads in u.insert.quads.items():
+                named = dataset.get_context(solution.get(graph))
+                named += fill(quads, solution)
+
+
 def _refuse_fetching(node) -> None:
-    """LOAD, USING and SERVICE make rdflib dereference URLs: never from a request."""
+    """LOAD and SERVICE make rdflib dereference URLs: never from a request. (USING would
+    too, in rdflib's evaluation: here it reads the store, ``_modify_using``.)"""
     if isinstance(node, CompValue):
         if node.name == "Load":
             raise QueryError("LOAD is not accepted: send the data itself (INSERT DATA, or PUT)")
         if node.name == "ServiceGraphPattern":
             raise QueryError("SERVICE is not accepted in updates")
-        if dict.get(node, "using"):
-            raise QueryError("USING is not accepted: name graphs with GRAPH or WITH")
         for value in node.values():
             _refuse_fetching(value)
     elif isinstance(node, list | tuple):
@@ -80,6 +183,10 @@ def _refuse_fetching(node) -> None:
             _refuse_fetching(value)
 
 
+WHOLE_DATASET = (
+    "le graphe par défaut est l'union de tous les graphes, et tous les graphes ne sont pas "
+    "des graphes de référent : nommez les graphes un à un (GRAPH <…>)"
+)
 NAME_YOUR_GRAPH = (
     "une mise à jour doit nommer son graphe (GRAPH <…> { … } ou WITH <…>) : "
     "le graphe par défaut est l'union de tous les graphes"
@@ -110,6 +217,7 @@ class OverlayStore(Store):
         self.added: dict[str, set[ox.Triple]] = {}
         self.removed: dict[str, set[ox.Triple]] = {}
         self.cleared: set[str] = set()
+        self.created: set[str] = set()  # CREATE GRAPH (and ADD/MOVE/COPY destinations)
 
     # ------------------------------------------------------------------ reading
     def triples(self, triple_pattern, context=None) -> Iterator:
@@ -168,10 +276,27 @@ class OverlayStore(Store):
             self.removed.setdefault(name, set()).add(t)
 
     def add_graph(self, graph) -> None:
-        """Empty graphs do not exist in the store's dataset (CREATE GRAPH is a no-op)."""
+        self.create(str(_graph_name(graph) or ""))
 
     def remove_graph(self, graph) -> None:
         self.remove((None, None, None), graph)
+        self.created.discard(str(_graph_name(graph)))
+
+    def create(self, name: str) -> None:
+        """A graph that exists from now on in this request, even while empty."""
+        self._writable(URIRef(name))
+        self.created.add(name)
+
+    def exists(self, name: str) -> bool:
+        """Whether the graph exists now: created by this request, or holding a triple."""
+        if name in self.created or self.added.get(name):
+            return True
+        node = ox.NamedNode(name)
+        if not self.backend.ask("ASK { VALUES ?g { UNDEF } GRAPH ?g { ?s ?p ?o } }", {"g": node}):
+            return False
+        if not self.removed.get(name):  # nothing of it removed yet
+            return True
+        return any(True for _ in self.triples((None, None, None), self._context(name)))
 
     def _writable(self, context) -> str:
         name = _graph_name(context)
@@ -184,6 +309,7 @@ class OverlayStore(Store):
         touched = {g for g, ts in self.added.items() if ts} | {
             g for g, ts in self.removed.items() if ts
         }
+        touched |= self.created  # created: written if it holds triples, else left out
         contents = {}
         for name in sorted(touched):
             removed = self.removed.get(name, set())
@@ -194,6 +320,45 @@ class OverlayStore(Store):
             kept = [t for t in current if t not in removed]
             contents[name] = list(dict.fromkeys([*kept, *self.added.get(name, ())]))
         return contents
+
+
+class DatasetView(Store):
+    """The dataset an operation's WHERE reads under USING / USING NAMED: a default graph
+    merging the ``default`` graphs, and the ``named`` graphs only (SPARQL 1.1 Update
+    3.1.3), each read from the overlay as this request left it."""
+
+    context_aware = True
+    graph_aware = True
+
+    def __init__(self, overlay: OverlayStore, default: list[str], named: list[str]):
+        super().__init__()
+        self.overlay, self.default, self.named = overlay, default, named
+
+    def triples(self, triple_pattern, context=None) -> Iterator:
+        name = _graph_name(context)
+        if name is None:  # the default graph: the merge of the USING graphs (a set)
+            seen = set()
+            for graph in self.default:
+                for triple, _ in self.overlay.triples(triple_pattern, self._context(graph)):
+                    if triple not in seen:
+                        seen.add(triple)
+                        yield triple, iter([self._context(graph)])
+        elif name in self.named:
+            yield from self.overlay.triples(triple_pattern, self._context(name))
+
+    def _context(self, name: str) -> Graph:
+        return Graph(store=self, identifier=URIRef(name))
+
+    def __len__(self, context=None) -> int:
+        return sum(1 for _ in self.triples((None, None, None), context))
+
+    def add_graph(self, graph) -> None:
+        """rdflib's Dataset asks for the graphs it reads: this view only reads."""
+
+    def contexts(self, triple=None):
+        for name in self.named:
+            if triple is None or any(True for _ in self.triples(triple, self._context(name))):
+                yield self._context(name)
 
 
 def _graph_name(context) -> str | None:

@@ -92,6 +92,12 @@ class GraphChange:
             return "Retrait"
         return "Depot" if self.version == 0 and not self.before else "Correction"
 
+    @property
+    def changes_anything(self) -> bool:
+        """False for a graph given its own content again (or an absent graph withdrawn):
+        nothing to write, no new version in the journal."""
+        return bool(self.added or self.removed)
+
     @cached_property
     def added(self) -> list[ox.Triple]:
         old = set(self.before)
@@ -380,7 +386,8 @@ class Stewardship:
 
         Raises Conflict if a graph changed since the proposal, ValidationFailed if the
         change no longer conforms (the store may have changed), WarningsNotAcknowledged,
-        DuplicatesNotAcknowledged.
+        DuplicatesNotAcknowledged. A graph whose new content is its current content is
+        left alone: no write, no journal event (``[]`` when nothing changes at all).
         """
         with self._lock:
             current = self.versions([c.graph for c in proposal.changes])
@@ -413,13 +420,17 @@ class Stewardship:
                     "corrigez plutôt la soumission existante, ou confirmez que ce ne sont pas "
                     "des doublons"
                 )
-            replace = {c.graph: c.after for c in fresh.changes if c.after}
-            drop = [c.graph for c in fresh.changes if not c.after]
+            changed = [c for c in fresh.changes if c.changes_anything]
+            if not changed:
+                self._pending.pop(proposal.id, None)
+                return []
+            replace = {c.graph: c.after for c in changed if c.after}
+            drop = [c.graph for c in changed if not c.after]
             self.store.write(
                 replace=replace,
                 drop=drop,
                 add={self.journal_graph: fresh.journal},
-                guard=self._unchanged_since(fresh.changes),
+                guard=self._unchanged_since(changed),
             )
             # The lock covers this process only; another santegraph process on the same
             # remote store may have committed since the version check: then the guard
@@ -666,6 +677,8 @@ class Stewardship:
         ]
         events = []
         for change in proposal.changes:
+            if not change.changes_anything:
+                continue  # nothing written to this graph: no new version
             event = ox.NamedNode(
                 f"{base}journal/{now.strftime('%Y%m%dT%H%M%S%fZ')}-{secrets.token_hex(3)}"
             )

@@ -19,6 +19,7 @@ def open_store(settings: Settings) -> GraphStore:
             auth=settings.remote_auth,
             timeout=settings.remote_timeout,
             hidden_graphs=settings.remote_hidden_graph_list,
+            engine=settings.remote_engine,
         )
     return EmbeddedStore(settings.store_location)
 

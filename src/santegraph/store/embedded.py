@@ -24,6 +24,7 @@ import pyoxigraph as ox
 from ..errors import QueryError, StoreError
 from ..formats import check_media_type
 from ..queries import query_form
+from ..query_dataset import query_dataset
 from .base import GraphStore, Row, StreamedResult
 
 _END = object()
@@ -103,15 +104,17 @@ class EmbeddedStore(GraphStore):
         default_graph_uris: Iterable[str] = (),
         named_graph_uris: Iterable[str] = (),
     ):
-        default_graphs = [ox.NamedNode(g) for g in default_graph_uris]
-        named_graphs = [ox.NamedNode(g) for g in named_graph_uris] or None
+        # the same dataset as a public query's (query_dataset.py)
+        dataset = query_dataset(query, default_graph_uris, named_graph_uris)
         try:
-            if default_graphs:
-                return self._store.query(
-                    query, default_graph=default_graphs, named_graphs=named_graphs
-                )
+            if dataset.from_query:
+                return self._store.query(query)
+            if dataset.is_service_default:
+                return self._store.query(query, use_default_graph_as_union=True)
             return self._store.query(
-                query, use_default_graph_as_union=True, named_graphs=named_graphs
+                query,
+                default_graph=[ox.NamedNode(g) for g in dataset.default or ()],
+                named_graphs=[ox.NamedNode(g) for g in dataset.named or ()],
             )
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc.msg}") from exc

@@ -18,9 +18,14 @@ import requests
 from ..errors import QueryError, StoreError
 from ..formats import check_media_type
 from ..queries import query_form
+from ..query_dataset import QueryDataset, query_dataset, without_dataset_clauses
 from .base import GraphStore, Row, StreamedResult
 
 JSON_RESULTS = "application/sparql-results+json"
+# A named graph no store holds: Virtuoso reads every graph as named when the request names
+# none, so an empty set of named graphs is asked for as this one.
+NO_NAMED_GRAPH = "urn:x-santegraph:no-named-graph"
+VIRTUOSO_TIMEOUT_STEP = 2.0  # seconds: when Virtuoso checks an "anytime" query's timeout
 
 
 class RemoteStore(GraphStore):
@@ -37,8 +42,10 @@ class RemoteStore(GraphStore):
         auth: str = "basic",
         timeout: float = 60.0,
         hidden_graphs: tuple[str, ...] = (),
+        engine: str = "other",
     ):
         self.query_url, self.update_url, self.store_url = query_url, update_url, store_url
+        self.engine = engine
         self.hidden_graph_prefixes = tuple(hidden_graphs)
         self.timeout = timeout
         self.session = requests.Session()
@@ -75,6 +82,12 @@ class RemoteStore(GraphStore):
             if response.status_code < 500 or what == "update":
                 raise QueryError(f"the endpoint rejected the {what}: {message}")
             raise StoreError(f"the endpoint {url} failed ({response.status_code}): {message}")
+        if self.incomplete(response):  # never a partial answer read as a whole one
+            response.close()
+            raise StoreError(
+                f"the endpoint {url} answered part of the result only (X-SQL-State: S1TAT, "
+                f"{response.headers.get('X-SQL-Message', '')[:200]})"
+            )
         return response
 
     def _query(
@@ -86,10 +99,56 @@ class RemoteStore(GraphStore):
         default_graph_uris: Iterable[str] = (),
         named_graph_uris: Iterable[str] = (),
     ):
-        data = [("query", query)]
-        data += [("default-graph-uri", g) for g in default_graph_uris]
-        data += [("named-graph-uri", g) for g in named_graph_uris]
+        dataset = query_dataset(query, default_graph_uris, named_graph_uris)
+        data = self.query_request(query, dataset)
         return self._post(self.query_url, data=data, headers={"Accept": accept}, stream=stream)
+
+    def limit_fields(self, seconds: float | None, rows: int) -> list[tuple[str, str]]:
+        """The form fields that pass a public query's limits to the engine, where it takes
+        them per request: Virtuoso's ``timeout`` (milliseconds; it then stops and answers
+        what it has, flagged by ``X-SQL-State: S1TAT``) and ``maxrows`` (it stops after
+        that many rows: one more than the cap is enough to refuse the answer). Other
+        engines are bounded by their own settings (docs/backends.md)."""
+        if self.engine != "virtuoso":
+            return []
+        fields = []
+        if seconds is not None:
+            # Virtuoso 7.2 stops at the first multiple of 2 s past the time asked (asked
+            # 0.5, 2.4, 5 s: stopped at 2.08, 4.06, 6.1 s): ask for the last multiple
+            # before our own deadline, less a margin, so that its answer saying it stopped
+            # arrives while we still wait (below 2 s it stops at 2 s, after our 503)
+            usable = seconds - max(0.2 * seconds, 0.1)
+            engine = VIRTUOSO_TIMEOUT_STEP * int(usable // VIRTUOSO_TIMEOUT_STEP) or usable
+            fields.append(("timeout", str(max(1, int(engine * 1000)))))
+        if rows > 0:
+            fields.append(("maxrows", str(rows + 1)))
+        return fields
+
+    @staticmethod
+    def incomplete(response) -> bool:
+        """Whether Virtuoso says this 200 holds a partial answer (an "anytime" query
+        stopped at its time limit; ``MaxQueryExecutionTime`` does the same)."""
+        return response.headers.get("X-SQL-State", "").upper() == "S1TAT"
+
+    def query_request(self, query: str, dataset: QueryDataset) -> list[tuple[str, str]]:
+        """The form fields of a query reading ``dataset``.
+
+        A dataset other than the service's default is always sent as protocol parameters:
+        they take precedence over the query's FROM (SPARQL 1.1 Protocol 2.1.4), whereas
+        the endpoint's union default graph (``oxigraph serve --union-default-graph``)
+        would replace it. Virtuoso adds the parameters to the query's clauses instead of
+        replacing them, and reads every graph as named when none is named: it gets the
+        query without its clauses and an explicitly empty set of named graphs.
+        """
+        if dataset.is_service_default:
+            return [("query", query)]
+        fields = [("default-graph-uri", g) for g in dataset.default or ()]
+        fields += [("named-graph-uri", g) for g in dataset.named or ()]
+        if self.engine == "virtuoso":
+            query = without_dataset_clauses(query, dataset)
+            if not dataset.named:
+                fields.append(("named-graph-uri", NO_NAMED_GRAPH))
+        return [("query", query), *fields]
 
     # ------------------------------------------------------------------ reading
     def _solutions(self, query: str) -> tuple[list[str], Iterator[Row]]:

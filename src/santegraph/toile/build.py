@@ -6,9 +6,13 @@ Every fact comes from named queries of ``queries/`` run with bound values:
   (an actor for "adolescents" is on the toile of "jeunes de moins de 25 ans") and every
   broader one (an actor for "personnes en situation de handicap" serves a young person
   with a disability); stated on the actor (``sg:public``), on one of its services
-  (``dct:audience``) or on its dispositif kind. **Need**: the chosen need or a narrower
-  one (choosing "prévention" keeps "dépistage"); **role**: exactly that role. **Place**:
-  the actor serves a territory that contains the place, or is located inside it.
+  (``dct:audience``) or on its dispositif kind. The filters are queries of their own,
+  whose actors are intersected here with those (joined in one query, or bound into
+  ``toile-acteurs``, Virtuoso 7 lost actors: 6 filtered toiles of the content's
+  ``professionnels-sante`` were wrong there): ``toile-besoin``, the chosen need or a
+  narrower one (choosing "prévention" keeps "dépistage"); ``toile-role``, exactly that
+  role; ``toile-lieu``, the actor serves a territory that contains the place, or is
+  located inside it.
 * ``acteurs-fiches``: the cards (name, acronym, most specific classes, sector, roles,
   territories, descriptions, contact, source file names);
 * ``secteurs``: the sectors and their colours; ``orientations-du-parcours``: the
@@ -289,20 +293,29 @@ def find_members(
     places: list[str] | None = None,
     without_territory: bool = False,
 ) -> list[str]:
-    """The entries of a toile (``toile-acteurs``): serving one of ``publics`` (and a need
-    of ``besoins``, the ``role``), at one of ``places`` (None: anywhere); with
-    ``without_territory``, only those whose territory is unknown."""
-    bindings: dict = {"public": _nodes(sorted(publics))}
+    """The entries of a toile: serving one of ``publics`` (``toile-acteurs``) and kept by
+    each filter, a query of its own (``toile-besoin`` for a need of ``besoins``,
+    ``toile-role``, ``toile-lieu`` for one of ``places``; None: anywhere), intersected
+    here (joined in one query, Virtuoso 7 lost actors); with ``without_territory``, only
+    those whose territory is unknown."""
+    filters = []
     if besoins is not None:
-        bindings["besoin"] = _nodes(sorted(besoins))
+        filters.append(("toile-besoin", {"besoin": _nodes(sorted(besoins))}))
     if role:
-        bindings["role"] = ox.NamedNode(role)
+        filters.append(("toile-role", {"role": ox.NamedNode(role)}))
     if places:
-        bindings["lieu"] = _nodes(places)
+        filters.append(("toile-lieu", {"lieu": _nodes(places)}))
+    kept: set[str] | None = None  # the actors every filter keeps (None: no filter)
+    for name, filter_bindings in filters:
+        found = {_value(r, "acteur") for r in store.select(catalogue[name].text, filter_bindings)}
+        kept = found if kept is None else kept & found
+        if not kept:
+            return []
+    bindings: dict = {"public": _nodes(sorted(publics))}
     if without_territory:
         bindings["sansTerritoire"] = True
-    rows = store.select(catalogue["toile-acteurs"].text, bindings)
-    return sorted({_value(r, "acteur") for r in rows})
+    serving = {_value(r, "acteur") for r in store.select(catalogue["toile-acteurs"].text, bindings)}
+    return sorted(serving if kept is None else serving & kept)
 
 
 def load_freshness(store, catalogue: QueryCatalogue, entries: list[str]) -> dict[str, str]:

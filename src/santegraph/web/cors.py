@@ -2,7 +2,8 @@
 clients hosted elsewhere can use them.
 
 Only GET/HEAD/POST on public paths (``/sparql``, ``/id/...``, ``/.well-known/void``,
-``/ontology.ttl`` and the other ontology downloads) get ``Access-Control-Allow-Origin: *``.
+``/dump.nq.gz``, ``/context.jsonld``, ``/ontology.ttl`` and the other ontology downloads)
+get ``Access-Control-Allow-Origin: *``.
 No credentials are ever allowed cross-origin: the steward pages stay same-origin.
 A preflight (``OPTIONS``) on those paths is answered ``204`` with the allowed methods.
 """
@@ -11,12 +12,19 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-PUBLIC_PATHS = ("/sparql", "/id/", "/.well-known/void", "/ontology.")
+PUBLIC_PATHS = (
+    "/sparql",
+    "/id/",
+    "/.well-known/void",
+    "/dump.nq.gz",
+    "/context.jsonld",
+    "/ontology.",
+)
 ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 ALLOWED_HEADERS = "Accept, Accept-Language, Cache-Control, Content-Type, X-Requested-With"
 EXPOSED_HEADERS = (
-    "Content-Type, Content-Length, Content-Location, Link, Location, Vary, "
-    "X-Santegraph-Truncated, X-Santegraph-Result-Limit, Retry-After"
+    "Content-Type, Content-Length, Content-Location, Content-Disposition, Link, Location, "
+    "Vary, Retry-After"
 )
 MAX_AGE = "86400"
 

@@ -34,7 +34,7 @@ from ..sandbox.checks import CheckError
 from ..steward.credentials import Steward, from_authorization
 from ..steward.workflow import Conflict, Forbidden, NotFound, Proposal
 from . import state
-from .linkeddata import RDF_FORMATS, _negotiate, _serialize
+from .linkeddata import RDF_FORMATS, _serialize, negotiate_rdf, not_acceptable
 
 bp = Blueprint("graph_store", __name__)
 BODY_FORMATS = {  # Content-Type of a PUT/POST body -> parser format
@@ -146,6 +146,7 @@ def _outcome(proposal: Proposal, status: int) -> Response:
                 "removed": len(c.removed),
             }
             for c in proposal.changes
+            if c.changes_anything  # a graph given its own content again: no new version
         ],
         "warnings": [r.as_dict() for r in report.results if r.severity != "Violation"],
         # entries the store already had (steward/duplicates.py): written, but worth a look
@@ -185,8 +186,12 @@ def store_read():
     ]
     if not triples:
         return _problem(404, f"no graph <{graph}> in the store")
-    media_type = _negotiate(list(RDF_FORMATS), "text/turtle")
-    return Response(_serialize(triples, media_type), mimetype=media_type)
+    choice = negotiate_rdf()
+    if choice is None:
+        return not_acceptable(RDF_FORMATS)
+    response = Response(_serialize(triples, choice.media_type), mimetype=choice.media_type)
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 @bp.route("/store", methods=["PUT", "POST", "DELETE"])
@@ -237,16 +242,27 @@ def update():
         text = request.get_data(as_text=True)
     elif request.mimetype == "application/x-www-form-urlencoded":
         text = request.form.get("update", "")
-        if request.form.get("using-graph-uri") or request.form.get("using-named-graph-uri"):
-            return _problem(400, "using-graph-uri is not supported: name graphs in the update")
     else:
         return _problem(
             415, "send the update as application/sparql-update or as a form field `update`"
         )
     if not text.strip():
         return _problem(400, "empty update")
+    # the dataset of the WHERE clauses (SPARQL 1.1 Protocol 2.2.3): in the query string
+    # of a direct POST, in the body of a form
+    using = {
+        name: request.args.getlist(name) + request.form.getlist(name)
+        for name in ("using-graph-uri", "using-named-graph-uri")
+    }
+    for iri in using["using-graph-uri"] + using["using-named-graph-uri"]:
+        try:
+            ox.NamedNode(iri)
+        except ValueError:
+            return _problem(400, f"using-graph-uri / using-named-graph-uri: not an IRI {iri!r}")
     try:  # evaluated over a snapshot in a check worker (steward/update_gate.py)
-        contents = state().check_runner.update_contents(text)
+        contents = state().check_runner.update_contents(
+            text, using["using-graph-uri"], using["using-named-graph-uri"]
+        )
     except InputError as exc:
         return _input_problem(exc)
     except QueryError as exc:

@@ -4,8 +4,11 @@
   ``http://host/id/`` the IRIs resolve on this server directly; with the default
   ``https://w3id.org/santegraph/id/`` a redirect service points here. Browsers get a
   French HTML page (label, types, every property, incoming links, source documents);
-  ``Accept`` negotiates Turtle, JSON-LD (compacted with ``/context.jsonld``) or N-Triples,
-  and the extensions ``.ttl``, ``.jsonld``, ``.nt``, ``.html`` force one. The description
+  ``Accept`` negotiates every RDF syntax pyoxigraph writes (``formats.RDF_SYNTAXES``:
+  Turtle, JSON-LD compacted with ``/context.jsonld`` or expanded by its ``profile``,
+  N-Triples, N-Quads and TriG with each statement's named graph, RDF/XML); ``*/*`` or no
+  ``Accept`` gets Turtle, a type nothing matches a 406; the extensions (``.ttl``,
+  ``.jsonld``, ``.nt``, ``.nq``, ``.trig``, ``.rdf``, ``.html``) force one. The description
   is the resource's triples as subject (closed over the blank nodes they reach, two
   levels deep) plus the triples pointing to it (at most :data:`INCOMING_LIMIT`). An IRI
   the store holds neither as subject, object nor named graph is a 404. A named graph IRI
@@ -31,12 +34,14 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 import rdflib
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, url_for
 
 from ..errors import StoreError
+from ..formats import JSONLD_PROFILES, RDF_MEDIA_TYPE_ALIASES, RDF_SYNTAXES
 from ..queries import INTERNAL, catalogue
 from ..vocab import NAMESPACE as SG_NAMESPACE
 from . import state
+from .negotiation import accepts_anything, negotiate
 from .ontology import ONTOLOGY_GRAPH, PREFIXES, curie, safe_href, sort_key
 
 bp = Blueprint("linkeddata", __name__)
@@ -56,12 +61,9 @@ FOAF = "http://xmlns.com/foaf/0.1/"
 LICENCE = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
 IANA = "http://www.iana.org/assignments/media-types/"
 
-# media type -> (extension, pyoxigraph format)
-RDF_FORMATS = {
-    "text/turtle": ("ttl", ox.RdfFormat.TURTLE),
-    "application/ld+json": ("jsonld", ox.RdfFormat.JSON_LD),
-    "application/n-triples": ("nt", ox.RdfFormat.N_TRIPLES),
-}
+# media type -> (extension, pyoxigraph format): the one table (formats.py)
+RDF_FORMATS = RDF_SYNTAXES
+QUAD_SYNTAXES = ("application/n-quads", "application/trig")  # statements keep their graph
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 EXTENSIONS = {ext: media for media, (ext, _) in RDF_FORMATS.items()} | {"html": "text/html"}
 JSONLD_CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
@@ -96,6 +98,22 @@ class Description:
     incoming: list[tuple[ox.NamedNode, object, ox.NamedNode]]  # g, s, p
     truncated: bool
     graph_size: int  # > 0 when the IRI names a graph of the store
+
+    def quads(self) -> list[ox.Quad]:
+        """The description with each statement in the named graph that holds it (the
+        graph statistics in the default graph): for N-Quads and TriG."""
+        seen: dict[str, ox.Quad] = {}
+        for g, s, p, o in self.outgoing:
+            quad = ox.Quad(s, p, o, g)
+            seen.setdefault(str(quad), quad)
+        for g, s, p in self.incoming:
+            quad = ox.Quad(s, p, self.node, g)
+            seen.setdefault(str(quad), quad)
+        if self.graph_size:
+            for t in _graph_triples(self.node, self.graph_size):
+                quad = ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph())
+                seen.setdefault(str(quad), quad)
+        return list(seen.values())
 
     def triples(self) -> list[ox.Triple]:
         """The description as RDF: outgoing (with blank nodes), incoming, graph statistics."""
@@ -387,18 +405,56 @@ def compact_jsonld(triples: list[ox.Triple], context: dict, context_url: str) ->
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
 
 
+def expanded_jsonld(triples: list[ox.Triple]) -> bytes:
+    """JSON-LD in expanded (and flattened) form: full IRIs, no context."""
+    graph = rdflib.Graph()
+    if triples:
+        graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    document = json.loads(graph.serialize(format="json-ld"))
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def jsonld_form(params: dict[str, str]) -> str:
+    """``expanded`` when Accept's profile asks for it, else ``compacted`` (which is also
+    flattened: rdflib never embeds a node in another)."""
+    forms = {JSONLD_PROFILES.get(p) for p in params.get("profile", "").split()}
+    return "expanded" if "expanded" in forms else "compacted"
+
+
 # --------------------------------------------------------------------- responses
-def _serialize(triples: list[ox.Triple], media_type: str) -> bytes:
+def _serialize(triples, media_type: str, jsonld: str = "compacted") -> bytes:
+    """Triples (or quads, for N-Quads and TriG) in an RDF syntax of RDF_SYNTAXES."""
     if media_type == "application/ld+json":
+        if jsonld == "expanded":
+            return expanded_jsonld(triples)
         context_url = url_for("linkeddata.context", _external=True)
         return compact_jsonld(triples, build_context(), context_url)
     rdf_format = RDF_FORMATS[media_type][1]
-    prefixes = PREFIXES if rdf_format == ox.RdfFormat.TURTLE else None
+    with_prefixes = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
+    prefixes = PREFIXES if rdf_format in with_prefixes else None
     return ox.serialize(triples, format=rdf_format, prefixes=prefixes)
 
 
-def _negotiate(offered: Iterable[str], default: str) -> str:
-    return request.accept_mimetypes.best_match(list(offered), default=default) or default
+def not_acceptable(offered: Iterable[str]) -> Response:
+    """406 listing what this resource can be served as."""
+    response = Response(
+        "None of the media types in Accept can be served here. Available: "
+        + ", ".join(offered)
+        + ".\n",
+        status=406,
+        mimetype="text/plain",
+    )
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def negotiate_rdf(extra: Iterable[str] = ()):
+    """The negotiated RDF syntax (Choice) of a resource also offered as ``extra`` (HTML
+    first); Turtle for */* or no Accept; None (a 406) when nothing fits."""
+    offered = [*extra, *RDF_FORMATS]
+    if accepts_anything():
+        return negotiate(list(RDF_FORMATS), header="*/*")
+    return negotiate(offered, RDF_MEDIA_TYPE_ALIASES)
 
 
 def _split_extension(rest: str) -> tuple[str, str | None]:
@@ -427,11 +483,22 @@ def resource(rest: str):
         if stem == DATASET:
             return redirect(url_for("linkeddata.void"), code=303)
         abort(404, description="Aucune ressource ne porte cette IRI dans le graphe.")
-    media_type = forced or _negotiate([*HTML_TYPES, *RDF_FORMATS], "text/html")
+    jsonld = "compacted"
+    if forced:
+        media_type = forced
+    else:
+        choice = negotiate_rdf(HTML_TYPES)
+        if choice is None:
+            return not_acceptable([*HTML_TYPES, *RDF_FORMATS])
+        media_type = choice.media_type
+        if media_type == "application/ld+json":
+            jsonld = jsonld_form(choice.params)
     if media_type in RDF_FORMATS:
-        response = Response(_serialize(description.triples(), media_type), mimetype=media_type)
+        statements = description.quads() if media_type in QUAD_SYNTAXES else description.triples()
+        body = _serialize(statements, media_type, jsonld)
+        response = Response(body, mimetype=media_type)
         response.charset = "utf-8"
-        if not forced:
+        if not forced and jsonld == "compacted":  # the extension URL serves the same bytes
             response.headers["Content-Location"] = url_for(
                 "linkeddata.resource", rest=f"{stem}.{RDF_FORMATS[media_type][0]}"
             )
@@ -561,7 +628,10 @@ def _namespace(iri: str) -> str:
 
 @bp.get("/.well-known/void")
 def void():
-    media_type = _negotiate(list(RDF_FORMATS), "text/turtle")
+    choice = negotiate_rdf()
+    if choice is None:
+        return not_acceptable(RDF_FORMATS)
+    media_type = choice.media_type
     if media_type == "application/ld+json":
         body = ox.serialize(void_triples(), format=ox.RdfFormat.JSON_LD, prefixes=PREFIXES)
     else:
@@ -602,5 +672,4 @@ def context():
     body = json.dumps(build_context(), ensure_ascii=False, indent=2)
     response = Response(body, mimetype="application/ld+json")
     response.charset = "utf-8"
-    response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -19,15 +19,18 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request,
 from .. import bounds, sandbox
 from ..errors import QueryError, StoreError
 from ..formats import (
-    MEDIA_TYPE_ALIASES,
     RESULT_MEDIA_TYPES,
+    aliases_for,
     format_name,
+    is_known,
     media_type_for,
+    names_for,
     result_kind,
 )
 from ..queries import query_form
 from ..vocab import NAMESPACE as VOCAB_NAMESPACE
 from . import sparql_service, state
+from .negotiation import accepts_anything, negotiate
 from .security import csp, editor_style_hashes
 
 bp = Blueprint("sparql", __name__)
@@ -95,6 +98,8 @@ def _read_request() -> tuple[str | None, list[str], list[str]]:
 
 # An IRI reference without a scheme, e.g. <acteur/x> (a `<` comparison has spaces).
 _RELATIVE_IRI = re.compile(r"<[^<>\"{}|^`\\\s:]*>")
+# A query that starts with its own BASE (after comments): it resolves its IRIs itself.
+_OWN_BASE = re.compile(r"(?:\s+|#[^\n]*)*BASE\b", re.IGNORECASE)
 
 
 def _with_service_base(query: str) -> str:
@@ -104,49 +109,59 @@ def _with_service_base(query: str) -> str:
     this one, still wins. Added (on the first line) only when the text seems to hold a
     relative IRI, so parser positions of other queries are untouched.
     """
-    if not _RELATIVE_IRI.search(query):
-        return query
+    if not _RELATIVE_IRI.search(query) or _OWN_BASE.match(query):
+        return query  # (Virtuoso refuses a second BASE)
     return "BASE " + str(ox.NamedNode(state().settings.base_iri)) + " " + query
 
 
 def _format_parameter(form: str) -> str | None:
-    """The first ``format`` value that names a media type of this form's results."""
+    """The first ``format`` value that names a media type of this form's results.
+
+    A name of another form's results (SPARQLWrapper sends its return format whatever the
+    query) is passed over; a name of no format at all is a 400 listing the known ones.
+    """
     for value in request.values.getlist("format"):
+        if not value.strip():
+            continue
         media_type = media_type_for(value, form)
         if media_type:
             return media_type
+        if not is_known(value):
+            known = ", ".join(names_for(form))
+            abort(
+                _error(
+                    400,
+                    f"Unknown format {value[:60]!r}: {form} results have the format names "
+                    f"{known}, or a media type (or leave format out and use Accept).",
+                )
+            )
     return None
 
 
 def _negotiate(form: str) -> str | None:
     """The result media type: ``format`` if it names one for this form, else ``Accept``.
 
-    A ``format`` value that does not apply (another form's, or unknown) falls back to
-    ``Accept``; None (406) when neither gives a type this form can be served as.
+    A ``format`` value of another form's results falls back to ``Accept``; None (406) when
+    neither gives a type this form can be served as.
     """
-    allowed = RESULT_MEDIA_TYPES[result_kind(form)]
+    kind = result_kind(form)
     from_parameter = _format_parameter(form)
     if from_parameter:
         return from_parameter
-    if not request.accept_mimetypes or request.accept_mimetypes.best == "*/*":
-        return allowed[0]
-    candidates = list(allowed) + [
-        a for a, target in MEDIA_TYPE_ALIASES.items() if target in allowed
-    ]
-    best = request.accept_mimetypes.best_match(candidates)
-    return MEDIA_TYPE_ALIASES.get(best, best) if best else None
+    choice = negotiate(RESULT_MEDIA_TYPES[kind], aliases_for(kind))
+    return choice.media_type if choice else None
 
 
 def _without_query() -> Response:
     """No query: the editor for browsers, the service description for RDF clients."""
-    accept = request.accept_mimetypes
     offered = ["text/html", *sparql_service.DESCRIPTION_MEDIA_TYPES]
     if "example" in request.args:  # a link of the example catalogue
         wanted = "text/html"
-    elif not accept or accept.best == "*/*":
+    elif accepts_anything():
         wanted = sparql_service.DESCRIPTION_MEDIA_TYPES[0]
     else:
-        wanted = accept.best_match(offered)
+        choice = negotiate(offered)  # application/json: a 400 below, not JSON-LD
+        wanted = choice.media_type if choice else None
     if wanted == "text/html":
         policy = csp(style_hashes=editor_style_hashes())  # YASGUI's two <style> elements
         return Response(
@@ -270,10 +285,15 @@ def endpoint():
             default_graph_uris=default_graphs,
             named_graph_uris=named_graphs,
         )
+    except sandbox.QueryUnsupported as exc:  # valid SPARQL the engine cannot evaluate
+        return _error(501, str(exc))
     except QueryError as exc:
         return _error(400, str(exc))
     except sandbox.QueryTimeout as exc:
         return _error(503, str(exc))
+    except sandbox.ResultTooLarge as exc:
+        # the endpoint's policy, not a fault: a 200 is always a complete answer
+        return _error(403, str(exc))
     except sandbox.QueryBusy as exc:
         response = _error(503, str(exc))
         response.headers["Retry-After"] = "5"
@@ -285,7 +305,4 @@ def endpoint():
     if media_type.startswith("text/") or media_type.endswith("json") or "xml" in media_type:
         response.charset = "utf-8"
     response.headers["Vary"] = "Accept"
-    if result.truncated:
-        response.headers[sandbox.TRUNCATED_HEADER] = "true"
-        response.headers[sandbox.LIMIT_HEADER] = str(result.limit)
     return response

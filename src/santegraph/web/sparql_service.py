@@ -52,6 +52,8 @@ FORMAT_IRIS = {
     "application/n-triples": "N-Triples",
     "application/rdf+xml": "RDF_XML",
     "application/ld+json": "JSON-LD",
+    "application/n-quads": "N-Quads",
+    "application/trig": "TriG",
 }
 
 # RDF media types the service description can be served as.
