@@ -327,3 +327,32 @@ def test_printed_toile_picture(server, screenshots):
         path = screenshots / name
         path.write_bytes(pdf.render_png(toile, footer=footer, page=number))
         assert path.stat().st_size > 0
+
+
+def test_toile_on_a_phone_list_first_drawing_readable_tools_last(server, browser, screenshots):
+    """At 390 px: the answer (the cards) comes first, then the drawing at a readable size
+    (its labels at least 9 px high on screen, in a box one scrolls through), the tools
+    (downloads, embed code) last; the page itself never scrolls sideways.
+    toile-telephone.png is what a phone shows first."""
+    url, app, store = server
+    slug = _busiest_public(app, store)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="fr-FR", device_scale_factor=1
+    )
+    phone = context.new_page()
+    try:
+        assert phone.goto(f"{url}/publics/{slug}").status == 200
+
+        def top(selector: str) -> float:
+            return phone.locator(selector).first.bounding_box()["y"]
+
+        first_card = top("section[aria-labelledby=titre-acteurs] article.carte")
+        drawing = top(".toile-dessin")
+        tools = top(".toile-outils")
+        assert first_card < drawing < tools
+        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        label = phone.locator(".toile-dessin svg.toile text.etiquette tspan").first
+        assert label.bounding_box()["height"] >= 9
+        _screenshot(phone, screenshots / "toile-telephone.png", max_height=1600)
+    finally:
+        context.close()
