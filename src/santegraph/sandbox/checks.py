@@ -22,13 +22,11 @@ checking a submission against the shapes, a steward's preview.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import queue
-import threading
 import time
 import weakref
-from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SantegraphError
@@ -106,15 +104,8 @@ class CheckRunner(SnapshotKeeper, WorkerPool):
         self.timeout = settings.check_timeout
         self.public_slots = max(1, self.size - 1)
         self.public_running = 0
-        self._lock = threading.Condition()
-        self._workers: list[Worker] = []
-        self._spawned = itertools.count()
-        self._task_ids = itertools.count(1)
-        self._snapshot_lock = threading.RLock()
-        self._current: Snapshot | None = None
-        self._snapshots: list[Snapshot] = []
-        self._root: Path | None = None
-        self._closed = False
+        self._start_pool()
+        self._start_snapshots()
         self._remote = _remote_spec(store)
         self._finalizer = weakref.finalize(self, _cleanup, self._workers, self._snapshots)
 
@@ -162,8 +153,8 @@ class CheckRunner(SnapshotKeeper, WorkerPool):
         return self.run("parse_body", data, media_type)
 
     def update_contents(
-        self, update: str, using_graphs: list[str] = (), using_named_graphs: list[str] = ()
-    ):
+        self, update: str, using_graphs: Sequence[str] = (), using_named_graphs: Sequence[str] = ()
+    ) -> Any:
         """An /update: the new content of each graph it changes, its WHERE clauses over
         the protocol's using-graph-uri / using-named-graph-uri when given."""
         return self.run("update_contents", update, list(using_graphs), list(using_named_graphs))

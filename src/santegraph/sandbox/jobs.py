@@ -11,7 +11,7 @@ this worker only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -79,8 +79,8 @@ def parse_body(ctx: JobContext, data: bytes, media_type: str) -> list[ox.Quad]:
 def update_contents(
     ctx: JobContext,
     update: str,
-    using_graphs: list[str] = (),
-    using_named_graphs: list[str] = (),
+    using_graphs: Sequence[str] = (),
+    using_named_graphs: Sequence[str] = (),
 ) -> dict[str, list[ox.Triple]]:
     """An /update evaluated over an overlay of the store: the new content of each graph
     it changes (steward/update_gate.py), nothing written."""
