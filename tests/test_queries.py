@@ -66,6 +66,7 @@ class Expected:
 
 
 S002 = "002_017d9451b3d5fdac"
+DUNKERQUE = "territoire/commune/59183"
 CTS_MF = "acteur/cts-metropole-flandres"
 ESAT = "service/esat-les-ateliers-de-la-lys/"
 
@@ -154,6 +155,16 @@ EXPECTED: dict[str, Expected] = {
     "orientations-entre-acteurs": Expected(
         (Run(), Run(params={"acteur": "acteur/cpam-des-flandres"}, count=0)),
         gap="no source states who refers people to whom: no sg:orienteVers in data/",
+    ),
+    # recorded by stewards (their form, #15); tests/test_toile_build.py exercises it
+    "orientations-du-parcours": Expected(
+        (
+            Run(),
+            Run(params={"orienteur": "acteur/cpam-des-flandres"}, count=0),
+            Run(params={"destinataire": "acteur/cpam-des-flandres"}, count=0),
+            Run(params={"public": "public/adolescents"}, count=0),
+        ),
+        gap="no source states who refers people to whom: no sg:Orientation in data/",
     ),
     "structures-exercice-coordonne": Expected(
         (
@@ -712,6 +723,27 @@ EXPECTED: dict[str, Expected] = {
             ),
         )
     ),
+    # the date an entry was last updated, with its source (the pages' "mis à jour le …");
+    # imported directory records are dated by their source (tests/directories/)
+    "mises-a-jour-des-entrees": Expected(
+        (
+            Run(
+                rows=(
+                    {
+                        "entree": "acteur/cpam-des-flandres",
+                        "date": "2023-07-06",
+                        "origine": "document",
+                        "source": "~Procès-verbal de la séance plénière du 6 juillet 2023",
+                    },
+                ),
+            ),
+            Run(
+                params={"entree": "acteur/cpam-des-flandres"},
+                rows=({"nom": "CPAM des Flandres", "date": "2023-07-06"},),
+                absent=({"entree": "acteur/ctu-metropole-flandres"},),
+            ),
+        )
+    ),
     # tas.ttl's composition triples say nothing of their source (a gap of the data)
     "ressources-sans-provenance": Expected(
         (
@@ -736,6 +768,12 @@ EXPECTED: dict[str, Expected] = {
                 params={"public": "public/etudiants-sante"},
                 rows=({"acteur": "acteur/communaute-urbaine-de-dunkerque"},),
                 count=1,
+            ),
+            # the entries of unknown territory: the Cordées, never the CUD (an EPCI)
+            Run(
+                params={"public": "public/jeunes-moins-25", "sansTerritoire": ox.Literal(True)},
+                rows=({"acteur": "acteur/cordees-de-la-reussite"},),
+                absent=({"acteur": "acteur/communaute-urbaine-de-dunkerque"},),
             ),
         )
     ),
@@ -768,6 +806,84 @@ EXPECTED: dict[str, Expected] = {
             Run(
                 params={"role": "role/accompagnement"},
                 rows=({"acteur": "acteur/les-papillons-blancs"},),
+            ),
+        )
+    ),
+    # coverage (zones blanches): the kinds expected everywhere, what their instances cover,
+    # those whose territory is unknown, the populations
+    "types-attendus-partout": Expected(
+        (Run(rows=({"type": "sg:CPTS", "sigle": "CPTS"}, {"type": "sg:MSP"}), count=5),)
+    ),
+    "couverture-des-communes": Expected(
+        (
+            Run(
+                rows=(
+                    {
+                        "type": "sg:MSP",
+                        "instance": "acteur/msp-de-dunkerque",
+                        "commune": DUNKERQUE,
+                    },
+                ),
+            ),
+            # the CPTS BBH serves its territory, which holds the three communes its name gives
+            Run(
+                params={"type": "sg:CPTS"},
+                rows=({"instance": "acteur/cpts-bergues-bourbourg-hondschoote"},),
+            ),
+            Run(
+                params={"type": "sg:DAC"},
+                rows=(
+                    {
+                        "instance": "acteur/dac-appui-sante-lille-agglo",
+                        "commune": "territoire/commune/59350",
+                    },
+                ),
+                count=1,
+            ),
+        )
+    ),
+    "instances-attendues-sans-territoire": Expected(
+        (
+            Run(
+                rows=({"type": "sg:DAC", "instanceNom": "DAC Appui santé des Flandres"},),
+                absent=(
+                    {"instance": "acteur/msp-de-dunkerque"},
+                    # its territory is stated (partly known: the communes its name gives)
+                    {"instance": "acteur/cpts-bergues-bourbourg-hondschoote"},
+                ),
+            ),
+        )
+    ),
+    "communes-population": Expected((Run(rows=({"commune": DUNKERQUE, "population": "86263"},)),)),
+    # organisations only: the Cordées de la réussite are a programme
+    "organisations": Expected(
+        (
+            Run(
+                rows=({"acteur": "acteur/les-papillons-blancs"},),
+                absent=({"acteur": "acteur/cordees-de-la-reussite"},),
+            ),
+        )
+    ),
+    "fiche-acteur": Expected(
+        (
+            Run(rows=({"acteur": "acteur/esat-les-ateliers-de-la-lys", "champ": "nom"},)),
+            Run(
+                params={"acteur": "acteur/esat-les-ateliers-de-la-lys"},
+                rows=(
+                    {"champ": "nom", "valeur": "ESAT les ateliers de la Lys"},
+                    {"champ": "membreDe", "valeur": "acteur/afeji", "libelle": "AFEJI"},
+                    {
+                        "champ": "service",
+                        "valeur": "Formation « comprendre les handicaps »",
+                        "objet": ESAT + "formation-comprendre-les-handicaps",
+                    },
+                    {
+                        "champ": "source",
+                        "valeur": f"source/{S002}",
+                        "libelle": "~Procès-verbal de la séance plénière du 6 juillet 2023",
+                    },
+                ),
+                absent=({"champ": "telephone"},),
             ),
         )
     ),
@@ -838,10 +954,24 @@ EXPECTED: dict[str, Expected] = {
                         "nom": "Dunkerque",
                         "code": "59183",
                         "departementNom": "Nord",
+                        "article": "0",
                     },
+                    {"territoire": "territoire/departement/59", "nom": "Nord", "article": "2"},
+                    {"territoire": "territoire/tas/hainaut", "nom": "Hainaut", "article": "2"},
                 )
             ),
             Run(params={"classe": "sg:TerritoireAnimationSante"}, count=7),
+        )
+    ),
+    "territoires-inclusions": Expected(
+        (
+            Run(
+                rows=(
+                    {"territoire": f"{DUNKERQUE}", "parent": "territoire/epci/245900428"},
+                    {"territoire": f"{DUNKERQUE}", "parent": "territoire/tas/littoral-nord"},
+                    {"territoire": "territoire/departement/59", "parent": "territoire/region/32"},
+                )
+            ),
         )
     ),
     "ressources-recherchables": Expected(

@@ -110,6 +110,17 @@ def test_fixture_region_departements_and_classes(fixture_triples):
     }
 
 
+def test_fixture_keeps_the_article_of_each_name(fixture_triples):
+    """The COG's type de nom en clair (package field typeLiaison) becomes sg:codeArticle:
+    the pages write « dans le Nord », « dans les Hauts-de-France », « à Dunkerque »."""
+    article = sg("codeArticle")
+    assert objects(fixture_triples, n("territoire/departement/59"), article) == {ox.Literal("2")}
+    assert objects(fixture_triples, n("territoire/region/32"), article) == {ox.Literal("4")}
+    assert objects(fixture_triples, n("territoire/commune/59183"), article) == {ox.Literal("0")}
+    # EPCI carry none in the package: the pages read their name ("CU de ...")
+    assert not objects(fixture_triples, n("territoire/epci/245900428"), article)
+
+
 def test_fixture_commune_block(fixture_triples):
     t, dk = fixture_triples, n("territoire/commune/59183")
     assert objects(t, dk, PREF) == {ox.Literal("Dunkerque", language="fr")}

@@ -98,6 +98,7 @@ class SG(DefinedNamespace):
     OrdreProfessionnel: URIRef  # professional order
     OrganismeFormation: URIRef  # training body
     OrganismeProtectionSociale: URIRef  # social security body
+    Orientation: URIRef  # referral
     PAEJ: URIRef  # youth drop-in and listening point
     Participation: URIRef  # participation
     Pays: URIRef  # country
@@ -155,6 +156,7 @@ class SG(DefinedNamespace):
     concerne: URIRef  # is about
     dansCollege: URIRef  # within college
     defi: URIRef  # challenge (deprecated)
+    destinataire: URIRef  # referred to
     etape: URIRef  # agenda item
     exclutTerritoire: URIRef  # excludes territory
     grandeur: URIRef  # quantity kind
@@ -182,6 +184,7 @@ class SG(DefinedNamespace):
     objetLabellise: URIRef  # awarded item
     offre: URIRef  # offers
     organisateur: URIRef  # organiser
+    orienteur: URIRef  # referrer
     orienteVers: URIRef  # refers to
     partenaire: URIRef  # partner
     personne: URIRef  # person
@@ -233,6 +236,7 @@ class SG(DefinedNamespace):
     beneficesAttendus: URIRef  # expected benefits
     beneficiaires: URIRef  # beneficiaries
     canal: URIRef  # channel
+    codeArticle: URIRef  # article code
     codeCollege: URIRef  # college code
     codeInsee: URIRef  # INSEE code
     codePostal: URIRef  # postcode
@@ -240,6 +244,7 @@ class SG(DefinedNamespace):
     constat: URIRef  # finding
     contenuPrecedent: URIRef  # previous content
     couleur: URIRef  # colour
+    couvertureAttendue: URIRef  # expected coverage
     dateReference: URIRef  # reference date
     dateTexte: URIRef  # date as written
     derniereVerification: URIRef  # last checked
