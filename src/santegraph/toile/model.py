@@ -108,6 +108,12 @@ class Toile:
         """The entries found for the place (or everywhere): organisations, then the rest."""
         return self.actors + self.programmes
 
+    def filter_words(self) -> list[str]:
+        """The filters besides the public, « besoin : … », « lieu : … », « rôle : … »: the
+        same words on the page, the drawing and the PDF."""
+        named = {"besoin": self.need_label, "lieu": self.place_label, "rôle": self.role_label}
+        return [f"{name} : {label}" for name, label in named.items() if label]
+
     def count_text(self) -> str:
         """« 3 acteurs et 1 dispositif ou programme », the same words on every view."""
         return count_text(len(self.actors), len(self.programmes))

@@ -65,14 +65,7 @@ def question(toile: Toile) -> str:
 
 
 def filters_text(toile: Toile) -> str:
-    parts = [f"public : {toile.public_label}"]
-    if toile.need_label:
-        parts.append(f"besoin : {toile.need_label}")
-    if toile.place_label:
-        parts.append(f"lieu : {toile.place_label}")
-    if toile.role_label:
-        parts.append(f"rôle : {toile.role_label}")
-    return "Filtres : " + " ; ".join(parts)
+    return "Filtres : " + " ; ".join([f"public : {toile.public_label}", *toile.filter_words()])
 
 
 def summary(toile: Toile) -> str:

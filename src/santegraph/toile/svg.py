@@ -344,21 +344,10 @@ def _node(node_id, radius, theta, r, sector, actors) -> Node:
 
 
 # ----------------------------------------------------------------------------- drawing
-def _subtitle(toile: Toile) -> str:
-    parts = []
-    if toile.need_label:
-        parts.append(f"besoin : {toile.need_label}")
-    if toile.place_label:
-        parts.append(f"lieu : {toile.place_label}")
-    if toile.role_label:
-        parts.append(f"rôle : {toile.role_label}")
-    return " ; ".join(parts)
-
-
 def toile_title(toile: Toile) -> str:
     """ "Toile des acteurs pour le public « … »" and its filters in words."""
     title = f"Toile des acteurs pour le public « {toile.public_label} »"
-    subtitle = _subtitle(toile)
+    subtitle = " ; ".join(toile.filter_words())
     return f"{title} ({subtitle})" if subtitle else title
 
 
