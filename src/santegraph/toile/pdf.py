@@ -303,23 +303,22 @@ def list_pages(toile: Toile, *, paper: str = "a4", footer: str = "") -> list[str
     bottom = height - margin - sum(line.height for line in foot) - 8
     pages: list[list[tuple[float, float, Line]]] = []
     column, y = columns, bottom  # start on a new page
+
+    def next_column() -> float:
+        """Go to the top of the next column (of a new page after the last one): its x."""
+        nonlocal column, y
+        column, y = column + 1, top
+        if column >= columns:
+            pages.append([])
+            column = 0
+        return margin + column * (column_w + gap)
+
     for block in list_blocks(toile, column_w):
         block_h = sum(line.height for line in block) + 8
-        if y + block_h > bottom:
-            column += 1
-            y = top
-            if column >= columns:
-                pages.append([])
-                column = 0
-        x = margin + column * (column_w + gap)
+        x = next_column() if y + block_h > bottom else margin + column * (column_w + gap)
         for line in block:
             if y + line.height > bottom:  # a block longer than a column
-                column += 1
-                y = top
-                if column >= columns:
-                    pages.append([])
-                    column = 0
-                x = margin + column * (column_w + gap)
+                x = next_column()
             y += line.height
             pages[-1].append((x, y, line))
         y += 8
