@@ -73,6 +73,16 @@ def wait_for_http(url: str, timeout: float = 60.0, process: subprocess.Popen | N
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
+def stop_process(process: subprocess.Popen, timeout: float) -> None:
+    """Terminate ``process``; kill it if it has not exited within ``timeout`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def oxigraph_binary() -> str:
     found = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     if not Path(found).exists():
@@ -97,12 +107,7 @@ def _serve_oxigraph(location: Path, *options: str):
         wait_for_http(base + "/query", process=process)
         yield {"query": base + "/query", "update": base + "/update", "store": base + "/store"}
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 10)
         log.close()
 
 
@@ -230,12 +235,7 @@ def virtuoso_server(tmp_path_factory):
             "store": base + "/sparql-graph-crud-auth",
         }
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 20)
         log.close()
 
 
