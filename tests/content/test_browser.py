@@ -64,12 +64,9 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900}, locale="fr-FR", device_scale_factor=1
-    )
-    page = context.new_page()
+def collect_errors(page) -> list[str]:
+    """The page's JavaScript errors, console errors and failed sub-resources (by URL; the
+    browser's own /favicon.ico probe aside), collected as they happen."""
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on(
@@ -80,7 +77,6 @@ def page(browser):
             else None
         ),
     )
-    # Failed sub-resources, by URL (the browser's own /favicon.ico probe aside).
     page.on(
         "response",
         lambda r: (
@@ -89,6 +85,16 @@ def page(browser):
             else None
         ),
     )
+    return errors
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="fr-FR", device_scale_factor=1
+    )
+    page = context.new_page()
+    errors = collect_errors(page)
     yield page
     context.close()
     assert not errors, f"JavaScript errors in the page: {errors}"
