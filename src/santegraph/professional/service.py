@@ -142,9 +142,15 @@ class ProfessionalService:
         ``lieu`` by a query of their own (propositions-origine, propositions-lieu), the
         facets that are fields of the rows (``repond``, ``public``, ``porteur``,
         ``mobilise``) by those fields; each facet matches any of its IRIs. One query with
-        every filter made Virtuoso 7 exhaust its memory (docs/backends.md)."""
-        rows = self.select("propositions-et-actions", {"nature": nature} if nature else None)
-        items = listings.elements(rows)
+        every filter made Virtuoso 7 exhaust its memory (docs/backends.md). The unfiltered
+        list is kept per store generation: a page asks for it and then for a filtered
+        part of it (read only; every filter below makes a new list)."""
+        items = self.per_generation(
+            ("elements", nature),
+            lambda: listings.elements(
+                self.select("propositions-et-actions", {"nature": nature} if nature else None)
+            ),
+        )
         for facet, query, param in (
             ("origine", "propositions-origine", "origine"),
             ("lieu", "propositions-lieu", "lieu"),
