@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 import io
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -272,17 +272,6 @@ def stream_quads(
             raise InputError(message, source=str(path), line=line, column=column) from exc
         except (OSError, EOFError) as exc:
             raise InputError(f"cannot read: {exc}", source=str(path)) from exc
-
-
-def batches(items: Iterable, size: int) -> Iterator[list]:
-    batch: list = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def locate_in_dump(path: Path, iris: Sequence[str]) -> dict[str, str]:

@@ -34,6 +34,8 @@ FINESS_IME = ACTEUR + "finess/999000011"
 MISSION = ACTEUR + "data-inclusion/fictif--mission-locale"
 FICHE = BASE + "fiche/data-inclusion/structure/"
 UNPLACED = BASE + "graph/soumission/annuaire--data-inclusion--hors-cog"
+# the types an import states, not those graph/inferences derives from them (ADR 0011)
+STATED = f"FILTER(?g != <{BASE}graph/inferences>)"
 
 
 def values(store, query: str) -> list[tuple[str, ...]]:
@@ -58,7 +60,8 @@ def test_a_finess_establishment_lands_typed_placed_reachable_and_sourced(importe
     rows = values(
         store,
         f"""SELECT ?type ?nom ?tel ?commune ?public ?lat ?long ?code WHERE {{
-          <{FINESS_IME}> a ?type ; skos:prefLabel ?nom ; schema:telephone ?tel ;
+          GRAPH ?g {{ <{FINESS_IME}> a ?type }} {STATED}
+          <{FINESS_IME}> skos:prefLabel ?nom ; schema:telephone ?tel ;
             sg:localisation ?commune ; sg:public ?public ; geo:lat ?lat ; geo:long ?long ;
             sg:codeExterne ?code }}""",
     )
@@ -81,12 +84,27 @@ def test_a_finess_establishment_lands_typed_placed_reachable_and_sourced(importe
     assert any("59540 ancien" in p.message for p in preview.problems)
     # an unknown category is kept as the source's code, and reported
     assert values(
-        store, f"SELECT ?t ?c WHERE {{ <{ACTEUR}finess/999000086> a ?t ; sg:codeExterne ?c }}"
+        store,
+        f"""SELECT ?t ?c WHERE {{ GRAPH ?g {{ <{ACTEUR}finess/999000086> a ?t }} {STATED}
+          <{ACTEUR}finess/999000086> sg:codeExterne ?c }}""",
     ) == [("https://w3id.org/santegraph/def#Acteur", "999")]
     assert any(p.value == "999" and p.topic == "correspondance" for p in preview.problems)
     # a position in an unknown projection is not kept, and reported
     assert values(store, f"SELECT ?l WHERE {{ <{ACTEUR}finess/999000060> geo:lat ?l }}") == []
     assert any(p.field == "sourcecoordet" for p in preview.problems)
+
+
+def test_an_import_updates_what_the_ontology_entails(importer, store):
+    """An import is written as a new version of the store (staged): its graph/inferences
+    is rebuilt with it, so plain patterns (``?x a sg:Acteur``) find the imported entries
+    on every backend (ADR 0011), and a second source is validated without it."""
+    inferences = f"<{BASE}graph/inferences>"
+    run(importer, "finess", "etablissements.csv")
+    assert ask(store, f"ASK {{ GRAPH {inferences} {{ <{FINESS_IME}> a sg:Acteur }} }}")
+    preview = run(importer, "data-inclusion", "structures.json", "services.json")
+    assert not preview.refused
+    # a DispositifInsertion is a Dispositif
+    assert ask(store, f"ASK {{ GRAPH {inferences} {{ <{MISSION}> a sg:Dispositif }} }}")
 
 
 def test_every_record_says_its_dataset_identifier_date_and_import(imported, store):

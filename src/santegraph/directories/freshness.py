@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from ..queries import PUBLIC, catalogue, query_folder
+from ..queries import PUBLIC, catalogue
 
 
 @dataclass
@@ -34,8 +34,8 @@ QUERY = "mises-a-jour-des-entrees"  # in the content's queries/: integrators run
 
 
 def available(settings) -> bool:
-    """Whether the query ships (the public catalogue, not the content: query_folder)."""
-    return (query_folder(PUBLIC) / f"{QUERY}.rq").is_file()
+    """Whether the query ships (the public catalogue, whatever the content)."""
+    return any(q.name == QUERY for q in catalogue(PUBLIC))
 
 
 def freshness(store, settings, entries: Iterable[str] | None = None) -> dict[str, Freshness]:

@@ -30,8 +30,15 @@ from functools import cached_property
 import pyoxigraph as ox
 
 from ..config import Settings
+from ..entailment import inferences_after, inferences_delta
 from ..errors import SantegraphError, ValidationFailed
-from ..iris import journal_graph, slugify, submission_name_problem, submission_prefix
+from ..iris import (
+    inferences_graph,
+    journal_graph,
+    slugify,
+    submission_name_problem,
+    submission_prefix,
+)
 from ..loading import Loader, Payload
 from ..queries import INTERNAL, catalogue
 from ..store.base import GraphStore
@@ -468,16 +475,28 @@ class Stewardship:
                 return []
             replace = {c.graph: c.after for c in changed if c.after}
             drop = [c.graph for c in changed if not c.after]
+            journal = {self.journal_graph: fresh.journal}
             guard = self._unchanged_since(changed)
             if fresh.compiled and isinstance(self.store, EmbeddedStore):
                 # a large change (a directory import): a new version of the store built
-                # in bulk and swapped in, not one SPARQL update text of gigabytes
+                # in bulk and swapped in, not one SPARQL update text of gigabytes; its
+                # graph/inferences is rebuilt whole, as a bulk load's is
+                inferred = inferences_after(
+                    self.store, self.settings.base_iri, replace=replace, add=journal, drop=drop
+                )
                 self.loader.write_staged(
-                    replace=replace, drop=drop, add={self.journal_graph: fresh.journal}, guard=guard
+                    replace={**replace, **inferred}, drop=drop, add=journal, guard=guard
                 )
             else:
+                inferred, outdated = inferences_delta(
+                    self.store, self.settings.base_iri, replace=replace, add=journal, drop=drop
+                )
                 self.store.write(
-                    replace=replace, drop=drop, add={self.journal_graph: fresh.journal}, guard=guard
+                    replace=replace,
+                    drop=drop,
+                    add={**journal, **inferred},
+                    remove=outdated,
+                    guard=guard,
                 )
             # The lock covers this process only; another santegraph process on the same
             # remote store may have committed since the version check: then the guard
@@ -644,12 +663,13 @@ class Stewardship:
         if not disappearing:
             return []
         targets = sorted(disappearing, key=lambda n: n.value)
+        derived = inferences_graph(self.settings.base_iri)  # types it holds are not stated
         still_typed = {
             row["node"].value
             for row in self.store.select(self.queries["typed_in_graphs"].text, {"node": targets})
-            if row["g"].value not in changed
+            if row["g"].value not in changed | {derived}
         }
-        outside = changed | {self.journal_graph}
+        outside = changed | {self.journal_graph, derived}
         found = set()
         for row in self.store.select(self.queries["references_to"].text, {"target": targets}):
             graph, target = row["g"].value, row["target"].value

@@ -7,6 +7,8 @@
 ``journal.py``      the public audit log and every previous version
 ``directories.py``  import a directory (upload, preview with the diff, confirm); entries
                     to verify (open to anyone)
+``reports.py``      "signaler une erreur" on a fiche: the submission form pre-filled
+``orientations.py`` « A oriente vers B pour ce public », with its source (a referral)
 ==================  ===============================================================
 
 What the pages do is the steward domain's (``santegraph.steward``: ``workflow.py``
@@ -79,4 +81,12 @@ def refuse(status: int, message: str):
 
 
 # The views register themselves on ``bp``.
-from . import directories, journal, sessions, submissions, validation  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    directories,
+    journal,
+    orientations,
+    reports,
+    sessions,
+    submissions,
+    validation,
+)
