@@ -160,16 +160,25 @@ class Entailment:
         stated = {t for t in data if _ground(t)}
         known = set(stated)
         frontier = set(stated)
+        joined = self.transitive | {p for _, links in self.chains for p in links}
+        rules = _Rules(self) if self.rules else None
+        since_global = frontier  # triples added since the joins were last computed
         for _ in range(_MAX_ROUNDS):
-            new = self._local(frontier, known)
-            known |= new
-            new |= self._global(known)
-            new -= known
-            known |= new
-            new |= self._run_rules(known) - known
-            known |= new
+            local = self._local(frontier, known)
+            known |= local
+            new: set[Triple] = set()
+            # the joins again only when a triple they read has appeared since
+            if any(t.predicate in joined for t in (*since_global, *local)):
+                new = self._global(known) - known
+                known |= new
+                since_global = set()
+            if rules is not None:
+                found = rules.run(known) - known
+                known |= found
+                new |= found
             if not new:
                 break
+            since_global = new
             frontier = new
         return known - stated
 
@@ -224,15 +233,25 @@ class Entailment:
             new |= {Triple(s, p, o) for s, ends in heads.items() for o in ends}
         return {t for t in new if _ground(t)}
 
-    def _run_rules(self, known: set[Triple]) -> set[Triple]:
-        if not self.rules:
-            return set()
-        store = ox.Store()
-        store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in known)
-        store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in self.axioms)
+
+class _Rules:
+    """The SHACL-AF rules over one store kept across the rounds of a closure: each round
+    adds only the triples that are new since the last (the store built again each round
+    cost more than the rules themselves)."""
+
+    def __init__(self, entailment: Entailment):
+        self.rules = entailment.rules
+        self.store = ox.Store()
+        self.store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in entailment.axioms)
+        self.loaded: set[Triple] = set()
+
+    def run(self, known: set[Triple]) -> set[Triple]:
+        fresh = known - self.loaded
+        self.store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in fresh)
+        self.loaded |= fresh
         found: set[Triple] = set()
         for rule in self.rules:
-            found |= {t for t in store.query(rule) if _ground(t)}
+            found |= {t for t in self.store.query(rule) if _ground(t)}
         return found
 
 
