@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import itertools
 import os
 import queue
 import re
@@ -291,6 +292,12 @@ class EmbeddedStore(GraphStore):
         for quad in self._store.quads_for_pattern(subject, predicate, obj, graph):
             if not isinstance(quad.graph_name, ox.DefaultGraph):
                 yield quad
+
+    def match_any(self, *, subjects=None, predicates=None, objects=None, graphs=None):
+        # index probes, one per combination: no query text to parse for each slice
+        axes = [None if v is None else list(v) for v in (subjects, predicates, objects, graphs)]
+        for s, p, o, g in itertools.product(*[[None] if v is None else v for v in axes]):
+            yield from self.match(s, p, o, g)
 
     def quads(self) -> Iterator[ox.Quad]:
         for quad in self._store.quads_for_pattern(None, None, None, None):
