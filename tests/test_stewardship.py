@@ -569,3 +569,28 @@ def test_the_oldest_preview_goes_first_beyond_the_limit(previews, monkeypatch):
     with pytest.raises(NotFound):
         service.pending(keys[0], MARIE)
     assert [service.pending(k, MARIE).id for k in keys[1:]] == keys[1:]
+
+
+def test_a_commit_right_after_its_proposal_checks_only_the_journal(embedded_store, settings):
+    """Nothing written since the proposal read the (embedded) store: its diff and report
+    hold, so only the journal events made at commit time are validated; after another
+    write, the change itself is validated again (the store may have changed under it)."""
+    service = make_service(embedded_store, settings)
+    checked: list[set[str]] = []
+    original = service.loader.check
+
+    def spy(payloads, **kwargs):
+        checked.append({p.graph for p in payloads})
+        return original(payloads, **kwargs)
+
+    service.loader.check = spy
+    proposal = service.propose_deposit(MARIE, payload(service, MSP), channel="cli", source="a")
+    graph = proposal.changes[0].graph
+    assert checked == [{graph}]
+    service.commit(proposal, acknowledge_warnings=True)
+    assert checked[1] == {service.journal_graph}
+    other = service.propose_deposit(MARIE, payload(service, MSP), channel="cli", source="b")
+    deposit(service, '<acteur/x> a sg:MSP ; skos:prefLabel "X"@fr .')  # another write
+    checked.clear()
+    service.commit(other, acknowledge_warnings=True, acknowledge_duplicates=True)
+    assert other.changes[0].graph in checked[0]  # validated again

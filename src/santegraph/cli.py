@@ -226,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .steward.cli import add_commands
 
     add_commands(command)  # submit, correct, withdraw, history, steward-token
+    from .directories.cli import add_commands as add_directory_commands
+
+    add_directory_commands(command)  # import-directory, export-directory, stale
     return parser
 
 
@@ -477,7 +480,7 @@ def cmd_import(args, settings: Settings, store: GraphStore) -> int:
 def cmd_stats(args, settings: Settings, store: GraphStore) -> int:
     from .stats import collect_stats, format_stats
 
-    print(format_stats(collect_stats(store)))
+    print(format_stats(collect_stats(store, settings)))
     return EXIT_OK
 
 
@@ -493,6 +496,7 @@ def _config(args) -> int:
     return EXIT_OK
 
 
+from .directories import cli as directory_cli  # noqa: E402 - and the directory ones
 from .steward import cli as steward_cli  # noqa: E402 - the steward commands: steward/cli.py
 
 COMMANDS = {
@@ -502,6 +506,9 @@ COMMANDS = {
     "correct": steward_cli.cmd_correct,
     "withdraw": steward_cli.cmd_withdraw,
     "history": steward_cli.cmd_history,
+    "import-directory": directory_cli.cmd_import_directory,
+    "export-directory": directory_cli.cmd_export_directory,
+    "stale": directory_cli.cmd_stale,
     "load": cmd_load,
     "validate": cmd_validate,
     "query": cmd_query,

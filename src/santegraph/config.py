@@ -236,6 +236,13 @@ class Settings:
     max_upload_bytes: int = _setting(
         10 * 1024 * 1024, "Largest request body (uploads, SPARQL POST) accepted, in bytes."
     )
+    stale_after_days: int = _setting(
+        730,
+        "Age in days beyond which an actor, dispositif or service whose last update or check "
+        "(imported record's date, steward's check or operation, source document) is older, "
+        "or never dated, is flagged « à vérifier » on the pages and listed by "
+        "`santegraph stale`, `santegraph stats` and `/steward/a-verifier`.",
+    )
     steward_tokens: str = _setting(
         "",
         "Steward credentials: comma-separated `name:sha256-of-token` pairs. Empty disables "

@@ -16,7 +16,7 @@ import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -501,6 +501,74 @@ class Loader:
         staging.replace(target, as_quads(inferred), validated=False)
         store.flush()
         return sum(len(t) for t in inferred.values())
+
+    def check_staged(
+        self, graphs: Mapping[str, Sequence[ox.Triple]], also: Sequence[str] = ()
+    ) -> ValidationReport:
+        """Validate the new content of ``graphs`` (empty: withdrawn) against the store as it
+        will be, with the shapes compiled to SPARQL, and write nothing: a staging copy of
+        the store gets the new graphs, their subjects and those of ``also`` (graphs whose
+        entries point at removed ones) are the focus nodes, then the copy is dropped.
+
+        For a large steward change (a directory import), where pySHACL over the payload
+        would take hours; the results are pySHACL's (tests/test_shacl_sparql.py)."""
+        with self._staging(copy=True) as (store, _commit):
+            staging = _Staging(self, store)
+            del store
+            try:
+                # graph/inferences is derived: not validated, not context (as in _staged)
+                staging.store.remove_graph(ox.NamedNode(inferences_graph(self.settings.base_iri)))
+                for graph, triples in graphs.items():
+                    node = ox.NamedNode(graph)
+                    quads = (ox.Quad(t.subject, t.predicate, t.object, node) for t in triples)
+                    staging.replace(graph, quads, validated=bool(triples))
+                for graph in also:
+                    if graph not in staging.graphs:
+                        staging.replace(graph, [], keep=True)
+                staging.flush()
+                return self._validate_staging(staging, focus=True)
+            finally:
+                staging.store = None
+
+    def write_staged(
+        self,
+        *,
+        replace: Mapping[str, Sequence[ox.Triple]],
+        drop: Sequence[str],
+        add: Mapping[str, Sequence[ox.Triple]],
+        guard: str | None = None,
+    ) -> bool:
+        """An embedded store's steward write as a new version: a staging copy gets the
+        graphs replaced, dropped and added to (bulk writes in batches), then is swapped in
+        in one step (ADR 0008); readers see the old version or the new one. ``guard`` (as
+        ``GraphStore.write``'s) is asked of the current store under its write lock, which
+        keeps every other write out until the swap: false, nothing is written (False).
+        For large changes only (a directory import): ``GraphStore.write`` sends one SPARQL
+        update text, which at France scale would be gigabytes."""
+        if not isinstance(self.store, EmbeddedStore):
+            raise TypeError("staged steward writes are for the embedded store")
+        with self.store.staged(copy=True) as staged:
+            if guard is not None and not self.store.ask(f"ASK {{ {guard} }}"):
+                return False
+            staging = _Staging(self, staged.store)
+            try:
+                for graph, triples in replace.items():
+                    node = ox.NamedNode(graph)
+                    staging.replace(
+                        graph, (ox.Quad(t.subject, t.predicate, t.object, node) for t in triples)
+                    )
+                for graph in drop:
+                    staging.replace(graph, [])
+                for graph, triples in add.items():
+                    node = ox.NamedNode(graph)
+                    quads = (ox.Quad(t.subject, t.predicate, t.object, node) for t in triples)
+                    staging.replace(graph, quads, keep=True, validated=False)
+                staging.flush()
+                staging.store.flush()
+                staged.commit()
+            finally:
+                staging.store = None
+        return True
 
     @contextlib.contextmanager
     def _staging(self, *, copy: bool):

@@ -19,6 +19,8 @@ class Stats:
     sources: list[tuple[str, int]] = field(default_factory=list)
     territories: list[tuple[str, str, int]] = field(default_factory=list)
     notes: list[dict[str, str]] = field(default_factory=list)
+    stale: list = field(default_factory=list)  # entries to verify (directories.freshness)
+    stale_after_days: int = 0
 
 
 def _value(row, name: str) -> str:
@@ -26,7 +28,8 @@ def _value(row, name: str) -> str:
     return "" if term is None else term.value
 
 
-def collect_stats(store: GraphStore) -> Stats:
+def collect_stats(store: GraphStore, settings=None) -> Stats:
+    """What the store holds; with ``settings``, also the entries to verify (freshness)."""
     queries = catalogue(INTERNAL)
 
     def rows(name: str, bindings=None):
@@ -53,7 +56,24 @@ def collect_stats(store: GraphStore) -> Stats:
             for r in rows("stats_notes")
             if store._visible(_value(r, "g"))
         ],
+        stale=_stale(store, settings),
+        stale_after_days=settings.stale_after_days if _has_freshness(settings) else 0,
     )
+
+
+def _has_freshness(settings) -> bool:
+    from .directories.freshness import available
+
+    return settings is not None and available(settings)
+
+
+def _stale(store: GraphStore, settings) -> list:
+    from .directories.freshness import available, stale_entries
+
+    if settings is None or not available(settings):
+        return []
+
+    return stale_entries(store, settings, settings.stale_after_days)
 
 
 def format_stats(stats: Stats) -> str:
@@ -69,4 +89,10 @@ def format_stats(stats: Stats) -> str:
     for note in stats.notes:
         kind = note["type"].rsplit("/", 1)[-1]
         out.append(f"  - [{kind}] {note['about']}: {note['comment']}")
+    if stats.stale_after_days:
+        out += [
+            "",
+            f"entries to verify (« à vérifier », not dated within {stats.stale_after_days} days, "
+            f"`santegraph stale` lists them): {len(stats.stale)}",
+        ]
     return "\n".join(out)

@@ -79,9 +79,11 @@ class SG(DefinedNamespace):
     ExerciceCoordonne: URIRef  # coordinated practice
     Federation: URIRef  # federation
     FeuilleDeRoute: URIRef  # roadmap
+    FicheAnnuaire: URIRef  # directory record
     Fonction: URIRef  # office
     Grandeur: URIRef  # quantity kind
     GrapheInferences: URIRef  # inferences graph
+    ImportAnnuaire: URIRef  # directory import
     Intercommunalite: URIRef  # inter-municipal body
     JourneeRegionale: URIRef  # regional consultation day
     Label: URIRef  # label (award)
@@ -243,6 +245,7 @@ class SG(DefinedNamespace):
     codeRegion: URIRef  # region code
     constat: URIRef  # finding
     contenuPrecedent: URIRef  # previous content
+    contenuSource: URIRef  # content as the source states it
     couleur: URIRef  # colour
     couvertureAttendue: URIRef  # expected coverage
     dateReference: URIRef  # reference date
@@ -264,9 +267,11 @@ class SG(DefinedNamespace):
     nomIdee: URIRef  # idea name
     population: URIRef  # population
     pourFaireQuoi: URIRef  # purpose
+    producteur: URIRef  # producer
     quorumAtteint: URIRef  # quorum reached
     siren: URIRef  # SIREN number
     siret: URIRef  # SIRET number
+    sommeControle: URIRef  # checksum
     triplesAjoutes: URIRef  # triples added
     triplesRetires: URIRef  # triples removed
     vacant: URIRef  # vacant
@@ -286,6 +291,10 @@ class SG(DefinedNamespace):
 
     # Datatypes
     ChampHSDS: URIRef  # Open Referral HSDS field
+    CodeDataInclusionModeAccueil: URIRef  # data·inclusion reception mode code
     CodeDataInclusionPublic: URIRef  # data·inclusion public code
+    CodeDataInclusionReseauPorteur: URIRef  # data·inclusion support network code
     CodeDataInclusionThematique: URIRef  # data·inclusion theme code
+    CodeDataInclusionTypeService: URIRef  # data·inclusion service type code
+    CodeFinessCategorie: URIRef  # FINESS establishment category code
     CodeRORPublicPrisEnCharge: URIRef  # ROR public served code (TRE_R239)

@@ -30,7 +30,7 @@ from functools import cached_property
 import pyoxigraph as ox
 
 from ..config import Settings
-from ..entailment import inferences_delta
+from ..entailment import inferences_after, inferences_delta
 from ..errors import SantegraphError, ValidationFailed
 from ..iris import (
     inferences_graph,
@@ -42,6 +42,7 @@ from ..iris import (
 from ..loading import Loader, Payload
 from ..queries import INTERNAL, catalogue
 from ..store.base import GraphStore
+from ..store.embedded import EmbeddedStore
 from ..validation import ValidationReport
 from ..vocab import NAMESPACE as SG_NAMESPACE
 from ..vocab import SG
@@ -56,7 +57,7 @@ DCT_SOURCE = ox.NamedNode("http://purl.org/dc/terms/source")
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 XSD_DATETIME = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
 KINDS = ("Depot", "Correction", "Retrait")
-CHANNELS = ("web", "cli", "graph-store", "sparql-update")
+CHANNELS = ("web", "cli", "graph-store", "sparql-update", "import")
 PENDING_TTL_S = 3600  # a preview not confirmed within an hour is forgotten
 PENDING_MAX = 200
 
@@ -160,6 +161,19 @@ class Proposal:
     events: list[str] = field(default_factory=list)  # made at commit time (journal=True)
     journal: list[ox.Triple] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)  # entries the store has
+    # A directory import (directories/): the run, described in the journal with the
+    # events it produced (each event prov:wasInformedBy it); its end time is the commit's.
+    run: str = ""
+    run_triples: list[ox.Triple] = field(default_factory=list)
+    # graph -> its content as the imported file alone would make it, when the import kept
+    # steward corrections instead (journaled as sg:contenuSource: the next import's base)
+    source_contents: dict[str, list[ox.Triple]] = field(default_factory=dict)
+    # the embedded store's write count when the proposal read it: unchanged at commit, the
+    # diff and the validation still hold (no other writer can exist: one opener per store)
+    generation: int | None = None
+    # validated with the shapes compiled to SPARQL over a staging copy of the store
+    # (Loader.check_staged) instead of pySHACL: large changes, directory imports
+    compiled: bool = False
 
     @property
     def conforms(self) -> bool:
@@ -220,15 +234,21 @@ class Stewardship:
         comment: str = "",
         payload: Payload | None = None,
         journal: bool = False,
+        run: str = "",
+        run_triples: Sequence[ox.Triple] = (),
+        source_contents: Mapping[str, Sequence[ox.Triple]] | None = None,
+        compiled: bool = False,
     ) -> Proposal:
         """Diff, dependants and validation of the new content of some steward graphs.
 
         ``contents`` maps each graph to its complete new content (empty: withdraw it).
         Nothing is written. With ``journal``, the journal events are made now and
-        validated with the rest (``proposal.journal``): what ``commit`` writes.
+        validated with the rest (``proposal.journal``): what ``commit`` writes. ``run``
+        and ``run_triples``: the directory import this change belongs to (journaled).
         """
         if channel not in CHANNELS:
             raise ValueError(f"unknown channel {channel!r}")
+        generation = getattr(self.store, "generation", None)
         for graph in contents:
             self.check_writable(graph)
         versions = self.versions(list(contents))
@@ -253,10 +273,17 @@ class Stewardship:
             source,
             comment,
             payload,
+            run=run,
+            run_triples=list(run_triples),
+            source_contents={g: list(t) for g, t in (source_contents or {}).items()},
+            generation=generation,
+            compiled=compiled,
         )
         if journal:
             proposal.events, proposal.journal = self._journal_entries(proposal)
-        proposal.report = self._validate(changes, proposal.dependants, payload, proposal.journal)
+        proposal.report = self._validate(
+            changes, proposal.dependants, payload, proposal.journal, compiled=compiled
+        )
         proposal.duplicates = self._duplicates(changes)
         return proposal
 
@@ -405,15 +432,30 @@ class Stewardship:
                         f"{change.version} vue, {current.get(change.graph, 0)} maintenant) : "
                         "refaites l'aperçu pour voir la version actuelle"
                     )
-            fresh = self.propose(
-                proposal.steward,
-                proposal.contents,
-                channel=proposal.channel,
-                source=proposal.source,
-                comment=proposal.comment,
-                payload=proposal.payload,
-                journal=True,  # the journal events pass the shapes too
-            )
+            if proposal.generation is not None and proposal.generation == getattr(
+                self.store, "generation", None
+            ):
+                # nothing was written since the proposal read the store: its diff and its
+                # report hold; only the journal events, made now, are checked
+                fresh = proposal
+                fresh.events, fresh.journal = self._journal_entries(proposal)
+                journal_report = self._validate([], [], None, fresh.journal)
+                if not journal_report.conforms:
+                    raise ValidationFailed(journal_report)
+            else:
+                fresh = self.propose(
+                    proposal.steward,
+                    proposal.contents,
+                    channel=proposal.channel,
+                    source=proposal.source,
+                    comment=proposal.comment,
+                    payload=proposal.payload,
+                    journal=True,  # the journal events pass the shapes too
+                    run=proposal.run,
+                    run_triples=proposal.run_triples,
+                    source_contents=proposal.source_contents,
+                    compiled=proposal.compiled,
+                )
             if not fresh.conforms:
                 raise ValidationFailed(fresh.report)
             if fresh.needs_acknowledgement and not acknowledge_warnings:
@@ -434,16 +476,28 @@ class Stewardship:
             replace = {c.graph: c.after for c in changed if c.after}
             drop = [c.graph for c in changed if not c.after]
             journal = {self.journal_graph: fresh.journal}
-            inferred, outdated = inferences_delta(
-                self.store, self.settings.base_iri, replace=replace, add=journal, drop=drop
-            )
-            self.store.write(
-                replace=replace,
-                drop=drop,
-                add={**journal, **inferred},
-                remove=outdated,
-                guard=self._unchanged_since(changed),
-            )
+            guard = self._unchanged_since(changed)
+            if fresh.compiled and isinstance(self.store, EmbeddedStore):
+                # a large change (a directory import): a new version of the store built
+                # in bulk and swapped in, not one SPARQL update text of gigabytes; its
+                # graph/inferences is rebuilt whole, as a bulk load's is
+                inferred = inferences_after(
+                    self.store, self.settings.base_iri, replace=replace, add=journal, drop=drop
+                )
+                self.loader.write_staged(
+                    replace={**replace, **inferred}, drop=drop, add=journal, guard=guard
+                )
+            else:
+                inferred, outdated = inferences_delta(
+                    self.store, self.settings.base_iri, replace=replace, add=journal, drop=drop
+                )
+                self.store.write(
+                    replace=replace,
+                    drop=drop,
+                    add={**journal, **inferred},
+                    remove=outdated,
+                    guard=guard,
+                )
             # The lock covers this process only; another santegraph process on the same
             # remote store may have committed since the version check: then the guard
             # made the update a no-op, and the journal does not hold our event.
@@ -646,7 +700,16 @@ class Stewardship:
         dependants: Sequence[Dependant],
         payload: Payload | None,
         journal: Sequence[ox.Triple] = (),
+        *,
+        compiled: bool = False,
     ) -> ValidationReport:
+        if compiled and changes:
+            report = self.loader.check_staged(
+                {c.graph: c.after for c in changes}, also=sorted({d.graph for d in dependants})
+            )
+            if journal:  # the journal events, small: pySHACL, in context
+                report = _merged(report, self._validate([], [], None, journal))
+            return report
         payloads = []
         if journal:
             graph = ox.NamedNode(self.journal_graph)
@@ -689,6 +752,17 @@ class Stewardship:
             ox.Triple(steward, RDFS_LABEL, ox.Literal(proposal.steward.name)),
         ]
         events = []
+        run = ox.NamedNode(proposal.run) if proposal.run else None
+        if run is not None:
+            triples += proposal.run_triples
+            triples.append(ox.Triple(run, ox.NamedNode(PROV + "wasAssociatedWith"), steward))
+            triples.append(
+                ox.Triple(
+                    run,
+                    ox.NamedNode(PROV + "endedAtTime"),
+                    ox.Literal(stamp, datatype=XSD_DATETIME),
+                )
+            )
         for change in proposal.changes:
             if not change.changes_anything:
                 continue  # nothing written to this graph: no new version
@@ -711,6 +785,8 @@ class Stewardship:
             fact(SG.triplesRetires, ox.Literal(str(len(change.removed)), datatype=XSD_INTEGER))
             fact(SG.canal, ox.Literal(proposal.channel))
             fact(PROV + ("invalidated" if kind == "Retrait" else "generated"), graph)
+            if run is not None:
+                fact(PROV + "wasInformedBy", run)
             if proposal.source:
                 fact(DCT_SOURCE.value, ox.Literal(proposal.source))
             if proposal.comment:
@@ -718,6 +794,10 @@ class Stewardship:
             if change.before:
                 text = ox.serialize(change.before, format=ox.RdfFormat.N_TRIPLES) or b""
                 fact(SG.contenuPrecedent, ox.Literal(text.decode("utf-8")))
+            if change.graph in proposal.source_contents:
+                source = proposal.source_contents[change.graph]
+                text = ox.serialize(source, format=ox.RdfFormat.N_TRIPLES) or b""
+                fact(SG.contenuSource, ox.Literal(text.decode("utf-8")))
             if kind == "Depot":
                 triples.append(ox.Triple(graph, RDF_TYPE, ox.NamedNode(SG.Soumission)))
                 triples.append(ox.Triple(graph, ox.NamedNode(PROV + "wasAttributedTo"), steward))
@@ -729,6 +809,14 @@ class Stewardship:
                     )
                 )
         return events, triples
+
+
+def _merged(first: ValidationReport, second: ValidationReport) -> ValidationReport:
+    graph = first.graph
+    graph += second.graph
+    return ValidationReport(
+        first.results + second.results, graph, first.checked_triples + second.checked_triples
+    )
 
 
 def _triple(item: ox.Triple | ox.Quad) -> ox.Triple:

@@ -80,6 +80,13 @@ class AppState:
 
         return Stewardship(self.store, self.settings, self.loader)
 
+    @cached_property
+    def importer(self):
+        """Directory imports from the steward pages (directories/), through the workflow."""
+        from ..directories.importer import DirectoryImporter
+
+        return DirectoryImporter(self.stewardship)
+
 
 def state() -> AppState:
     return current_app.extensions[EXTENSION_KEY]

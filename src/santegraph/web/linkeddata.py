@@ -505,12 +505,15 @@ def resource(rest: str):
             )
     else:
         page = PageBuilder(description).build()
+        fresh, stale = _freshness(description)
         downloads = [
             (ext, media, url_for("linkeddata.resource", rest=f"{stem}.{ext}"))
             for media, (ext, _) in RDF_FORMATS.items()
         ]
         response = Response(
-            render_template("resource.html", page=page, downloads=downloads),
+            render_template(
+                "resource.html", page=page, downloads=downloads, fresh=fresh, stale=stale
+            ),
             mimetype="text/html",
         )
         response.headers["Link"] = ", ".join(
@@ -519,6 +522,24 @@ def resource(rest: str):
     if not forced:
         response.headers["Vary"] = "Accept"
     return response
+
+
+def _freshness(description: Description):
+    """When an actor, dispositif or service was last updated or checked, and whether that
+    is older than ``stale_after_days`` (directories/freshness.py); (None, False) for any
+    other resource."""
+    import datetime
+
+    from ..directories.freshness import available, freshness
+
+    settings = state().settings
+    if not available(settings):
+        return None, False
+    fresh = freshness(state().store, settings, [description.node.value]).get(description.node.value)
+    if fresh is None:
+        return None, False
+    limit = datetime.date.today() - datetime.timedelta(days=settings.stale_after_days)
+    return fresh, fresh.older_than(limit)
 
 
 # --------------------------------------------------------------------- VoID / DCAT

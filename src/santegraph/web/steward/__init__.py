@@ -5,6 +5,8 @@
 ``sessions.py``     sign in with name and token, signed session, CSRF token
 ``submissions.py``  submit, preview, confirm, correct, withdraw (signed in)
 ``journal.py``      the public audit log and every previous version
+``directories.py``  import a directory (upload, preview with the diff, confirm); entries
+                    to verify (open to anyone)
 ``reports.py``      "signaler une erreur" on a fiche: the submission form pre-filled
 ``orientations.py`` « A oriente vers B pour ce public », with its source (a referral)
 ==================  ===============================================================
@@ -35,6 +37,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "steward.journal",
         "steward.event",
         "steward.previous",
+        "steward.stale",
     }
 )
 
@@ -78,4 +81,12 @@ def refuse(status: int, message: str):
 
 
 # The views register themselves on ``bp``.
-from . import journal, orientations, reports, sessions, submissions, validation  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    directories,
+    journal,
+    orientations,
+    reports,
+    sessions,
+    submissions,
+    validation,
+)
