@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from .queries import QueryCatalogue
+from .store.base import GraphStore, bound, text
 from .vocab import SG
 
 CHECK_INTERVAL = 5.0  # seconds between two checks of the store's triple count
@@ -262,18 +263,18 @@ class Indexes:
     places: PlaceIndex
 
 
-def build_indexes(store, catalogue: QueryCatalogue, base: str) -> Indexes:
+def build_indexes(store: GraphStore, catalogue: QueryCatalogue, base: str) -> Indexes:
     entries: dict[str, Entry] = {}
     for row in store.select(catalogue["ressources-recherchables"].text):
         if isinstance(row["ressource"], ox.NamedNode):
-            iri = row["ressource"].value
-            entries.setdefault(iri, Entry(iri, row["categorie"].value))
+            iri = bound(row, "ressource").value
+            entries.setdefault(iri, Entry(iri, bound(row, "categorie").value))
     if entries:
         nodes = [ox.NamedNode(i) for i in sorted(entries)]
         for row in store.select(catalogue["noms-recherchables"].text, {"ressource": nodes}):
             name = row["nom"]
             if isinstance(name, ox.Literal) and name.language in (None, "fr"):
-                entries[row["ressource"].value].add(row["sorte"].value, name.value)
+                entries[bound(row, "ressource").value].add(bound(row, "sorte").value, name.value)
     for entry in entries.values():
         if not entry.label and entry.names:
             # a kind with only a lower-case rdfs:label: the label as stored
@@ -282,21 +283,23 @@ def build_indexes(store, catalogue: QueryCatalogue, base: str) -> Indexes:
             # kinds carry lower-case rdfs:labels ("conseil local de santé mentale")
             entry.label = entry.label[:1].upper() + entry.label[1:]
     for row in store.select(catalogue["acteurs-d-un-lieu"].text):
-        entry = entries.get(row["acteur"].value)
-        if entry is not None and row.get("territoireNom") is not None:
-            entry.context += " " + normalize(row["territoireNom"].value)
+        actor = entries.get(bound(row, "acteur").value)
+        if actor is not None and row.get("territoireNom") is not None:
+            actor.context += " " + normalize(bound(row, "territoireNom").value)
     places = {}
     prefix = base + "territoire/"
     for row in store.select(catalogue["territoires-noms"].text):
-        iri = row["territoire"].value
+        iri = bound(row, "territoire").value
         if not iri.startswith(prefix) or iri[len(prefix) :].startswith("cog-"):
             continue
-        kind, kind_label = TERRITORY_KINDS.get(row["classe"].value, ("", ""))
+        kind, kind_label = TERRITORY_KINDS.get(bound(row, "classe").value, ("", ""))
         if not kind or iri in places:
             continue
-        code = row["code"].value if row.get("code") is not None else ""
-        dept = row["departementNom"].value if row.get("departementNom") is not None else ""
-        places[iri] = Place(iri, iri[len(prefix) :], kind, kind_label, row["nom"].value, code, dept)
+        code = text(row, "code")
+        dept = text(row, "departementNom")
+        places[iri] = Place(
+            iri, iri[len(prefix) :], kind, kind_label, bound(row, "nom").value, code, dept
+        )
     for place in places.values():
         entry = Entry(place.iri, "territoire", detail=place.description)
         entry.add("nom", place.label)
@@ -317,7 +320,7 @@ class IndexCache:
         self._count: int | None = None
         self._checked = 0.0
 
-    def get(self, store) -> Indexes:
+    def get(self, store: GraphStore) -> Indexes:
         with self._lock:
             now = time.monotonic()
             if self._indexes is None or now - self._checked >= CHECK_INTERVAL:

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .queries import INTERNAL, catalogue
-from .store.base import GraphStore
+from .queries import INTERNAL, BindingValue, catalogue
+from .store.base import GraphStore, Row
 
 
 @dataclass
@@ -21,7 +21,7 @@ class Stats:
     notes: list[dict[str, str]] = field(default_factory=list)
 
 
-def _value(row, name: str) -> str:
+def _value(row: Row, name: str) -> str:
     term = row.get(name)
     return "" if term is None else term.value
 
@@ -29,7 +29,7 @@ def _value(row, name: str) -> str:
 def collect_stats(store: GraphStore) -> Stats:
     queries = catalogue(INTERNAL)
 
-    def rows(name: str, bindings=None):
+    def rows(name: str, bindings: dict[str, BindingValue] | None = None) -> list[Row]:
         return store.select(queries[name].text, bindings)
 
     # santegraph's graphs only: a server's own (Virtuoso's system graphs, told apart by

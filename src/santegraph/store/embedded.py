@@ -18,6 +18,7 @@ import shutil
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
@@ -25,7 +26,7 @@ from ..errors import QueryError, StoreError
 from ..formats import check_media_type
 from ..queries import query_form
 from ..query_dataset import query_dataset
-from .base import GraphStore, Row, StreamedResult
+from .base import GraphStore, Row, StreamedResult, Term
 
 _END = object()
 
@@ -103,7 +104,7 @@ class EmbeddedStore(GraphStore):
         query: str,
         default_graph_uris: Iterable[str] = (),
         named_graph_uris: Iterable[str] = (),
-    ):
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         # the same dataset as a public query's (query_dataset.py)
         dataset = query_dataset(query, default_graph_uris, named_graph_uris)
         try:
@@ -159,7 +160,7 @@ class EmbeddedStore(GraphStore):
         media_type = check_media_type(form, media_type)
         # pyoxigraph results may only be used by the thread that created them, so one
         # producer thread runs the query and serialises into a bounded queue.
-        chunks: queue.Queue = queue.Queue(maxsize=16)
+        chunks: queue.Queue[tuple[object, Any]] = queue.Queue(maxsize=16)
         cancelled = threading.Event()
         default_graph_uris, named_graph_uris = list(default_graph_uris), list(named_graph_uris)
 
@@ -168,10 +169,11 @@ class EmbeddedStore(GraphStore):
                 result = self._run(query, default_graph_uris, named_graph_uris)
                 chunks.put(("ok", None))
                 writer = _QueueWriter(chunks, cancelled)
+                sink = cast(IO[bytes], writer)  # pyoxigraph only calls its write()
                 if isinstance(result, ox.QueryTriples):
-                    result.serialize(writer, ox.RdfFormat.from_media_type(media_type))
+                    result.serialize(sink, ox.RdfFormat.from_media_type(media_type))
                 else:
-                    result.serialize(writer, ox.QueryResultsFormat.from_media_type(media_type))
+                    result.serialize(sink, ox.QueryResultsFormat.from_media_type(media_type))
                 writer.flush_buffer()
             except _Cancelled:
                 return
@@ -253,7 +255,7 @@ class EmbeddedStore(GraphStore):
                 yield staging
                 if not staging.committed:
                     return
-                staging.store = None  # RocksDB closes its files before the swap
+                staging.store = None  # type: ignore[assignment]  # RocksDB closes its files before the swap
                 gc.collect()
                 link = path.with_name(f"{path.name}.link-{secrets.token_hex(4)}")
                 os.symlink(version.name, link)
@@ -263,7 +265,7 @@ class EmbeddedStore(GraphStore):
                     self._reopen(path)
                 else:  # a plain folder: closed before its name changes (RocksDB keeps paths)
                     old = link
-                    self._store = None
+                    self._store = None  # type: ignore[assignment]  # closed: reopened just below
                     gc.collect()
                     _exchange(link, path)  # the one step: the folder now has the link's name
                     self._reopen(path)
@@ -276,7 +278,7 @@ class EmbeddedStore(GraphStore):
                 self._retired = [p for p in self._retired if p.exists()]
 
     def _reopen(self, path: Path) -> None:
-        old, self._store = self._store, None
+        old, self._store = self._store, None  # type: ignore[assignment]  # closed, then reopened
         del old
         gc.collect()
         self._store = self._open(path.resolve())
@@ -287,7 +289,13 @@ class EmbeddedStore(GraphStore):
             self.generation += 1
 
     # ------------------------------------------------------------------ whole dataset
-    def match(self, subject=None, predicate=None, obj=None, graph=None) -> Iterator[ox.Quad]:
+    def match(
+        self,
+        subject: ox.NamedNode | ox.BlankNode | None = None,
+        predicate: ox.NamedNode | None = None,
+        obj: Term | None = None,
+        graph: ox.NamedNode | None = None,
+    ) -> Iterator[ox.Quad]:
         for quad in self._store.quads_for_pattern(subject, predicate, obj, graph):
             if not isinstance(quad.graph_name, ox.DefaultGraph):
                 yield quad
@@ -370,11 +378,13 @@ class _Cancelled(Exception):
 class _QueueWriter:
     """A binary file-like object that batches writes into ~64 KiB queue items."""
 
-    def __init__(self, chunks: queue.Queue, cancelled: threading.Event, size: int = 65536):
+    def __init__(
+        self, chunks: queue.Queue[tuple[object, Any]], cancelled: threading.Event, size: int = 65536
+    ):
         self.chunks, self.cancelled, self.size = chunks, cancelled, size
         self.buffer = bytearray()
 
-    def write(self, data) -> int:
+    def write(self, data: bytes) -> int:
         self.buffer += data
         if len(self.buffer) >= self.size:
             self.flush_buffer()

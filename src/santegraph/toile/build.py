@@ -33,17 +33,18 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from ..queries import QueryCatalogue
+from ..queries import BindingValue, QueryCatalogue
+from ..store.base import GraphStore, Row
 from ..vocab import SG
 from .model import Gap, Sector, Toile, ToileActor, ToileLink
 
 
-def _value(row: Mapping, key: str) -> str:
+def _value(row: Row, key: str) -> str:
     term = row.get(key)
     return term.value if term is not None else ""
 
 
-def _values(row: Mapping, keys: tuple[str, ...]) -> tuple[str, ...]:
+def _values(row: Row, keys: tuple[str, ...]) -> tuple[str, ...]:
     out = []
     for key in keys:  # a plain loop: the fastest form for the few columns of a row
         term = row.get(key)
@@ -100,7 +101,9 @@ class Hierarchy:
         return self.narrower_or_self(concept) | self.ancestors(concept)
 
 
-def _hierarchy(rows, concept_key: str, label_key: str, broader_key: str) -> Hierarchy:
+def _hierarchy(
+    rows: Iterable[Row], concept_key: str, label_key: str, broader_key: str
+) -> Hierarchy:
     broader: dict[str, set[str]] = defaultdict(set)
     labels: dict[str, str] = {}
     for row in rows:
@@ -121,7 +124,7 @@ class Vocabulary:
     roles: Hierarchy
 
 
-def load_vocabulary(store, catalogue: QueryCatalogue) -> Vocabulary:
+def load_vocabulary(store: GraphStore, catalogue: QueryCatalogue) -> Vocabulary:
     publics = _hierarchy(
         store.select(catalogue["publics-hierarchie"].text), "public", "nom", "plusLarge"
     )
@@ -146,7 +149,7 @@ def _kind_label(iri: str, label: str, acronyms: Mapping[str, str]) -> str:
     return iri.rsplit("#", 1)[-1]
 
 
-def load_sectors(store, catalogue: QueryCatalogue) -> list[Sector]:
+def load_sectors(store: GraphStore, catalogue: QueryCatalogue) -> list[Sector]:
     return [
         Sector(_value(r, "secteur"), _value(r, "nom"), _value(r, "couleur") or "#767676")
         for r in store.select(catalogue["secteurs"].text)
@@ -154,7 +157,7 @@ def load_sectors(store, catalogue: QueryCatalogue) -> list[Sector]:
 
 
 def actor_cards(
-    store,
+    store: GraphStore,
     catalogue: QueryCatalogue,
     actors: list[str],
     *,
@@ -211,7 +214,7 @@ class KindFacts:
     roles: set[str]
 
 
-def kind_facts(store, catalogue: QueryCatalogue) -> dict[str, KindFacts]:
+def kind_facts(store: GraphStore, catalogue: QueryCatalogue) -> dict[str, KindFacts]:
     """What the graph states on the dispositif kinds themselves (publics, needs, roles)."""
     facts: dict[str, KindFacts] = defaultdict(lambda: KindFacts(set(), set(), set()))
     for row in store.select(catalogue["types-dispositif-attendus"].text):
@@ -252,7 +255,7 @@ def expected_kinds(
 
 
 def build_toile(
-    store,
+    store: GraphStore,
     catalogue: QueryCatalogue,
     *,
     public: str,
@@ -278,8 +281,8 @@ def build_toile(
     acronyms = acronyms or {}
     publics = vocabulary.publics.around(public)
     besoins = vocabulary.besoins.narrower_or_self(besoin) if besoin else None
-    bindings: dict = {"public": _nodes(sorted(publics))}
-    filters = []
+    bindings: dict[str, BindingValue] = {"public": _nodes(sorted(publics))}
+    filters: list[tuple[str, dict[str, BindingValue]]] = []
     if besoins is not None:
         filters.append(("toile-besoin", {"besoin": _nodes(sorted(besoins))}))
     if role:
@@ -307,9 +310,9 @@ def build_toile(
         query = catalogue["orientations-entre-acteurs"].text
         seen = set()
         rows = store.select(query, {"acteur": _nodes(actor_iris)})
-        found = [_values(r, ("acteurNom", "cibleNom", "acteur", "cible")) for r in rows]
-        found.sort(key=operator.itemgetter(0, 1))  # the query leaves them unsorted
-        for _, _, source, target in found:
+        oriented = [_values(r, ("acteurNom", "cibleNom", "acteur", "cible")) for r in rows]
+        oriented.sort(key=operator.itemgetter(0, 1))  # the query leaves them unsorted
+        for _, _, source, target in oriented:
             pair = (source, target)
             if target in on_toile and pair not in seen:
                 seen.add(pair)
@@ -320,7 +323,7 @@ def build_toile(
     expected = expected_kinds(kinds, publics, besoins, role)
     gaps = []
     if expected:
-        check: dict = {"type": _nodes(expected)}
+        check: dict[str, BindingValue] = {"type": _nodes(expected)}
         if places:
             check["lieu"] = _nodes(places)
         present = {

@@ -10,6 +10,7 @@ from): printed alone, the page still says what it shows.
 from __future__ import annotations
 
 import functools
+from typing import NoReturn
 
 from .model import Toile
 from .svg import FONTS, INK, _num, _subtitle, _text, _wrap, render_svg
@@ -36,7 +37,7 @@ def page_size_points(paper: str) -> tuple[float, float]:
     return width * 72 / 25.4, height * 72 / 25.4
 
 
-def _refuse_urls(url, resource_type):
+def _refuse_urls(url: str, resource_type: str) -> NoReturn:
     # the drawing is self-contained: never let a renderer fetch anything
     raise ValueError(f"external resource refused: {url}")
 
@@ -92,7 +93,8 @@ def render_pdf(toile: Toile, *, paper: str = "a4", footer: str = "") -> bytes:
         raise RuntimeError(f"PDF unavailable: {reason}")
     from cairosvg.surface import PDFSurface
 
-    return PDFSurface.convert(
+    pdf: bytes = PDFSurface.convert(
         bytestring=page_svg(toile, paper=paper, footer=footer).encode("utf-8"),
         url_fetcher=_refuse_urls,
     )
+    return pdf
