@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from .loading import Loader
 from .queries import INTERNAL, PUBLIC, catalogue, query_form
 from .rdfio import DUMP_FORMATS
 from .store import GraphStore, open_store
+from .store.base import Row, text
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 EXIT_CODES = {
@@ -277,11 +278,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 # ---------------------------------------------------------------------- commands
 
 
-def _loader(args, settings: Settings, store: GraphStore) -> Loader:
+def _loader(args: argparse.Namespace, settings: Settings, store: GraphStore) -> Loader:
     return Loader(store, settings, progress=args.progress)
 
 
-def cmd_serve(args, settings: Settings) -> int:
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import logging
 
     import waitress
@@ -297,7 +298,8 @@ def cmd_serve(args, settings: Settings) -> int:
                 file=sys.stderr,
             )
     app = create_app(settings, store=store)
-    sockets: dict = {}  # waitress's socket map: ours, to close what it opened if bind fails
+    # waitress's socket map: ours, to close what it opened if bind fails
+    sockets: dict[int, Any] = {}
     try:  # waitress binds here: a taken port is said before "santegraph on ..."
         server = waitress.create_server(
             app,
@@ -335,7 +337,7 @@ def cmd_serve(args, settings: Settings) -> int:
     return EXIT_OK
 
 
-def cmd_load(args, settings: Settings, store: GraphStore) -> int:
+def cmd_load(args: argparse.Namespace, settings: Settings, store: GraphStore) -> int:
     loader = _loader(args, settings, store)
     if not args.files:
         if args.graph or args.add:
@@ -369,7 +371,7 @@ def _expand(paths: Sequence[Path], suffixes: Sequence[str] | None = None) -> lis
     return files
 
 
-def cmd_validate(args, settings: Settings, store: GraphStore) -> int:
+def cmd_validate(args: argparse.Namespace, settings: Settings, store: GraphStore) -> int:
     from .loading import SUBMISSION_SUFFIXES
 
     files = _expand(args.files, SUBMISSION_SUFFIXES)
@@ -409,7 +411,7 @@ def _read_query(text: str, settings: Settings) -> str:
     return text
 
 
-def cmd_query(args, settings: Settings, store: GraphStore) -> int:
+def cmd_query(args: argparse.Namespace, settings: Settings, store: GraphStore) -> int:
     query = _read_query(args.query, settings)
     form = query_form(query)
     if form == "UPDATE":
@@ -437,8 +439,8 @@ def cmd_query(args, settings: Settings, store: GraphStore) -> int:
     return EXIT_OK
 
 
-def format_table(variables: list[str], rows: list[dict]) -> str:
-    cells = [[("" if row.get(v) is None else row[v].value) for v in variables] for row in rows]
+def format_table(variables: list[str], rows: list[Row]) -> str:
+    cells = [[text(row, v) for v in variables] for row in rows]
     widths = [max([len(v)] + [len(c[i]) for c in cells]) for i, v in enumerate(variables)]
     lines = ["  ".join(v.ljust(w) for v, w in zip(variables, widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
@@ -446,7 +448,7 @@ def format_table(variables: list[str], rows: list[dict]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def cmd_export(args, settings: Settings, store: GraphStore) -> int:
+def cmd_export(args: argparse.Namespace, settings: Settings, store: GraphStore) -> int:
     target = args.output.open("wb") if args.output else sys.stdout.buffer
     try:
         for chunk in store.export(args.format):
@@ -459,7 +461,7 @@ def cmd_export(args, settings: Settings, store: GraphStore) -> int:
     return EXIT_OK
 
 
-def cmd_import(args, settings: Settings, store: GraphStore) -> int:
+def cmd_import(args: argparse.Namespace, settings: Settings, store: GraphStore) -> int:
     if not args.dump.is_file():
         raise InputError("no such file", source=str(args.dump))
     summary = _loader(args, settings, store).import_dump(args.dump)
@@ -467,14 +469,14 @@ def cmd_import(args, settings: Settings, store: GraphStore) -> int:
     return EXIT_OK
 
 
-def cmd_stats(args, settings: Settings, store: GraphStore) -> int:
+def cmd_stats(args: argparse.Namespace, settings: Settings, store: GraphStore) -> int:
     from .stats import collect_stats, format_stats
 
     print(format_stats(collect_stats(store)))
     return EXIT_OK
 
 
-def _config(args) -> int:
+def _config(args: argparse.Namespace) -> int:
     if args.doc:
         print(settings_doc(), end="")
         return EXIT_OK
@@ -488,7 +490,7 @@ def _config(args) -> int:
 
 from .steward import cli as steward_cli  # noqa: E402 - the steward commands: steward/cli.py
 
-COMMANDS = {
+COMMANDS: dict[str, Callable[..., int]] = {
     "serve": cmd_serve,
     "steward-token": steward_cli.cmd_steward_token,
     "submit": steward_cli.cmd_submit,

@@ -13,13 +13,15 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyoxigraph as ox
 
 from ..queries import PUBLIC, catalogue
-from ..search import CATEGORIES, IndexCache, Indexes, Place
+from ..search import CATEGORIES, IndexCache, Indexes, Place, PlaceIndex
+from ..store.base import GraphStore
 from ..toile.build import (
+    Hierarchy,
     KindFacts,
     Vocabulary,
     build_toile,
@@ -31,6 +33,11 @@ from ..toile.model import Sector, Toile
 from ..vocab import NAMESPACE as SG_NAMESPACE
 from . import listings
 from .listings import v
+
+if TYPE_CHECKING:
+    from ..config import Settings
+
+_T = TypeVar("_T")
 
 MAX_HITS = 25  # search hits shown per category
 SUGGESTIONS = 10  # places suggested for a partly typed "lieu", at most
@@ -57,13 +64,13 @@ class PerGeneration:
     values computed on every call.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._store: object = None
         self._generation: int | None = None
         self._values: dict[Hashable, Any] = {}
 
-    def get(self, store, name: Hashable, compute: Callable[[], Any]) -> Any:
+    def get(self, store: object, name: Hashable, compute: Callable[[], _T]) -> _T:
         generation = getattr(store, "generation", None)
         if generation is None:
             return compute()
@@ -71,7 +78,8 @@ class PerGeneration:
             if store is not self._store or generation != self._generation:
                 self._store, self._generation, self._values = store, generation, {}
             if name in self._values:
-                return self._values[name]
+                kept: _T = self._values[name]
+                return kept
         # read before computing: a write during the computation bumps the generation
         # after it, so a value that may mix both states is never kept for the new one
         value = compute()
@@ -115,7 +123,7 @@ class ToileRequest:
 class ProfessionalService:
     """The data of the "qui fait quoi" pages and their toiles, for one store."""
 
-    def __init__(self, store, settings):
+    def __init__(self, store: GraphStore, settings: Settings):
         self.store, self.settings = store, settings
         self.base = settings.base_iri
         self.catalogue = catalogue(PUBLIC)  # queries/, whatever content_dir says
@@ -124,11 +132,11 @@ class ProfessionalService:
         self._kind_names: tuple[Indexes, dict[str, str], dict[str, str]] | None = None
 
     # ------------------------------------------------------------------ plumbing
-    def select(self, name: str, bindings: dict | None = None) -> list[dict]:
+    def select(self, name: str, bindings: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """The rows of the named query ``name`` with these bound values."""
         return self.store.select(self.catalogue[name].text, bindings)
 
-    def per_generation(self, name: Hashable, compute: Callable[[], Any]) -> Any:
+    def per_generation(self, name: Hashable, compute: Callable[[], _T]) -> _T:
         """``compute()``, kept until the store's next write (see :class:`PerGeneration`)."""
         return self.generation.get(self.store, name, compute)
 
@@ -151,10 +159,10 @@ class ProfessionalService:
             "vocabulary", lambda: load_vocabulary(self.store, self.catalogue)
         )
 
-    def filter_options(self) -> dict[str, list[dict]]:
+    def filter_options(self) -> dict[str, list[dict[str, Any]]]:
         """The select options of the publics, needs and roles, once per store generation."""
 
-        def compute() -> dict[str, list[dict]]:
+        def compute() -> dict[str, list[dict[str, Any]]]:
             vocab = self.vocabulary()
             return {
                 "publics": listings.options(vocab.publics, self._slugs("public/")),
@@ -167,7 +175,7 @@ class ProfessionalService:
     def _slugs(self, prefix: str) -> Callable[[str], str]:
         return lambda iri: self.slug_of(iri, prefix)
 
-    def concept(self, slug: str, prefix: str, hierarchy) -> str | None:
+    def concept(self, slug: str, prefix: str, hierarchy: Hierarchy) -> str | None:
         """The IRI of the concept ``<base><prefix><slug>`` if the hierarchy holds it."""
         if not slug:
             return None
@@ -257,7 +265,7 @@ class ProfessionalService:
         """The places the home page offers: TAS, départements, EPCI."""
         return [p for p in self.indexes().places.places if p.kind in ("tas", "departement", "epci")]
 
-    def publics(self) -> list[dict]:
+    def publics(self) -> list[dict[str, Any]]:
         """Every public (tree order) with its actor count, needs and broader publics."""
         vocab = self.vocabulary()
         served: dict[str, set[str]] = defaultdict(set)
@@ -287,7 +295,7 @@ class ProfessionalService:
         return items
 
     # ------------------------------------------------------------------ places
-    def place_suggestions(self, text: str) -> list[dict]:
+    def place_suggestions(self, text: str) -> list[dict[str, Any]]:
         """Places for a partly typed "lieu" field: at most ``SUGGESTIONS``, from the
         in-memory place index (no query per keystroke)."""
         places = self.indexes().places
@@ -303,12 +311,12 @@ class ProfessionalService:
             for p in places.complete(text, limit=SUGGESTIONS)
         ]
 
-    def territory(self, kind: str, code: str) -> dict | None:
+    def territory(self, kind: str, code: str) -> dict[str, Any] | None:
         """A territory's page: the place, its actors, propositions and actions."""
         place = self.indexes().places.by_key.get(f"{kind}/{code}")
         if place is None:
             return None
-        actors: dict[str, dict] = {}
+        actors: dict[str, dict[str, Any]] = {}
         for row in self.select("acteurs-d-un-lieu", {"lieu": ox.NamedNode(place.iri)}):
             item = actors.setdefault(
                 v(row, "acteur"), {"iri": v(row, "acteur"), "nom": v(row, "nom"), "how": []}
@@ -326,11 +334,11 @@ class ProfessionalService:
         }
 
     # ------------------------------------------------------------------ dispositifs
-    def kinds(self) -> dict[str, dict]:
+    def kinds(self) -> dict[str, dict[str, Any]]:
         """The dispositif kinds with their parents, by IRI."""
         return listings.kinds(self.select("types-dispositif"), SG_NAMESPACE)
 
-    def kind_tree(self) -> list[dict]:
+    def kind_tree(self) -> list[dict[str, Any]]:
         kinds = self.kinds()
         parents = {iri: [p for p in item["parents"] if p in kinds] for iri, item in kinds.items()}
         return [
@@ -338,7 +346,7 @@ class ProfessionalService:
             for iri, depth in listings.tree_order(parents, lambda c: kinds[c]["label"])
         ]
 
-    def kind(self, name: str) -> dict | None:
+    def kind(self, name: str) -> dict[str, Any] | None:
         """The page of the dispositif kind ``sg:<name>``: its parents and children, facts,
         and the propositions and actions mobilising it."""
         kinds = self.kinds()
@@ -376,7 +384,7 @@ class ProfessionalService:
         except ValueError:
             return 0
 
-    def defis(self) -> dict[str, list[dict]]:
+    def defis(self) -> dict[str, list[dict[str, Any]]]:
         """The regional défis and national themes answered, in their order."""
         answers = listings.answers(listings.elements(self.select("propositions-et-actions")))
         defis = sorted(
@@ -397,7 +405,7 @@ class ProfessionalService:
         )
         return {"defis": defis, "themes": themes}
 
-    def defi(self, number: str) -> dict | None:
+    def defi(self, number: str) -> dict[str, Any] | None:
         """The défi ``number``: its label, propositions and actions; None if unknown."""
         iri = self.base + "defi/" + number
         elements = listings.elements(
@@ -411,7 +419,7 @@ class ProfessionalService:
             label = v(rows[0], "nom")
         return {"number": number, "iri": iri, "label": label, **listings.split(elements)}
 
-    def propositions(self, chosen: dict[str, str]) -> dict:
+    def propositions(self, chosen: dict[str, str]) -> dict[str, Any]:
         """The propositions, filtered by ``chosen`` concertation, défi and public (paths
         under the base; an unknown value is dropped from ``chosen``), with the choices."""
         everything = listings.elements(
@@ -424,7 +432,7 @@ class ProfessionalService:
         )
         publics = sorted({p for e in everything for p in e["public"]}, key=lambda p: p[1])
         chosen = dict(chosen)
-        bindings: dict = {"nature": "proposition"}
+        bindings: dict[str, Any] = {"nature": "proposition"}
         keys = {
             "concertation": ("origine", {self.rel(i) for i, _ in origins}),
             "defi": ("repondA", {self.rel(a["iri"]) for a in answers}),
@@ -449,7 +457,7 @@ class ProfessionalService:
             "chosen": chosen,
         }
 
-    def actions(self, porteur: str) -> dict:
+    def actions(self, porteur: str) -> dict[str, Any]:
         """The actions, of the carrier ``porteur`` when given (a path under the base, or
         a name looked up in the search index)."""
         everything = listings.elements(self.select("propositions-et-actions", {"nature": "action"}))
@@ -482,11 +490,11 @@ class ProfessionalService:
         }
 
     # ------------------------------------------------------------------ search
-    def search(self, q: str) -> list[dict]:
+    def search(self, q: str) -> list[dict[str, Any]]:
         """Hits grouped by category, in the categories' order, at most ``MAX_HITS`` each."""
         groups = []
         hits = self.indexes().search.search(q)
-        by_category: dict[str, list] = defaultdict(list)
+        by_category: dict[str, list[Any]] = defaultdict(list)
         for hit in hits:
             by_category[hit.entry.category].append(hit)
         for category, title in CATEGORIES.items():
@@ -506,7 +514,7 @@ def _nodes(iris: Iterable[str]) -> list[ox.NamedNode]:
     return [ox.NamedNode(i) for i in iris]
 
 
-def _form_value(places, place) -> str:
+def _form_value(places: PlaceIndex, place: Place) -> str:
     """The text of the "lieu" field that leads to this place alone: its name when no other
     place bears it, else name and code ("Lille 59350"), else its key ("tas/oise")."""
     if places.resolve(place.label) == [place]:
