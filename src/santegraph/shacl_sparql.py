@@ -24,6 +24,7 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import pyoxigraph as ox
 import rdflib
@@ -277,16 +278,17 @@ class Compiler:
                 raise Unsupported(f"{predicate} on a node shape")
             values = f"{focus} {path_text}"
             if predicate == SH.minCount:
-                n = int(obj)
+                n = int(cast(rdflib.Literal, obj))
                 if n == 1:
                     checks.append(
                         per_focus("MinCountConstraintComponent", f"NOT EXISTS {{ {values} ?_m }}")
                     )
                 elif n > 1:
+                    assert path_text is not None  # a property shape: see above
                     body = self._count(focus, path_text, f"?_n < {n}")
                     checks.append(query("MinCountConstraintComponent", body))
             elif predicate == SH.maxCount:
-                n = int(obj)
+                n = int(cast(rdflib.Literal, obj))
                 if n == 0:
                     test = f"EXISTS {{ {values} ?_m }}"
                     checks.append(per_focus("MaxCountConstraintComponent", test))
@@ -294,6 +296,7 @@ class Compiler:
                     test = f"EXISTS {{ {values} ?_m1, ?_m2 FILTER(!sameTerm(?_m1, ?_m2)) }}"
                     checks.append(per_focus("MaxCountConstraintComponent", test))
                 else:
+                    assert path_text is not None  # a property shape: see above
                     body = self._count(focus, path_text, f"?_n > {n}")
                     checks.append(query("MaxCountConstraintComponent", body))
             elif predicate == SH.uniqueLang:
@@ -473,7 +476,7 @@ class Compiler:
             return f"(!isBlank({var}) && REGEX(STR({var}), {args}))"
         if predicate in (SH.minLength, SH.maxLength):
             op = ">=" if predicate == SH.minLength else "<="
-            return f"(!isBlank({var}) && STRLEN(STR({var})) {op} {int(obj)})"
+            return f"(!isBlank({var}) && STRLEN(STR({var})) {op} {int(cast(rdflib.Literal, obj))})"
         if predicate == SH.languageIn:
             tags = [str(t) for t in self._list(obj)]
             tests = " || ".join(f"langMatches(lang({var}), {_n3(rdflib.Literal(t))})" for t in tags)
@@ -534,14 +537,14 @@ class Compiler:
             if predicate == SH.hasValue:
                 tests.append(f"EXISTS {{ {var} {path} {_n3(obj)} }}")
             elif predicate == SH.minCount:
-                if int(obj) > 1:
+                if int(cast(rdflib.Literal, obj)) > 1:
                     raise Unsupported("sh:minCount > 1 in a nested shape")
-                if int(obj) == 1:
+                if int(cast(rdflib.Literal, obj)) == 1:
                     tests.append(f"EXISTS {{ {var} {path} {value} }}")
             elif predicate == SH.maxCount:
-                if int(obj) == 0:
+                if int(cast(rdflib.Literal, obj)) == 0:
                     tests.append(f"NOT EXISTS {{ {var} {path} {value} }}")
-                elif int(obj) == 1:
+                elif int(cast(rdflib.Literal, obj)) == 1:
                     other = names()
                     tests.append(
                         f"NOT EXISTS {{ {var} {path} {value}, {other} "
@@ -557,7 +560,7 @@ class Compiler:
         return "(" + (" && ".join(tests) or "true") + ")"
 
 
-VALUE_TESTS = {
+VALUE_TESTS: dict[rdflib.term.Node, str] = {
     SH["class"]: "ClassConstraintComponent",
     SH.datatype: "DatatypeConstraintComponent",
     SH.nodeKind: "NodeKindConstraintComponent",
@@ -576,7 +579,7 @@ VALUE_TESTS = {
     SH["or"]: "OrConstraintComponent",
     SH.xone: "XoneConstraintComponent",
 }
-PAIRS = {
+PAIRS: dict[rdflib.term.Node, tuple[str, str]] = {
     SH.lessThan: ("LessThanConstraintComponent", "<"),
     SH.lessThanOrEquals: ("LessThanOrEqualsConstraintComponent", "<="),
     SH.disjoint: ("DisjointConstraintComponent", ""),
@@ -740,7 +743,7 @@ class SparqlValidator:
 
         with ThreadPoolExecutor(threads, thread_name_prefix="santegraph-shacl") as pool:
             runs = [
-                pool.submit(lambda c=checks, q=text: list(self._run(store, scope, c, q)))
+                pool.submit(lambda c, q: list(self._run(store, scope, c, q)), checks, text)
                 for checks, text in work
             ]
             for run in runs:
@@ -879,7 +882,10 @@ def messages_of(finding: Finding) -> tuple[str, str]:
         def fill(text: str) -> str:
             for name, term in bound.items():
                 if term is not None:
-                    text = re.sub(r"\{[?$]" + name + r"\}", lambda _m, t=term: term_text(t), text)
+                    replacement = term_text(term)
+                    assert replacement is not None  # a term has a text
+                    pattern = r"\{[?$]" + name + r"\}"
+                    text = re.sub(pattern, lambda _m: replacement, text)  # noqa: B023 - called in this iteration
             return text
 
         by_lang = {m.language: fill(str(m)) for m in check.sparql_messages}

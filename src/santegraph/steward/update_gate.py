@@ -28,7 +28,8 @@ or ``WITH <g>``, since the default graph is the union of all graphs); ``LOAD`` a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
@@ -153,19 +154,20 @@ def _modify_using(ctx: QueryContext, u: CompValue, overlay: OverlayStore, using:
     where.prologue = ctx.prologue
     solutions = list(evalPart(where, u.where))
     dataset = ctx.dataset
-    target = dataset.get_context(u.withClause) if u.withClause else dataset.default_graph
-    fill = rdflib_update._fillTemplate
+    # default_graph: an attribute of rdflib's ConjunctiveGraph its annotations omit
+    target = dataset.get_context(u.withClause) if u.withClause else dataset.default_graph  # type: ignore[attr-defined]
+    fill: Callable[..., Any] = rdflib_update._fillTemplate  # type: ignore[attr-defined]  # as evalModify
     for solution in solutions:  # as rdflib's evalModify applies its templates
         if u.delete:
             target -= fill(u.delete.triples, solution)
             for graph, quads in u.delete.quads.items():
-                named = dataset.get_context(solution.get(graph))
-                named -= fill(quads, solution)
+                in_graph = dataset.get_context(solution.get(graph))
+                in_graph -= fill(quads, solution)
         if u.insert:
             target += fill(u.insert.triples, solution)
             for graph, quads in u.insert.quads.items():
-                named = dataset.get_context(solution.get(graph))
-                named += fill(quads, solution)
+                in_graph = dataset.get_context(solution.get(graph))
+                in_graph += fill(quads, solution)
 
 
 def _refuse_fetching(node) -> None:
@@ -228,6 +230,7 @@ class OverlayStore(Store):
         seen: set = set()
         graphs = [graph] if graph else None
         for quad in self.backend.match(s, p, o, ox.NamedNode(graph) if graph else None):
+            assert not isinstance(quad.graph_name, ox.DefaultGraph)  # match(): named graphs
             name = quad.graph_name.value
             triple = ox.Triple(quad.subject, quad.predicate, quad.object)
             if name in self.cleared or triple in self.removed.get(name, ()):
