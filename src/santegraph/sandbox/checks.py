@@ -22,13 +22,11 @@ checking a submission against the shapes, a steward's preview.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import queue
-import threading
 import time
 import weakref
-from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SantegraphError
@@ -39,8 +37,6 @@ from .snapshots import Snapshot, SnapshotKeeper, delete_snapshots
 from .wire import END, ERROR, HEAD
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     import pyoxigraph as ox
 
     from ..config import Settings
@@ -114,15 +110,8 @@ class CheckRunner(SnapshotKeeper, WorkerPool):
         self.timeout = settings.check_timeout
         self.public_slots = max(1, self.size - 1)
         self.public_running = 0
-        self._lock = threading.Condition()
-        self._workers: list[Worker] = []
-        self._spawned = itertools.count()
-        self._task_ids = itertools.count(1)
-        self._snapshot_lock = threading.RLock()
-        self._current: Snapshot | None = None
-        self._snapshots: list[Snapshot] = []
-        self._root: Path | None = None
-        self._closed = False
+        self._start_pool()
+        self._start_snapshots()
         self._remote = _remote_spec(store)
         self._finalizer = weakref.finalize(self, _cleanup, self._workers, self._snapshots)
 

@@ -12,13 +12,10 @@ sent). See docs/decisions/0003-query-isolation.md.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import queue
-import threading
 import weakref
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import QueryError, StoreError
@@ -68,15 +65,8 @@ class EmbeddedRunner(SnapshotKeeper, WorkerPool, QueryRunner):
         super().__init__(timeout, limit)
         self.store, self.size, self.threads = store, max(1, workers), max(1, threads)
         self.reruns = 0  # queries run again after their worker was killed for another
-        self._lock = threading.Condition()
-        self._workers: list[Worker] = []
-        self._spawned = itertools.count()
-        self._task_ids = itertools.count(1)
-        self._snapshot_lock = threading.RLock()
-        self._current: Snapshot | None = None
-        self._snapshots: list[Snapshot] = []
-        self._root: Path | None = None
-        self._closed = False
+        self._start_pool()
+        self._start_snapshots()
         self._finalizer = weakref.finalize(self, _cleanup, self._workers, self._snapshots)
 
     # ------------------------------------------------------------------ public

@@ -82,10 +82,19 @@ class WorkerPool:
     _lock: threading.Condition  # guards the pool; notified when a slot or worker frees up
     _workers: list[Worker]  # in the pool (booting or booted), oldest first
     _spawned: itertools.count[int]
+    _task_ids: itertools.count[int]
     _closed: bool
     _snapshot_lock: threading.RLock  # the snapshot half's
     _detach: Callable[[Worker, Snapshot], None]  # the snapshot half's
     _closed_in: Callable[[Worker, str], None]  # the snapshot half's
+
+    def _start_pool(self) -> None:
+        """The pool's state, empty (called by the runner's ``__init__``)."""
+        self._lock = threading.Condition()
+        self._workers = []
+        self._spawned = itertools.count()
+        self._task_ids = itertools.count(1)
+        self._closed = False
 
     @property
     def worker_pids(self) -> list[int]:

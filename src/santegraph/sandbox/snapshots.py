@@ -57,6 +57,13 @@ class SnapshotKeeper:
     _kill: Callable[..., None]  # the pool's: (worker, runaway=None)
     snapshot_folder = "-snapshots"  # the snapshots live in <store><snapshot_folder>/
 
+    def _start_snapshots(self) -> None:
+        """No snapshot yet (called by the runner's ``__init__``)."""
+        self._snapshot_lock = threading.RLock()
+        self._current = None
+        self._snapshots = []
+        self._root = None
+
     def _snapshot_for(self, worker: Worker) -> Snapshot:
         """The store as of now, recorded as open in ``worker`` (nobody deletes it then)."""
         with self._snapshot_lock:
