@@ -691,6 +691,17 @@ def restarts(server: Server) -> int:
     return text.count("; restarting in ")
 
 
+def _cut(result) -> str:
+    """Says so when ``--max-seconds`` stopped the load before every request was sent."""
+    planned = result["clients"] * result["requests_per_client"]
+    if result["load_requests"] >= planned:
+        return ""
+    return (
+        f" **Stopped by `--max-seconds` after {result['load_requests']:,} of the "
+        f"{planned:,} requests planned.**"
+    )
+
+
 def summarise(args, attacks, tally, elapsed, pages, memory, restart_count, loads, exit_code):
     kinds = {}
     for kind, values in sorted(tally.latencies.items()):
@@ -750,7 +761,7 @@ def markdown(result: dict) -> str:
         f"(70 % pages drawn from {result['pages']} linked from the index pages, 25 % "
         f"`/sparql`, 5 % `/healthz`) in {result['elapsed_s']:,} s "
         f"({result['throughput_rps']} requests/s), while a runaway query, a steward's "
-        "`/store` writes and anonymous CSV checks ran.",
+        "`/store` writes and anonymous CSV checks ran." + _cut(result),
         "",
         "| attack (issue #13) | finding | expected | outcome | |",
         "| --- | --- | --- | --- | --- |",
