@@ -43,6 +43,7 @@ import requests
 
 from . import synthetic
 from .report import replace_between_markers
+from .sparql_bench import machine_info
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out" / "load"
@@ -325,38 +326,6 @@ def run_before(folder: Path, src: Path, scales: list[float], cap: float, content
 
 
 # ---------------------------------------------------------------------- report
-def machine() -> dict:
-    import platform
-
-    import pyoxigraph as ox
-
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor() or "unknown",
-    )
-    revision = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    oxigraph = subprocess.run(
-        [oxigraph_binary(), "--version"], capture_output=True, text=True, check=False
-    ).stdout.strip()
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "pyoxigraph": ox.__version__,
-        "oxigraph": oxigraph,
-        "git": revision,
-    }
-
-
 def _ratio(ours: dict, theirs: dict) -> float:
     return ours["seconds"] / theirs["seconds"] if theirs["seconds"] else float("inf")
 
@@ -487,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
     report: dict = {
         "started": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "command": "python -m bench.load_bench " + " ".join(argv or sys.argv[1:]),
-        "machine": machine(),
+        "machine": machine_info(),
         "load_batch_quads": Settings().load_batch_quads,
         "scales": [],
     }

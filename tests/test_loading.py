@@ -20,6 +20,7 @@ def test_first_run_loads_ontology_shapes_and_data_each_in_its_graph(loader):
     assert summary is not None
     assert loader.store.list_graphs() == [
         BASE + "graph/acteurs/cpts",
+        BASE + "graph/inferences",  # what the ontology entails, rebuilt by the loader
         BASE + "graph/ontology/mini",
         BASE + "graph/shapes/mini",
         BASE + "graph/territoires/communes",
@@ -48,11 +49,13 @@ def test_rebuild_replaces_everything_with_the_project_content(loader):
 
 def test_the_class_hierarchy_is_usable_from_plain_sparql(loader):
     loader.ensure_content()
-    rows = loader.store.select(
-        "PREFIX sg: <https://w3id.org/santegraph/def#> "
-        "SELECT ?a WHERE { ?a a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* sg:Acteur }"
-    )
-    assert [r["a"].value for r in rows] == [BASE + "acteur/cpts-sud-metropole-lilloise"]
+    for pattern in (
+        "?a a sg:Acteur",  # graph/inferences holds the entailed types
+        "?a a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* sg:Acteur",
+    ):
+        prefix = "PREFIX sg: <https://w3id.org/santegraph/def#> "
+        rows = loader.store.select(f"{prefix} SELECT DISTINCT ?a WHERE {{ {pattern} }}")
+        assert [r["a"].value for r in rows] == [BASE + "acteur/cpts-sud-metropole-lilloise"]
 
 
 def test_a_valid_submission_is_checked_in_context_and_loaded(loader):

@@ -208,6 +208,32 @@ def test_every_property_of_the_modeling_guide_exists(onto):
     assert sorted(n for n in names if SG[n] not in sg_terms(onto)) == []
 
 
+def test_the_modeling_guide_documents_every_property_the_data_uses(onto):
+    """Every predicate of data/ is named in the guide's Properties section (issue 17).
+
+    Names are written as the ontology's prefixes give them (`sg:rubrique`, `dct:audience`);
+    a predicate in a namespace without a prefix is reported as its full IRI.
+    """
+    section = modeling_section("Properties (all `sg:` unless prefixed)")
+    prefixes = sorted(
+        ((str(ns), prefix) for prefix, ns in onto.namespaces() if prefix),
+        key=lambda pair: -len(pair[0]),
+    )
+    used: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "data").rglob("*.ttl")):
+        for quad in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=BASE):
+            iri = quad.predicate.value
+            name = next((p + ":" + iri[len(ns) :] for ns, p in prefixes if iri.startswith(ns)), iri)
+            used.setdefault(name, set()).add(str(path.relative_to(ROOT)))
+    undocumented = {
+        name: sorted(files)
+        for name, files in used.items()
+        if not re.search(rf"`{re.escape(name)}(?![A-Za-z0-9])", section) and name != "rdf:type"
+    }
+    assert len(used) > 100
+    assert undocumented == {}
+
+
 # --------------------------------------------------------------------------- structure
 
 ORGANISATION_KINDS = (
@@ -342,7 +368,7 @@ FIXTURE = """
 <acteur/cs-c> a sg:CentreDeSante .
 <acteur/clsm-d> a sg:CLSM .
 <contrat/cls-e> a sg:CLS .
-<proposition/x/1> a sg:Proposition ; sg:mobilise sg:CLSM ; sg:implique sg:URPS .
+<proposition/x/1> a sg:Proposition ; sg:mobiliseType sg:CLSM ; sg:impliqueType sg:URPS .
 <territoire/commune/59350> a sg:Commune ; sg:inclusDans <territoire/epci/245900410> .
 <territoire/epci/245900410> a sg:EPCI ; sg:inclusDans <territoire/departement/59> .
 <territoire/departement/59> a sg:Departement .

@@ -164,8 +164,8 @@ def test_definitions_domains_alignments_and_source_terms(soup):
     assert cpts.find(class_="terme-source").get_text(" ", strip=True) == "« CPTS »"
     assert BASE + "source/002_017d9451b3d5fdac" in hrefs(cpts.find("ul", class_="documents"))
 
-    defi = article(soup, "defi")
-    assert "#repondA" in hrefs(defi)  # super-property linked to its anchor
+    deduit = article(soup, "lienThematiqueDeduit")
+    assert "#lienThematique" in hrefs(deduit)  # super-property linked to its anchor
 
 
 def test_source_documents_get_their_titles_when_the_store_describes_them(store):

@@ -9,6 +9,7 @@ Basic credential; refused writes leave the store exactly as it was.
 from __future__ import annotations
 
 import base64
+import html
 import re
 import threading
 
@@ -406,6 +407,37 @@ def test_correction_keeps_the_previous_version_downloadable(web, store):
     assert '"MSP du Port"@fr' in old.get_data(as_text=True)
 
 
+def test_reporting_an_error_opens_a_prefilled_proposal(web, store):
+    """« Signaler une erreur » on a fiche: the steward lands on a form holding the entry's
+    description; for an entry of one submission it corrects that submission, for an entry
+    of the content files it deposits a new one; the preview comes before any write."""
+    entry = BASE + "acteur/msp-du-port"
+    response = web.get("/steward/signaler", query_string={"entree": entry})
+    assert response.status_code == 302  # sign in first, then come back here
+    assert response.headers["Location"].startswith("/steward/connexion?suivant=/steward/signaler")
+    token_field = sign_in(web)
+    page_url = _deposit(web, token_field)
+    form = web.get("/steward/signaler", query_string={"entree": entry}).get_data(as_text=True)
+    assert f'action="{page_url}/corriger"' in form
+    assert "MSP du Port" in form and "skos:prefLabel" in form
+    assert "Signalement d&#39;une erreur sur la fiche « MSP du Port »" in form
+    text = re.search(r'<textarea id="texte" name="texte"[^>]*>(.*?)</textarea>', form, re.S)
+    corrected = html.unescape(text.group(1)).replace("MSP du Port", "MSP du Port Est")
+    response = web.post(
+        page_url + "/corriger",
+        data={"texte": corrected, "format": "turtle", "csrf_token": token_field},
+    )
+    assert response.headers["Location"].startswith("/steward/apercu/")
+    preview = web.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Correction" in preview and "MSP du Port Est" in preview
+    # an entry of the content files: a new deposit
+    form = web.get(
+        "/steward/signaler", query_string={"entree": BASE + "acteur/cpts-sud-metropole-lilloise"}
+    ).get_data(as_text=True)
+    assert 'action="/steward/soumettre"' in form and "CPTS Sud Métropole Lilloise" in form
+    assert web.get("/steward/signaler", query_string={"entree": BASE + "nope"}).status_code == 404
+
+
 def test_withdraw_shows_dependants_and_refuses_to_break_them(web, store):
     token_field = sign_in(web)
     commune = PREFIXES + (
@@ -691,7 +723,9 @@ WITH <{SUBMISSION_GRAPH}> DELETE {{ ?s skos:prefLabel ?l }} WHERE {{ ?s skos:pre
     [
         (f"INSERT DATA {{ <{BASE}a> <{BASE}b> <{BASE}c> }}", 403),  # the default graph
         (f"CLEAR GRAPH <{BASE}graph/acteurs/cpts>", 403),  # a content graph
-        ("LOAD <http://example.org/data.ttl>", 400),  # no fetching from the server
+        ("LOAD <http://example.org/data.ttl>", 403),  # no fetching from the server
+        ("LOAD SILENT <http://example.org/data.ttl>", 403),  # SILENT or not
+        (f"DELETE DATA {{ GRAPH <{BASE}graph/soumission/x> {{ _:a <{BASE}b> 1 }} }}", 400),
         ("INSERT DATA {", 400),
         ("", 400),
     ],

@@ -110,6 +110,17 @@ def test_fixture_region_departements_and_classes(fixture_triples):
     }
 
 
+def test_fixture_keeps_the_article_of_each_name(fixture_triples):
+    """The COG's type de nom en clair (package field typeLiaison) becomes sg:codeArticle:
+    the pages write « dans le Nord », « dans les Hauts-de-France », « à Dunkerque »."""
+    article = sg("codeArticle")
+    assert objects(fixture_triples, n("territoire/departement/59"), article) == {ox.Literal("2")}
+    assert objects(fixture_triples, n("territoire/region/32"), article) == {ox.Literal("4")}
+    assert objects(fixture_triples, n("territoire/commune/59183"), article) == {ox.Literal("0")}
+    # EPCI carry none in the package: the pages read their name ("CU de ...")
+    assert not objects(fixture_triples, n("territoire/epci/245900428"), article)
+
+
 def test_fixture_commune_block(fixture_triples):
     t, dk = fixture_triples, n("territoire/commune/59183")
     assert objects(t, dk, PREF) == {ox.Literal("Dunkerque", language="fr")}
@@ -447,7 +458,10 @@ def test_tas_composition(store):
                   sg:statutPerimetre <statut-perimetre/partiel> ; skos:note ?n ;
                   prov:wasDerivedFrom <source/003_e24160ded3cfc3a8> FILTER (lang(?n) = "fr")""",
         )
-        assert ask_in(store, "tas", f"<territoire/commune/{commune}> sg:inclusDans {tas}")
+        # stated, or read from the place of its concertation (sg:inclusDansDeduit ⊑ sg:inclusDans)
+        assert ask_in(
+            store, "tas", f"<territoire/commune/{commune}> sg:inclusDans|sg:inclusDansDeduit {tas}"
+        )
         # the commune exists in both vintages, so the TAS is tied to official data
         for year in VINTAGES:
             assert label(store, year, commune), (slug, year)
@@ -463,9 +477,10 @@ def test_tas_composition(store):
     )
     for year in VINTAGES:
         assert ask_in(store, f"cog-{year}", f"{terr(year, 'epci/248000531')} a sg:EPCI")
-    # union of all graphs: Dunkerque reaches its TAS and its région
+    # union of all graphs (no graph/inferences here): Dunkerque reaches its TAS and région
     for target in ("tas/littoral-nord", "region/32"):
-        q = f"ASK {{ <territoire/commune/59183> sg:inclusDans+ <territoire/{target}> }}"
+        path = "(sg:inclusDans|sg:inclusDansDeduit)+"
+        q = f"ASK {{ <territoire/commune/59183> {path} <territoire/{target}> }}"
         assert store.query(PREFIXES + q, use_default_graph_as_union=True)
 
 

@@ -34,7 +34,7 @@ def test_the_harness_measures_and_reports(tmp_path):
     )
     assert [r.status for r in results] == [200, 200, 404]
     everywhere, filtered, unknown = results
-    assert (everywhere.actors, everywhere.links) == (3, 1)
+    assert (everywhere.actors, everywhere.links) == (3, 2)  # two recorded referrals
     assert filtered.actors == 1
     for r in (everywhere, filtered):
         assert len(r.page) == len(r.raw) == len(r.in_page_queries) == len(r.svg) == 2
@@ -42,7 +42,7 @@ def test_the_harness_measures_and_reports(tmp_path):
         assert all(t > 0 for t in r.page + r.raw + r.svg + r.floor)
         assert not r.capped
         names = [q.split(" (")[0] for q in r.queries]
-        assert {"toile-acteurs", "acteurs-fiches", "orientations-entre-acteurs"} <= set(names)
+        assert {"toile-acteurs", "acteurs-fiches", "orientations-du-parcours"} <= set(names)
         # kept per store generation by the pages, so not queried by a warm page
         assert not {"publics-hierarchie", "vocabulaire-toile", "secteurs"} & set(names)
     assert "toile-acteurs (public×" in " ".join(everywhere.queries)

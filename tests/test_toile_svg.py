@@ -1,12 +1,14 @@
 """The toile drawing (SVG) and its table (CSV), from generated models only."""
 
 import csv
+import dataclasses
 import io
 import itertools
 import math
 import re
 import xml.etree.ElementTree as ET
 
+import pypdf
 import pytest
 
 from santegraph.toile import svg as toile_svg
@@ -262,21 +264,30 @@ def test_csv_has_french_columns_bom_and_semicolons():
         what="Écoute; accueil\n« sans rendez-vous »",
         sources=("002_a.txt", "003_b.txt"),
     )
+    toile.programmes = [ToileActor(iri=BASE + "acteur/p", label="Programme fictif", is_actor=False)]
+    toile.unplaced = [ToileActor(iri=BASE + "acteur/u", label="Association sans lieu")]
     text = to_csv(toile)
     assert text.startswith("\ufeff")
     assert "\r\n" in text
     rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
     assert tuple(rows[0]) == COLUMNS
-    assert rows[0][4] == "rôles" and rows[0][5] == "ce qu'il fait"
-    assert len(rows) == 6 and all(len(r) == len(COLUMNS) for r in rows)
-    mda = rows[2]
-    assert mda[0] == "Maison des adolescents" and mda[1] == "MDA"
-    assert mda[2] == "MDA | Dispositif jeunesse"
-    assert mda[3] == "Autres"
-    assert mda[5] == "Écoute; accueil\n« sans rendez-vous »"
-    assert mda[7] == "'+33 3 20 00 00 00"  # not run as a formula
-    assert mda[10] == "002_a.txt | 003_b.txt"
-    assert rows[1][0] == " ".join(HOSTILE.split())
+    assert rows[0][:3] == ["groupe", "nom", "sigle"]
+    assert len(rows) == 8 and all(len(r) == len(COLUMNS) for r in rows)
+    cells = [dict(zip(COLUMNS, r, strict=True)) for r in rows[1:]]
+    mda = cells[1]
+    assert mda["groupe"] == "acteur"
+    assert mda["nom"] == "Maison des adolescents" and mda["sigle"] == "MDA"
+    assert mda["type"] == "MDA | Dispositif jeunesse"
+    assert mda["secteur"] == "Autres"
+    assert mda["ce qu'il fait"] == "Écoute; accueil\n« sans rendez-vous »"
+    assert mda["téléphone"] == "'+33 3 20 00 00 00"  # not run as a formula
+    assert mda["sources"] == "002_a.txt | 003_b.txt"
+    assert cells[0]["nom"] == " ".join(HOSTILE.split())
+    # the dispositifs and programmes, then the entries of unknown territory, each named
+    assert [(c["groupe"], c["nom"]) for c in cells[-2:]] == [
+        ("dispositif ou programme", "Programme fictif"),
+        ("territoire non renseigné", "Association sans lieu"),
+    ]
 
 
 # ----------------------------------------------------------------------------- web views
@@ -323,7 +334,7 @@ def test_csv_download_is_an_attachment_with_bom(client):
     assert r.status_code == 200
     assert r.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert r.headers["Content-Disposition"].startswith("attachment;")
-    assert r.data.startswith(b"\xef\xbb\xbfnom;sigle;type;secteur;")
+    assert r.data.startswith(b"\xef\xbb\xbfgroupe;nom;sigle;type;secteur;")
     assert len(r.get_data(as_text=True).strip().split("\r\n")) == 13
 
 
@@ -341,7 +352,7 @@ def test_embed_page_may_be_framed_lists_every_actor_and_escapes(client):
     assert soup.find("nav") is None  # no site navigation in an embed
     items = soup.select("li.toile-acteur")
     assert len(items) == 12
-    assert items[0].a["href"].startswith("/id/acteur/")
+    assert items[0].a["href"].startswith("/acteurs/")  # the fiche
     assert soup.find("svg")["role"] == "img"
     # Other pages are not opened to framing.
     home = client.get("/").headers
@@ -447,7 +458,7 @@ needs_cairo = pytest.mark.skipif(
         ("&papier=a3", (1190.55, 841.89), "toile-jeunes-moins-25-precarite-59350-a3.pdf"),
     ],
 )
-def test_pdf_download_is_one_landscape_page_of_the_chosen_paper(client, query, size, name):
+def test_pdf_download_is_a_poster_and_its_list_on_the_chosen_paper(client, query, size, name):
     r = client.get("/publics/jeunes-moins-25-precarite/toile.pdf?lieu=59350" + query)
     assert r.status_code == 200
     assert r.mimetype == "application/pdf"
@@ -455,9 +466,9 @@ def test_pdf_download_is_one_landscape_page_of_the_chosen_paper(client, query, s
     assert f'filename="{name}"' in r.headers["Content-Disposition"]
     assert client.calls[-1] == ("jeunes-moins-25-precarite", None, "59350", None)
     count, boxes = _pdf_pages(r.data)
-    assert count == 1
-    assert len(boxes) == 1
-    assert boxes[0] == pytest.approx(size, abs=0.05)
+    assert count >= 2  # the poster, then the list of its 12 entries
+    assert len(boxes) == count
+    assert all(box == pytest.approx(size, abs=0.05) for box in boxes)
 
 
 @needs_cairo
@@ -470,8 +481,9 @@ def test_pdf_page_holds_title_drawing_and_footer_in_its_margins():
     width, height = float(page.get("width")), float(page.get("height"))
     assert (width, height) == pytest.approx((297 * PX_PER_MM, 210 * PX_PER_MM), abs=0.01)
     texts = page.findall(SVG + "text")
-    assert texts[0].text.startswith("Toile des acteurs pour le public « Jeunes")
-    assert texts[1].text == "Besoin : Santé mentale"
+    assert texts[0].text == "Qui s'occupe des jeunes de moins de 25 ans en situation de précarité ?"
+    assert texts[1].text.startswith("Filtres : public : Jeunes de moins de 25 ans")
+    assert texts[1].text.endswith("; besoin : Santé mentale")
     assert texts[-1].text == "Source : https://exemple.fr/x?a=1&b=2"
     drawing = page.find(SVG + "svg")
     assert drawing.get("viewBox") and drawing_actor_total(drawing) == 60
@@ -481,6 +493,86 @@ def test_pdf_page_holds_title_drawing_and_footer_in_its_margins():
     assert x >= margin - 0.01 and x + w <= width - margin + 0.01
     assert y > float(texts[1].get("y")) and y + h < float(texts[-1].get("y"))
     assert render_pdf(toile, paper="a3").startswith(b"%PDF-")  # hostile labels too
+
+
+def pdf_text(data: bytes) -> list[str]:
+    """The text of each page of a PDF, whitespace made single (pypdf)."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+@needs_cairo
+@pytest.mark.parametrize("paper", ["a4", "a3"])
+def test_on_paper_every_name_is_whole_and_the_list_has_the_contacts(paper):
+    """Read back from the PDF itself: the poster writes every name whole (wrapped, never
+    cut), says its date and its sources; the next pages list every entry with its
+    contacts, then the dispositifs and the entries of unknown territory."""
+    from santegraph.toile.pdf import render_pdf
+
+    toile = make_toile(13, links=4)
+    toile.edited = "3 mars 2026"
+    toile.sources = ["Procès-verbal fictif du 6 juillet 2023"]
+    toile.actors[0] = dataclasses.replace(
+        toile.actors[0],
+        label="Union nationale fictive de familles et amis de personnes malades",
+        phone="01 99 00 10 01",
+        email="contact@example.org",
+        address="3 rue des Dunes Fictives, 59140 Dunkerque",
+    )
+    programme = ToileActor(BASE + "acteur/p", "Programme fictif de la Baie", is_actor=False)
+    toile.programmes = [programme]
+    toile.unplaced = [ToileActor(BASE + "acteur/u", "Association fictive sans territoire")]
+    poster, *pages = pdf_text(render_pdf(toile, paper=paper, footer="Toile en ligne : x"))
+    assert poster.startswith("Qui s'occupe des jeunes de moins de 25 ans")
+    assert "Édité le 3 mars 2026" in poster
+    assert "D'après : Procès-verbal fictif du 6 juillet 2023" in poster
+    for actor in toile.actors:
+        assert actor.label in poster  # whole, its lines joined back
+    assert "…" not in poster
+    listed = " ".join(pages)
+    for actor in toile.actors + toile.programmes + toile.unplaced:
+        assert actor.label in listed
+    assert "Tél. 01 99 00 10 01 · contact@example.org" in listed
+    assert "Adresse : 3 rue des Dunes Fictives, 59140 Dunkerque" in listed
+    assert listed.index("Dispositifs et programmes (1)") < listed.index("Territoire non renseigné")
+    assert pages[0].startswith("Qui s'occupe des") and f"page 2 sur {len(pages) + 1}" in pages[0]
+
+
+@needs_cairo
+def test_an_empty_toile_prints_an_explanation_not_a_circle():
+    from santegraph.toile.model import WidenStep
+    from santegraph.toile.pdf import page_svg, render_pdf
+
+    toile = make_toile(0)
+    toile.place_dans, toile.place_label = "à Dunkerque", "Dunkerque"
+    toile.widen = [WidenStep("departement/59", "Nord", "Département", "dans le Nord", 3)]
+    toile.unplaced = [ToileActor(BASE + "acteur/u", "Association fictive sans territoire")]
+    assert parse(page_svg(toile)).find(SVG + "svg") is None  # no drawing at all
+    poster, *rest = pdf_text(render_pdf(toile))
+    assert "Aucune organisation n'est enregistrée pour ce public à Dunkerque." in poster
+    assert "dans le Nord (Département) : 3 réponses" in poster
+    assert "Association fictive sans territoire" in poster
+    assert rest  # and the list of the entry of unknown territory
+
+
+def test_paper_labels_are_whole_names_and_never_collide():
+    toile = make_toile(40, sectors=5)
+    root = parse(render_svg(toile, paper=True))
+    boxes = []
+    names = {a.iri: a.label for a in toile.actors}
+    for g in root.iter(SVG + "g"):
+        if g.get("class") != "acteur":
+            continue
+        t = g.find(f"{SVG}text[@class='etiquette']")
+        lines = [span.text for span in t.findall(SVG + "tspan")]
+        assert " ".join(lines) == names[g.get("data-iri")]  # the whole name
+        half_w = max(len(line) for line in lines) * toile_svg.LABEL_SIZE * 0.62 / 2
+        x, y = float(t.get("x")), float(t.get("y"))
+        bottom = y + 3 + (len(lines) - 1) * toile_svg.LABEL_SIZE * 1.15
+        boxes.append((x - half_w, y - toile_svg.LABEL_SIZE, x + half_w, bottom))
+    assert boxes
+    for a, b in itertools.combinations(boxes, 2):
+        assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
 
 
 def drawing_actor_total(root: ET.Element) -> int:
@@ -526,3 +618,11 @@ def test_unavailable_reason_names_what_failed_to_load(monkeypatch):
     monkeypatch.setitem(sys.modules, "cairosvg", None)  # import cairosvg -> ImportError
     reason = pdf.unavailable_reason.__wrapped__()
     assert reason.startswith("ModuleNotFoundError") and "cairosvg" in reason
+
+
+def test_a_small_toile_is_as_wide_as_its_legend():
+    """The arrow's meaning, the legend's longest line, is not cut at the right edge of a
+    small drawing (it was, at 4 actors: « … une étape de son parco »)."""
+    root = parse(render_svg(make_toile(1)))
+    width = float(root.get("viewBox").split()[2])
+    assert width >= toile_svg.LEGEND_LINE_W

@@ -26,7 +26,8 @@ PREFIX dct: <http://purl.org/dc/terms/>
 """
 CONCEPT_KINDS = (
     "public|besoin|role|secteur|statut-action|mode-accueil|role-mandat|statut-presence"
-    "|type-probleme|statut-perimetre"
+    "|type-probleme|statut-perimetre|grandeur|qualificatif|nature-chiffre|moment|certitude"
+    "|fonction|role-participation"
 )
 
 
@@ -61,7 +62,7 @@ DOC = doc_vocabularies()
 
 
 def test_doc_parsing_found_the_lists():
-    assert len(DOC) == 10
+    assert len(DOC) == 17
     assert len(DOC["publics"]["concepts"]) >= 25
     assert ("public/jeunes-moins-25", "public/adolescents") in DOC["publics"]["narrower"]
     assert ("besoin/prevention", "besoin/vaccination") in DOC["besoins"]["narrower"]

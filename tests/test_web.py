@@ -178,6 +178,37 @@ def test_unknown_page_is_a_404_without_internals(client):
     assert response.get_json()["error"] == "Not Found"
 
 
+def test_error_pages_speak_french(client, monkeypatch):
+    """A browser gets the site's page in French, with a way on: never Werkzeug's English
+    page or a JSON body, for an unknown address (404) as for a bug (500)."""
+    response = client.get("/nope", headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    page = BeautifulSoup(response.data, "html.parser")
+    assert page.html["lang"] == "fr"
+    assert page.h1.text == "Page introuvable"
+    assert "not found" not in page.text.lower()
+    assert page.find("a", string="Revenir à l'accueil")["href"] == "/"
+    assert page.find("a", class_="evitement")["href"] == "#contenu"  # skip link
+    # a view's own (French) description is kept
+    response = client.get("/publics/nope", headers={"Accept": "text/html"})
+    assert "Ce public n'existe pas" in BeautifulSoup(response.data, "html.parser").text
+
+    from santegraph.web import pages
+
+    def broken():
+        raise RuntimeError("boom: internal detail")
+
+    monkeypatch.setattr(pages, "service", broken)
+    response = client.get("/publics", headers={"Accept": "text/html"})
+    assert response.status_code == 500
+    page = BeautifulSoup(response.data, "html.parser")
+    assert page.h1.text == "Erreur du service"
+    assert "boom" not in page.text
+    response = client.get("/publics", headers={"Accept": "application/json"})
+    assert response.status_code == 500
+    assert response.get_json()["message"] == "unexpected error, logged"
+
+
 def test_santegraph_serve_answers_over_http(tmp_path):
     """The real command: first run loads the content, then healthz and SPARQL answer."""
     port = free_port()

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from .conftest import ROOT, free_port, wait_for_http
+from .conftest import ROOT, free_port, stop_process, wait_for_http
 
 pytestmark = pytest.mark.wheel
 
@@ -90,12 +90,7 @@ def served(installed, tmp_path):
             pytest.fail(f"{exc}:\n{(tmp_path / 'serve.log').read_text(errors='replace')}")
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 30)
         log.close()
     assert list(empty.iterdir()) == []  # the store went where it was told, nothing else
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import codecs
 import io
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 import rdflib
@@ -276,20 +276,6 @@ def stream_quads(
             raise InputError(message, source=str(path), line=line, column=column) from exc
         except (OSError, EOFError) as exc:
             raise InputError(f"cannot read: {exc}", source=str(path)) from exc
-
-
-_T = TypeVar("_T")
-
-
-def batches(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
-    batch: list[_T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def locate_in_dump(path: Path, iris: Sequence[str]) -> dict[str, str]:

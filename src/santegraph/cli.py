@@ -22,6 +22,7 @@ from .errors import (
     ValidationFailed,
 )
 from .formats import all_names, media_type_for, names_for
+from .iris import inferences_graph
 from .loading import Loader
 from .queries import INTERNAL, PUBLIC, catalogue, query_form
 from .rdfio import DUMP_FORMATS
@@ -179,6 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=sorted(DUMP_FORMATS), default="nquads")
     p.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    p.add_argument(
+        "--inferences",
+        action="store_true",
+        help="also write graph/inferences (what the ontology entails; rebuilt on import)",
+    )
 
     p = command(
         "import",
@@ -451,7 +457,8 @@ def format_table(variables: list[str], rows: list[Row]) -> str:
 def cmd_export(args: argparse.Namespace, settings: Settings, store: GraphStore) -> int:
     target = args.output.open("wb") if args.output else sys.stdout.buffer
     try:
-        for chunk in store.export(args.format):
+        derived = () if args.inferences else (inferences_graph(settings.base_iri),)
+        for chunk in store.export(args.format, leave_out=derived):
             target.write(chunk)
     finally:
         if args.output:

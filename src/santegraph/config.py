@@ -111,7 +111,7 @@ class Settings:
         "bounded by the same time. `0`: no limit.",
     )
     result_limit: int = _setting(
-        1_000_000,
+        2_000_000,
         "Most rows (SELECT) or triples (CONSTRUCT, DESCRIBE) a public /sparql answer may "
         "hold. An answer that would hold more is refused whole (`403`, naming this setting "
         "and how to page with LIMIT/OFFSET), never cut: a `200` is always a complete "

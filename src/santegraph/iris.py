@@ -74,3 +74,8 @@ def journal_graph(base_iri: str) -> str:
 def is_steward_graph(graph: str, base_iri: str) -> bool:
     """Graphs that belong to the steward workflow, not to the content files."""
     return graph.startswith(submission_prefix(base_iri)) or graph == journal_graph(base_iri)
+
+
+def inferences_graph(base_iri: str) -> str:
+    """What the ontology entails from the data (entailment.py): derived, rebuilt on change."""
+    return base_iri + "graph/inferences"

@@ -27,8 +27,9 @@ from tqdm import tqdm
 
 from .bounds import CsvLimits, InflateLimits
 from .config import Settings
+from .entailment import as_quads, inferences_after
 from .errors import InputError, ValidationFailed
-from .iris import graph_for_file, is_steward_graph, slugify
+from .iris import graph_for_file, inferences_graph, is_steward_graph, slugify
 from .queries import INTERNAL, catalogue
 from .rdfio import DUMP_FORMATS, parse_bytes, parse_file
 from .store.base import GraphStore, bound, triple_of
@@ -72,6 +73,7 @@ class LoadSummary:
     graphs: list[str]
     triples: int
     report: ValidationReport | None = None
+    inferred: int = 0  # triples graph/inferences holds after the load (entailment.py)
 
 
 def content_files(root: Path) -> list[Path]:
@@ -245,7 +247,7 @@ class Loader:
         """What the rest of the store says about the submission: its subjects' descriptions
         in other graphs (so each entry is checked as the union will hold it: a second French
         label on an existing entry is a violation), then the IRIs both point to."""
-        excluded = set(replaced)
+        excluded = {*replaced, inferences_graph(self.settings.base_iri)}  # derived, not stated
         subjects = sorted(
             {q.subject for q in data if isinstance(q.subject, ox.NamedNode)},
             key=lambda n: n.value,
@@ -387,6 +389,10 @@ class Loader:
 
     def check_target_graph(self, graph: str) -> None:
         """``load --graph`` writes content graphs; steward graphs go through ``submit``."""
+        if graph == inferences_graph(self.settings.base_iri):
+            raise InputError(
+                f"<{graph}> holds what the ontology entails: santegraph rebuilds it itself"
+            )
         if is_steward_graph(graph, self.settings.base_iri):
             raise InputError(
                 f"<{graph}> belongs to the steward workflow (journaled): use "
@@ -414,6 +420,8 @@ class Loader:
         if fmt is None:
             raise InputError("a dump must be .nq, .trig, .nq.gz or .trig.gz", source=str(path))
 
+        derived = ox.NamedNode(inferences_graph(self.settings.base_iri))  # rebuilt after
+
         def quads() -> Iterator[ox.Quad]:
             for quad in stream_quads(
                 path,
@@ -427,7 +435,8 @@ class Loader:
                         "triple in a named graph",
                         source=str(path),
                     )
-                yield quad
+                if quad.graph_name != derived:
+                    yield quad
 
         def fill(staging: _Staging) -> None:
             staging.add_dataset(quads())
@@ -454,20 +463,49 @@ class Loader:
             staging = _Staging(self, store)
             del store
             try:
+                # graph/inferences is derived: never validated, rebuilt once the rest is
+                staging.store.remove_graph(ox.NamedNode(inferences_graph(self.settings.base_iri)))
                 fill(staging)
                 staging.flush()
                 report = self._validate_staging(staging, focus)
                 if not report.conforms:
                     raise ValidationFailed(report)
                 staging.finish()
+                reported = (
+                    staging.reported if staging.reported is not None else list(staging.graphs)
+                )
+                inferred = self._infer_into(staging, replace_all)
                 self._stage(f"écriture de {len(staging.graphs)} graphes nommés…")
                 commit(staging, replace_all)
             finally:
                 # closed before its folder is swapped in or deleted
                 staging.store = None  # type: ignore[assignment]
-        reported = staging.reported if staging.reported is not None else list(staging.graphs)
         triples = sum(staging.sizes.get(g, 0) for g in reported)
-        return LoadSummary(reported, triples, report)
+        summary = LoadSummary(reported, triples, report)
+        summary.inferred = inferred
+        return summary
+
+    def _infer_into(self, staging: _Staging, replace_all: bool) -> int:
+        """Write into the staging store what the ontology entails from the store as it will
+        be (entailment.py): one more graph of the same swap or remote write. Returns its size.
+
+        An embedded staging store holds the whole new store; a remote load's holds only the
+        graphs it writes, the rest is read from the server."""
+        target = inferences_graph(self.settings.base_iri)
+        store = staging.store
+        if isinstance(self.store, EmbeddedStore) or replace_all:
+            everything = (q for q in store if not isinstance(q.graph_name, ox.DefaultGraph))
+            inferred = inferences_after(self.store, self.settings.base_iri, everything=everything)
+        else:
+            written = {
+                g: list(store.quads_for_pattern(None, None, None, ox.NamedNode(g)))
+                for g in staging.graphs
+                if g != target
+            }
+            inferred = inferences_after(self.store, self.settings.base_iri, replace=written)
+        staging.replace(target, as_quads(inferred), validated=False)
+        store.flush()
+        return sum(len(t) for t in inferred.values())
 
     @contextlib.contextmanager
     def _staging(
@@ -664,7 +702,9 @@ class _Staging:
         """A remote load: what the store says about the IRIs the new graphs point to and
         about their subjects, from the graphs the load does not replace."""
         query = self.loader.queries["submission_context"].text
-        written = set(self.graphs)
+        # graph/inferences is derived from the rest: not context (its types and inverses
+        # are not stated, and the closed shapes would see them)
+        written = {*self.graphs, inferences_graph(self.loader.settings.base_iri)}
         nodes: set[ox.NamedNode] = set()
         for graph in self.validated:
             for quad in self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):

@@ -15,6 +15,7 @@ a request never runs a SPARQL regex.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
@@ -158,6 +159,16 @@ class SearchIndex:
         return entry.acronym if entry else ""
 
 
+# How French says "in" a territory, by the COG's type de nom en clair (sg:codeArticle):
+# names of départements, régions and TAS come without their article ("Nord": « dans le
+# Nord »); a commune's name holds it ("Le Quesnoy": « au Quesnoy »).
+_IN_AREA = {"2": "dans le ", "3": "dans la ", "4": "dans les ", "5": "dans l'"}
+_IN_COMMUNE = (("Le ", "au "), ("Les ", "aux "))
+# EPCI have no code in the COG: their names start with a feminine noun ("CU de Dunkerque":
+# une communauté urbaine, "Métropole Européenne de Lille").
+_FEMININE_EPCI = ("CA ", "CC ", "CU ", "Communauté", "Métropole", "Agglomération")
+
+
 @dataclass(frozen=True)
 class Place:
     iri: str
@@ -167,6 +178,8 @@ class Place:
     label: str
     code: str
     departement: str = ""
+    article: str = ""  # sg:codeArticle, the COG's type de nom en clair ("" unknown)
+    parents: tuple[str, ...] = ()  # IRIs of the territories it is directly inside
 
     @property
     def description(self) -> str:
@@ -176,6 +189,24 @@ class Place:
         if self.departement:
             text += f", {self.departement}"
         return text
+
+    @property
+    def dans(self) -> str:
+        """« à Dunkerque », « au Quesnoy », « dans le Nord », « dans le Hainaut », « dans
+        les Hauts-de-France », « dans la CU de Dunkerque »: where, in a French sentence."""
+        name = self.label
+        if self.kind == "commune":
+            for article, contracted in _IN_COMMUNE:
+                if name.startswith(article):
+                    return contracted + name[len(article) :]
+            return "à " + name
+        if self.kind == "epci" and name.startswith(_FEMININE_EPCI):
+            return "dans la " + name
+        if self.article in _IN_AREA:
+            return _IN_AREA[self.article] + name
+        if self.article in ("0", "1"):
+            return "à " + name
+        return f"dans le territoire {self.kind_label.lower()} « {name} »"
 
 
 class PlaceIndex:
@@ -297,9 +328,17 @@ def build_indexes(store: GraphStore, catalogue: QueryCatalogue, base: str) -> In
             continue
         code = text(row, "code")
         dept = text(row, "departementNom")
+        article = text(row, "article")
         places[iri] = Place(
-            iri, iri[len(prefix) :], kind, kind_label, bound(row, "nom").value, code, dept
+            iri, iri[len(prefix) :], kind, kind_label, bound(row, "nom").value, code, dept, article
         )
+    parents: dict[str, list[str]] = {}
+    for row in store.select(catalogue["territoires-inclusions"].text):
+        inner, outer = bound(row, "territoire").value, bound(row, "parent").value
+        if inner in places and outer in places and outer not in parents.get(inner, ()):
+            parents.setdefault(inner, []).append(outer)
+    for iri, ups in parents.items():
+        places[iri] = dataclasses.replace(places[iri], parents=tuple(sorted(ups)))
     for place in places.values():
         entry = Entry(place.iri, "territoire", detail=place.description)
         entry.add("nom", place.label)

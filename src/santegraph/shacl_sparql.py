@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -894,14 +894,3 @@ def messages_of(finding: Finding) -> tuple[str, str]:
     by_lang = {m.language: str(m) for m in check.messages}
     first = str(check.messages[0]) if check.messages else ""
     return by_lang.get("fr", first), by_lang.get("en", first)
-
-
-def iter_batches(items: Iterable, size: int) -> Iterator[list]:
-    batch: list = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

@@ -125,6 +125,13 @@ def _block(subject: str, rdf_type: str | None, pairs: list[tuple[str, list[str]]
     return "\n".join(lines) + " .\n"
 
 
+def _article(entry: dict) -> list[str]:
+    """The COG's type de nom en clair (the package's ``typeLiaison``) as sg:codeArticle:
+    how French says "in" this place (« dans le Nord », « à Dunkerque »)."""
+    code = entry.get("typeLiaison")
+    return [_lit(str(code))] if code is not None else []
+
+
 def _iri(kind: str, code: str, vintage: str = "") -> str:
     return f"<territoire/{vintage}{kind}/{code}>"
 
@@ -236,6 +243,7 @@ def import_cog(
             "sg:Region",
             [
                 ("skos:prefLabel", [_fr(region_name)]),
+                ("sg:codeArticle", _article(region)),
                 ("sg:codeInsee", [_lit(region_code)]),
                 ("sg:codeRegion", [_lit(region_code)]),
                 *common,
@@ -251,6 +259,7 @@ def import_cog(
                 "sg:Departement",
                 [
                     ("skos:prefLabel", [_fr(d["nom"])]),
+                    ("sg:codeArticle", _article(d)),
                     ("sg:codeInsee", [_lit(d["code"])]),
                     ("sg:codeRegion", [_lit(region_code)]),
                     ("sg:inclusDans", [iri("region", region_code)]),
@@ -327,6 +336,7 @@ def import_cog(
                 "sg:Commune",
                 [
                     ("skos:prefLabel", [_fr(c["nom"])]),
+                    ("sg:codeArticle", _article(c)),
                     ("sg:codeInsee", [_lit(code)]),
                     ("sg:siren", [_lit(c["siren"])] if c.get("siren") else []),
                     ("sg:codeRegion", [_lit(c["region"])]),

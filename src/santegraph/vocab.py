@@ -31,6 +31,7 @@ class SG(DefinedNamespace):
     Besoin: URIRef  # need
     CCAS: URIRef  # municipal social action centre
     CentreDeSante: URIRef  # health centre
+    Certitude: URIRef  # certainty
     CIAS: URIRef  # inter-municipal social action centre
     CLS: URIRef  # local health contract
     CLSM: URIRef  # local mental health council
@@ -78,6 +79,9 @@ class SG(DefinedNamespace):
     ExerciceCoordonne: URIRef  # coordinated practice
     Federation: URIRef  # federation
     FeuilleDeRoute: URIRef  # roadmap
+    Fonction: URIRef  # office
+    Grandeur: URIRef  # quantity kind
+    GrapheInferences: URIRef  # inferences graph
     Intercommunalite: URIRef  # inter-municipal body
     JourneeRegionale: URIRef  # regional consultation day
     Label: URIRef  # label (award)
@@ -85,14 +89,19 @@ class SG(DefinedNamespace):
     MAIA: URIRef  # integration method for help and care services for older people
     MDA: URIRef  # adolescent centre
     ModeAccueil: URIRef  # reception mode
+    Moment: URIRef  # part of the day
     MSP: URIRef  # multi-professional health centre
     Municipalite: URIRef  # municipality
     Mutuelle: URIRef  # mutual health insurer
+    NatureChiffre: URIRef  # kind of figure
     NoteQualite: URIRef  # quality note
     OrdreProfessionnel: URIRef  # professional order
     OrganismeFormation: URIRef  # training body
     OrganismeProtectionSociale: URIRef  # social security body
+    Orientation: URIRef  # referral
     PAEJ: URIRef  # youth drop-in and listening point
+    Participation: URIRef  # participation
+    Pays: URIRef  # country
     Personne: URIRef  # person
     Presence: URIRef  # attendance
     PRISME: URIRef  # integrated medico-psycho-social support platform
@@ -102,12 +111,15 @@ class SG(DefinedNamespace):
     PTA: URIRef  # territorial support platform
     PTSM: URIRef  # territorial mental health project
     Public: URIRef  # target public
+    Qualificatif: URIRef  # quantity qualifier
+    Quantite: URIRef  # stated quantity
     Referent: URIRef  # data steward
     Region: URIRef  # region
     RepresentationProfessionnelle: URIRef  # professional body
     Retrait: URIRef  # withdrawal
     RoleMandat: URIRef  # mandate role
     RoleParcours: URIRef  # care pathway role
+    RoleParticipation: URIRef  # role in a consultation
     SAS: URIRef  # access to care service
     Seance: URIRef  # meeting
     Secteur: URIRef  # sector
@@ -136,50 +148,79 @@ class SG(DefinedNamespace):
     # Object properties
     attribuePar: URIRef  # awarded by
     besoin: URIRef  # need
+    certitude: URIRef  # certainty
     college: URIRef  # college
     commission: URIRef  # committee
     commune: URIRef  # municipality
+    comparaisonAvec: URIRef  # compared with
     concerne: URIRef  # is about
-    defi: URIRef  # challenge
+    dansCollege: URIRef  # within college
+    defi: URIRef  # challenge (deprecated)
+    destinataire: URIRef  # referred to
     etape: URIRef  # agenda item
+    exclutTerritoire: URIRef  # excludes territory
+    grandeur: URIRef  # quantity kind
     grapheConcerne: URIRef  # graph concerned
     implique: URIRef  # involves
+    impliqueType: URIRef  # involves the kind of actor
     inclusDans: URIRef  # contained in
+    inclusDansDeduit: URIRef  # contained in (inferred)
+    inclusEnPartieDans: URIRef  # partly within
     instance: URIRef  # body
     issueDe: URIRef  # stems from
     labelAttribue: URIRef  # awarded label
     laureat: URIRef  # awardee
+    lienThematique: URIRef  # relates to
+    lienThematiqueDeduit: URIRef  # inferred thematic link
+    lienThematiqueEnonce: URIRef  # stated thematic link
     localisation: URIRef  # location
+    localisationDeduite: URIRef  # location (inferred)
     membreDe: URIRef  # member of
     mobilise: URIRef  # relies on
+    mobiliseType: URIRef  # relies on the kind of scheme
     modeAccueil: URIRef  # reception mode
+    moment: URIRef  # part of the day
+    natureChiffre: URIRef  # kind of figure
     objetLabellise: URIRef  # awarded item
     offre: URIRef  # offers
     organisateur: URIRef  # organiser
+    orienteur: URIRef  # referrer
     orienteVers: URIRef  # refers to
     partenaire: URIRef  # partner
     personne: URIRef  # person
     porte: URIRef  # runs
+    portee: URIRef  # scope
     porteur: URIRef  # lead
     presentePar: URIRef  # presented by
     prestataire: URIRef  # provider
     public: URIRef  # public
+    publicExclu: URIRef  # excluded public
+    qualificatif: URIRef  # qualifier
+    qualite: URIRef  # office
+    quantite: URIRef  # stated quantity
+    quantiteDe: URIRef  # quantity of
     realisePar: URIRef  # made by
     remisPar: URIRef  # presented by
-    repondA: URIRef  # addresses
+    repondA: URIRef  # addresses (deprecated)
     representeOrganisation: URIRef  # represents organisation
     roleMandat: URIRef  # mandate role
     roleParcours: URIRef  # pathway role
+    rubrique: URIRef  # filed under
+    sansActionSur: URIRef  # no action on
     seance: URIRef  # meeting
     secteur: URIRef  # sector
+    sousCollegeDe: URIRef  # sub-college of
     statut: URIRef  # status
     statutPerimetre: URIRef  # boundary status
     statutPresence: URIRef  # attendance status
     surAvisDe: URIRef  # on the advice of
+    territoire: URIRef  # measured area
     territoireAnimation: URIRef  # animation territory
     territoireConcerne: URIRef  # territory concerned
     territoireDesservi: URIRef  # area served
+    typeAgent: URIRef  # kind of agent
     typeProbleme: URIRef  # issue type
+    unite: URIRef  # unit
 
     # Datatype properties
     acteursImpliques: URIRef  # actors involved
@@ -187,11 +228,15 @@ class SG(DefinedNamespace):
     ageMaximum: URIRef  # maximum age
     ageMinimum: URIRef  # minimum age
     angle: URIRef  # angle
+    anneeBase: URIRef  # base year
+    anneeReference: URIRef  # reference year
     attentesNational: URIRef  # expectations of national level
     attentesTerritoire: URIRef  # expectations of local actors
+    baseRapport: URIRef  # per
     beneficesAttendus: URIRef  # expected benefits
     beneficiaires: URIRef  # beneficiaries
     canal: URIRef  # channel
+    codeArticle: URIRef  # article code
     codeCollege: URIRef  # college code
     codeInsee: URIRef  # INSEE code
     codePostal: URIRef  # postcode
@@ -199,6 +244,8 @@ class SG(DefinedNamespace):
     constat: URIRef  # finding
     contenuPrecedent: URIRef  # previous content
     couleur: URIRef  # colour
+    couvertureAttendue: URIRef  # expected coverage
+    dateReference: URIRef  # reference date
     dateTexte: URIRef  # date as written
     derniereVerification: URIRef  # last checked
     echeance: URIRef  # deadline
@@ -207,11 +254,12 @@ class SG(DefinedNamespace):
     fonctionnementIdeal: URIRef  # ideal operation
     heureDebut: URIRef  # start time
     heureFin: URIRef  # end time
+    issueDuCNR: URIRef  # stems from the CNR
     lieu: URIRef  # venue
     millesimeCOG: URIRef  # COG vintage
-    montant: URIRef  # amount
-    nombreAteliers: URIRef  # number of workshops
-    nombreParticipants: URIRef  # number of participants
+    montant: URIRef  # amount (deprecated)
+    nombreAteliers: URIRef  # number of workshops (deprecated)
+    nombreParticipants: URIRef  # number of participants (deprecated)
     nomFichier: URIRef  # file name
     nomIdee: URIRef  # idea name
     population: URIRef  # population
@@ -221,6 +269,10 @@ class SG(DefinedNamespace):
     siret: URIRef  # SIRET number
     triplesAjoutes: URIRef  # triples added
     triplesRetires: URIRef  # triples removed
+    vacant: URIRef  # vacant
+    valeur: URIRef  # value
+    valeurMax: URIRef  # maximum value
+    valeurMin: URIRef  # minimum value
     version: URIRef  # version
 
     # Annotation properties

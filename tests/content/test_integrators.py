@@ -37,7 +37,9 @@ def test_rdflib_iterates_the_whole_dataset_in_one_query(live):
     """rdflib's SPARQLStore reads a graph with one `SELECT ?s ?p ?o` and no LIMIT: with the
     default result cap every triple comes (it stopped at 10,000 of 95,902, with a 200)."""
     base, store = live
-    assert Settings().result_limit >= 10 * store.count_triples()  # room for the data to grow
+    # room for the data to grow (5x: the COG article codes and coverage facts of #15 took
+    # the content past 100,000 triples)
+    assert Settings().result_limit >= 5 * store.count_triples()
     graph = rdflib.Graph(store=SPARQLStore(query_endpoint=base + "/sparql", returnFormat="json"))
     try:
         rows = sum(1 for _ in graph.triples((None, None, None)))

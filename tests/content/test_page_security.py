@@ -13,6 +13,7 @@ import pytest
 from .test_browser import (  # noqa: F401 - fixtures
     CHROMIUM,
     browser,
+    collect_errors,
     server,
     sync_api,
 )
@@ -34,25 +35,7 @@ def strict_page(browser):  # noqa: F811 - the fixture imported above
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
     context.add_init_script(COLLECT)
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda m: (
-            errors.append(m.text)
-            if m.type == "error" and not m.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    # failed sub-resources by URL (the browser's own /favicon.ico probe aside)
-    page.on(
-        "response",
-        lambda r: (
-            errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico")
-            else None
-        ),
-    )
+    errors = collect_errors(page)
     yield page, errors
     context.close()
 

@@ -29,8 +29,12 @@ def page(client, url, status=200):
     return BeautifulSoup(response.data, "html.parser")
 
 
-def cards(soup):
-    return [card.find(["h2", "h3"]).a.text for card in soup.select("article.carte")]
+def cards(soup, section="titre-acteurs"):
+    """The names on the cards of one list of the toile page: the actors found for the
+    place ("titre-acteurs"), the dispositifs and programmes ("titre-programmes"), those
+    whose territory is unknown ("titre-non-places")."""
+    found = soup.select(f"section[aria-labelledby={section}] article.carte")
+    return [card.find(["h2", "h3"]).a.text for card in found]
 
 
 def gaps(soup):
@@ -67,7 +71,7 @@ def test_toile_of_young_people_around_dunkerque(client, lieu):
     # the Cordées de la réussite (jeunes) have no territory in the data: not placed here
     assert cards(soup) == ["Communauté urbaine de Dunkerque"]
     card = soup.select_one("article.carte")
-    assert card.h3.a["href"] == "/id/acteur/communaute-urbaine-de-dunkerque"
+    assert card.h3.a["href"] == "/acteurs/communaute-urbaine-de-dunkerque?public=jeunes-moins-25"
     assert "CU de Dunkerque" in card.text
     assert "CUD" in card.text
     assert "Dunkerque" in soup.h1.text
@@ -81,11 +85,156 @@ def test_toile_of_young_people_around_dunkerque(client, lieu):
     assert soup.find("input", attrs={"name": "lieu"})["value"] == lieu
 
 
+@pytest.mark.parametrize(
+    ("lieu", "phrase"),
+    [
+        ("Dunkerque", "à Dunkerque"),
+        ("59350", "à Lille"),
+        ("Le Quesnoy", "au Quesnoy"),
+        ("Nord", "dans le Nord"),
+        ("Somme", "dans la Somme"),
+        ("departement/60", "dans l'Oise"),
+        ("tas/hainaut", "dans le Hainaut"),
+        ("tas/metropole-flandres", "dans la Métropole-Flandres"),
+        ("region/32", "dans les Hauts-de-France"),
+        ("epci/245900428", "dans la CU de Dunkerque"),
+    ],
+)
+def test_the_place_is_written_as_french_says_it(client, lieu, phrase):
+    """« dans le Nord », never « à Nord »: the article comes from the COG's type de nom
+    en clair (sg:codeArticle), a TAS's from tas.ttl, an EPCI's from its name."""
+    soup = page(client, f"/publics/personnes-agees?lieu={lieu}")
+    assert soup.h1.text == f"Qui s'occupe des personnes âgées {phrase} ?"
+
+
 def test_toile_without_place_lists_every_actor_of_the_public(client):
     soup = page(client, "/publics/jeunes-moins-25")
-    names = cards(soup)
-    assert "Cordées de la réussite" in names
-    assert "Communauté urbaine de Dunkerque" in names
+    assert "Communauté urbaine de Dunkerque" in cards(soup)
+    # a programme serves the public too: listed as such, not as an actor, and not drawn
+    assert "Cordées de la réussite" not in cards(soup)
+    assert "Cordées de la réussite" in cards(soup, "titre-programmes")
+    drawn = {g["data-iri"] for g in soup.select("svg.toile g.acteur")}
+    assert BASE + "acteur/cordees-de-la-reussite" not in drawn
+    assert len(drawn) == len(cards(soup))
+
+
+def test_a_place_keeps_the_actors_of_unknown_territory_apart(client):
+    """Choosing Dunkerque does not drop the entries whose territory the graph does not
+    know: they are listed in their own group, and the summary counts them apart."""
+    soup = page(client, "/publics/jeunes-moins-25?lieu=Dunkerque")
+    assert cards(soup) == ["Communauté urbaine de Dunkerque"]
+    unknown = cards(soup, "titre-non-places")
+    assert "Cordées de la réussite" in unknown
+    assert "Communauté urbaine de Dunkerque" not in unknown
+    summary = " ".join(soup.select_one("p.resume").text.split())
+    assert summary.startswith("1 acteur pour le public « Jeunes de moins de 25 ans »")
+    assert f"et {len(unknown)} dont le territoire n'est pas renseigné" in summary
+
+
+def test_counts_agree_on_the_publics_page_and_every_toile(client):
+    """/publics says, for each public, what its toile (no filter) says: the same
+    organisations and dispositifs or programmes, in the same words."""
+    listing = page(client, "/publics")
+    for item in listing.select("ul.arbre > li"):
+        said = " ".join(item.select_one("span.compte").text.split())
+        toile = page(client, item.a["href"])
+        summary = " ".join(toile.select_one("p.resume").text.split())
+        assert summary.startswith(said + " pour le public"), (item.a["href"], said, summary)
+        actors = len(cards(toile))
+        programmes = len(cards(toile, "titre-programmes"))
+        assert said.startswith(f"{actors} acteur"), (item.a["href"], said)
+        assert (f"et {programmes} dispositif" in said) == (programmes > 0)
+
+
+def test_widening_the_area_one_click_per_step(client):
+    """A place with few answers offers each wider area (commune → EPCI → département →
+    TAS → région) with its count, which is what the toile shows one click away."""
+    soup = page(client, "/publics/jeunes-moins-25?lieu=Dunkerque")
+    widen = soup.select_one("nav.elargir")
+    assert "Peu de réponses à Dunkerque" in widen.h2.text
+    steps = widen.select("li")
+    names = [li.a.text for li in steps]
+    assert names == [
+        "Dans la CU de Dunkerque",
+        "Dans le Nord",
+        "Dans le Littoral Nord",
+        "Dans les Hauts-de-France",
+    ]
+    for li in steps:
+        count = int(li.text.rsplit(":", 1)[1].split()[0])
+        there = page(client, li.a["href"])
+        assert "lieu=" in li.a["href"] and "/publics/jeunes-moins-25" in li.a["href"]
+        assert len(cards(there)) + len(cards(there, "titre-programmes")) == count, li.a.text
+    # an actor serving an area inside the département is in the département
+    nord = page(client, steps[1].a["href"])
+    assert "Communauté urbaine de Dunkerque" in cards(nord)
+
+
+def test_a_toile_says_honestly_what_is_missing(client):
+    """ "À renseigner" lists what the graph expects for this public and place and does
+    not find; where nothing is expected it says so, rather than "nothing is missing"."""
+    soup = page(client, "/publics/personnes-agees?lieu=Dunkerque")
+    section = " ".join(soup.select_one("section.manques").text.split())
+    assert "aucun manque ne peut être établi" in section
+    assert "ne manque" not in section
+    assert not gaps(soup)
+    # adolescents: the MDA kind states this public; none recorded at Dunkerque
+    soup = page(client, "/publics/adolescents?lieu=Dunkerque")
+    assert gaps(soup) == ["MDA"]
+    assert "mais aucun n'est enregistré à Dunkerque" in soup.select_one("section.manques").text
+
+
+def test_the_toile_of_a_public_links_the_agur_toiles_about_it(client):
+    soup = page(client, "/publics/jeunes-moins-25-handicap")
+    agur = soup.find(id="titre-agur").parent
+    items = agur.select("li")
+    assert items[0].a.text == "Toile de l'Agur « jeunes de moins de 25 ans » – angle handicap"
+    assert items[0].a["href"].startswith("https://www.agur-dunkerque.org/")
+    assert "angle handicap" in items[0].text and "état : réalisée" in items[0].text
+    # a public no Agur toile covers gets no such section
+    assert page(client, "/publics/personnes-agees").find(id="titre-agur") is None
+
+
+def test_a_card_leads_to_the_fiche_and_its_kind_never_to_a_dead_link(client):
+    """The toile's card links the actor's fiche (the toile's public kept), and a kind
+    only when it has a page: "Association" is an actor class, not a dispositif."""
+    soup = page(client, "/publics/personnes-handicap")
+    card = next(c for c in soup.select("article.carte") if c.h3.a.text == "Les Papillons Blancs")
+    assert card.h3.a["href"] == "/acteurs/les-papillons-blancs?public=personnes-handicap"
+    kind = card.find("dt", string="Type").find_next("dd")
+    assert kind.text == "Association" and kind.a is None
+    for a in soup.select("article.carte dd a"):
+        if a["href"].startswith("/"):
+            page(client, a["href"])  # 200, never a 404
+
+
+def test_the_fiche_of_an_actor_is_a_directory_entry(client):
+    soup = page(client, "/acteurs/esat-les-ateliers-de-la-lys?public=personnes-handicap")
+    assert soup.h1.text == "ESAT les ateliers de la Lys"
+    assert "Établissement ou service médico-social" in soup.select_one(".fiche-nature").text
+    # how fresh, and from which source (the document's title, not a file name)
+    fresh = soup.select_one("p.fraicheur").text
+    assert fresh.startswith("Mis à jour le 6 juillet 2023 · source : Conseil Territorial")
+    sources = [li.text for li in soup.find(id="titre-sources").parent.select("li")]
+    assert sources == [
+        "Conseil Territorial de Santé de Métropole-Flandres – Procès-verbal de la séance "
+        "plénière du 6 juillet 2023"
+    ]
+    # what it does: its services by name; the minutes' paragraph only as a quote, apart
+    services = [h.text for h in soup.select("li.service h3")]
+    assert "Formation « comprendre les handicaps »" in services
+    quote = soup.select_one("details.extrait")
+    assert quote.summary.text == "Ce qu'en dit la source"
+    # contact and place say what is not known
+    contact = soup.select_one(".fiche-contact").text
+    assert "Téléphone" in contact and "non renseigné" in contact
+    report = soup.find("a", class_="signaler")
+    assert report["href"].startswith("/steward/signaler?entree=")
+    assert soup.find("a", string="Données brutes (RDF) de cette fiche")["href"] == (
+        "/id/acteur/esat-les-ateliers-de-la-lys"
+    )
+    assert soup.find("a", string="Retour à la toile « Personnes en situation de handicap »")
+    page(client, "/acteurs/inconnu", 404)
 
 
 def test_broader_public_and_place_containing_lille(client):
@@ -179,7 +328,8 @@ def test_defis_propositions_and_actions(client):
 def test_search_ranking(client):
     soup = page(client, "/recherche?q=cpts")
     actors = soup.find("section", attrs={"data-categorie": "acteur"})
-    assert actors.li.a.text == "CPTS Sud Métropole Lilloise"
+    # a CPTS named "CPTS ..." first (the CPTS de Denain and the CPTS Sud Métropole Lilloise)
+    assert actors.li.a.text in {"CPTS de Denain", "CPTS Sud Métropole Lilloise"}
     kinds = soup.find("section", attrs={"data-categorie": "dispositif"})
     assert kinds.li.a["href"] == "/dispositifs/CPTS"
     soup = page(client, "/recherche?q=maison des ados")
@@ -419,5 +569,60 @@ def test_fixed_links_follow_the_mount_point():
         tools = [a["href"] for a in soup.select(".toile-telechargements a")]
         assert root + "/publics/jeunes/toile.svg" in tools
         cards = [a["href"] for a in soup.select("article.carte h3 a")]
-        assert cards and all(href.startswith(root + "/id/") for href in cards)
+        assert cards and all(href.startswith(root + "/acteurs/") for href in cards)
     store.close()
+
+
+def test_the_region_says_which_kinds_cover_it_and_which_are_missing(client, content):
+    """The région's page: for each kind expected everywhere, who covers it, how many
+    communes and people are left in zone blanche (COG populations), which are absent."""
+    soup = page(client, "/territoires/region/32")
+    rows = {tr.th.text: tr for tr in soup.select("table.couverture-table tbody tr")}
+    assert list(rows) == ["CLS", "CLSM", "CPTS", "DAC", "MSP"]
+    msp = rows["MSP"]
+    covering = [a.text for a in msp.select("td")[0].find_all("a")]
+    assert {"MSP de Dunkerque", "Maison de santé pluridisciplinaire d'Hautmont"} <= set(covering)
+    assert "MSP du Kruysbellaert" in msp.text  # known, territory unknown: said, not counted
+    (total,) = content.select(
+        "SELECT (SUM(?p) AS ?n) WHERE { ?c a sg:Commune ; sg:population ?p ; "
+        "sg:inclusDans+ <territoire/region/32> }"
+    )
+    covered = content.select(
+        "SELECT (SUM(?p) AS ?n) WHERE { VALUES ?c { <territoire/commune/59183> "
+        "<territoire/commune/59291> <territoire/commune/59580> } ?c sg:population ?p }"
+    )[0]
+    blank = int(total["n"]) - int(covered["n"])
+    assert f"{blank:,}".replace(",", "\u202f") in msp.select("td")[2].text
+    # the CPTS BBH serves its (partly known) territory, the CPTS de Denain its commune
+    assert {
+        "CPTS de Denain",
+        "Communauté professionnelle territoriale de santé Bergues Bourbourg Hondschoote",
+    } <= {a.text for a in rows["CPTS"].select("a")}
+    assert "DAC Appui santé des Flandres" in rows["DAC"].text  # its territory is unknown
+    absent = soup.find("strong", string=lambda t: t and t.startswith("Attendus et absents"))
+    assert (
+        absent.text == "Attendus et absents dans les Hauts-de-France selon le graphe : CLS, CLSM."
+    )
+    link = soup.find("a", string=lambda t: t and t.startswith("Les zones blanches"))
+    assert link["href"] == "/territoires/region/32/couverture"
+
+
+def test_the_zones_blanches_of_the_region_as_a_table_and_a_picture(client):
+    soup = page(client, "/territoires/region/32/couverture")
+    assert soup.h1.text == "Zones blanches dans les Hauts-de-France"
+    picture = soup.select_one("figure.couverture-image svg[role=img]")
+    assert picture.title.text.startswith("Population couverte dans les Hauts-de-France")
+    assert "MSP : " in picture.desc.text and "habitants en zone blanche" in picture.desc.text
+    # the zones blanches of each kind, by EPCI, the most populated first
+    msp = soup.find("h2", string=lambda t: t and t.startswith("MSP :"))
+    epcis = msp.find_next("table").select("tbody tr")
+    populations = [int(tr.select("td")[1].text.replace("\u202f", "")) for tr in epcis]
+    assert populations == sorted(populations, reverse=True)
+    dunkerque = next(tr for tr in epcis if tr.th.text == "CU de Dunkerque")
+    assert "sur" in dunkerque.select("td")[0].text  # Dunkerque has its MSP: partly covered
+    page(client, "/territoires/region/99/couverture", 404)
+
+
+def test_a_tas_says_its_perimeter_is_partial(client):
+    soup = page(client, "/territoires/tas/hainaut")
+    assert "n'est connu qu'en partie" in soup.find(id="titre-couverture").parent.text

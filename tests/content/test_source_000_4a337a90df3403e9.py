@@ -69,20 +69,25 @@ def test_morning_gathered_about_100_people_in_6_ateliers(content, text):
     assert content.ask(f"""
         ASK {{ GRAPH {G} {{
             <concertation/hainaut> schema:startDate "2022-12-01"^^xsd:date ;
-                sg:nombreParticipants 100 ; sg:nombreAteliers 6 ;
                 prov:wasDerivedFrom <source/{STEM}/les-reunions-de-co-construction> .
+            ?p sg:quantiteDe <concertation/hainaut> ; sg:grandeur <grandeur/participants> ;
+                sg:moment <moment/ateliers> ; sg:valeur 100 ;
+                sg:qualificatif <qualificatif/environ> .
+            ?a sg:quantiteDe <concertation/hainaut> ; sg:grandeur <grandeur/ateliers> ;
+                sg:valeur 6 .
         }} }}""")
 
 
 def test_afternoon_plenary_gathered_about_120_people(content, text):
     assert says(text, "Environ 120 personnes ont assisté à la session plénière de l'après-midi.")
+    # a quantity of the concertation, its moment explicit (not a count on the agenda item)
     rows = content.select(f"""
-        SELECT ?label WHERE {{ GRAPH {G} {{
-            <concertation/hainaut> sg:etape ?e .
-            ?e skos:prefLabel ?label ; sg:nombreParticipants 120 ;
-               sg:heureDebut "14:00:00"^^xsd:time .
+        SELECT ?v ?q WHERE {{ GRAPH {G} {{
+            ?q sg:quantiteDe <concertation/hainaut> ; sg:grandeur <grandeur/participants> ;
+               sg:moment <moment/pleniere> ; sg:valeur ?v ; sg:citation ?c .
+            FILTER(STRSTARTS(?c, "Environ 120 personnes ont assisté à la session plénière"))
         }} }}""")
-    assert rows == [{"label": "séance en plénière"}]
+    assert [r["v"] for r in rows] == ["120"]
 
 
 def test_diagnosis_general_practitioner_density_is_below_france_and_region(content, text):
@@ -137,8 +142,12 @@ def test_opening_by_the_president_of_the_cts_du_hainaut(content, text):
     assert says(text, "ouverture par le président du CTS du Hainaut")
     assert content.ask(f"""
         ASK {{ GRAPH {G} {{
-            ?e a sg:EtapeProgramme ; sg:heureDebut "09:30:00"^^xsd:time ;
-               sg:implique <acteur/cts-hainaut> , <acteur/ars-hauts-de-france> .
+            ?e a sg:EtapeProgramme ; sg:heureDebut "09:30:00"^^xsd:time .
+            <concertation/hainaut> sg:etape ?e ; prov:qualifiedAssociation ?p1 , ?p2 .
+            ?p1 prov:agent <acteur/cts-hainaut> ; prov:hadRole <role-participation/ouverture> ;
+                sg:qualite <fonction/president> .
+            ?p2 prov:hadRole <role-participation/ouverture> ; sg:qualite <fonction/directeur> ;
+                prov:agent/sg:membreDe <acteur/ars-hauts-de-france> .
             <acteur/cts-hainaut> a sg:CTS ; skos:altLabel "CTS du Hainaut"@fr .
         }} }}""")
 
@@ -155,8 +164,11 @@ def test_belles_histoires_ch_denain_maternity_and_msp_hautmont(content, text):
             <acteur/maison-de-sante-pluridisciplinaire-d-hautmont> a sg:MSP ;
                 sg:localisation <territoire/commune/59291> ;
                 sg:besoin <besoin/nutrition-activite-physique> .
-            ?e sg:implique <acteur/centre-hospitalier-de-denain> ,
-                           <acteur/maison-de-sante-pluridisciplinaire-d-hautmont> .
+            <concertation/hainaut> prov:qualifiedAssociation
+                [ prov:agent <acteur/centre-hospitalier-de-denain> ;
+                  prov:hadRole <role-participation/presentation> ] ,
+                [ prov:agent <acteur/maison-de-sante-pluridisciplinaire-d-hautmont> ;
+                  prov:hadRole <role-participation/presentation> ] .
         }} }}""")
     # the communes are the INSEE ones of the territory import
     rows = content.select("""
@@ -208,7 +220,7 @@ def test_twelve_solutions_with_constats_and_59_propositions(content, text):
         SELECT ?pos (COUNT(DISTINCT ?c) AS ?constats) (COUNT(DISTINCT ?p) AS ?props)
         WHERE {{ GRAPH {G} {{
             ?s a sg:Solution ; schema:position ?pos ; sg:issueDe <concertation/hainaut> ;
-               sg:constat ?c ; sg:repondA ?target .
+               sg:constat ?c ; sg:rubrique ?target .
             ?p a sg:Proposition ; dct:isPartOf ?s .
         }} }} GROUP BY ?pos ORDER BY ?pos""")
     assert [int(r["pos"]) for r in rows] == list(range(1, 13))
@@ -227,7 +239,7 @@ def test_solution_1_drops_sick_notes_from_the_medecin_traitant(content, text):
             ?p a sg:Proposition ; skos:prefLabel ?l ; dct:isPartOf <solution/hainaut/1> ;
                cv:thematicArea <besoin/medecin-traitant> .
             FILTER(STRSTARTS(?l, "{passage}"))
-            <solution/hainaut/1> sg:repondA <theme-national/1> .
+            <solution/hainaut/1> sg:rubrique <theme-national/1> .
         }} }}""")
 
 
@@ -237,7 +249,7 @@ def test_solution_5_night_care_at_home_for_elderly_and_disabled(content, text):
     assert says(text, constat)
     assert content.ask(f"""
         ASK {{ GRAPH {G} {{
-            <solution/hainaut/5> sg:repondA <theme-national/2> , <defi/7> ;
+            <solution/hainaut/5> sg:rubrique <theme-national/2> ; sg:lienThematiqueDeduit <defi/7> ;
                 dct:audience <public/personnes-agees> , <public/personnes-handicap> ;
                 sg:constat "{constat}"@fr .
         }} }}""")
@@ -248,7 +260,7 @@ def test_solution_8_terres_du_hainaut_terreau_de_formations(content, text):
     assert says(text, "mobiliser les élus")
     rows = content.select(f"""
         SELECT ?l WHERE {{ GRAPH {G} {{
-            <solution/hainaut/8> skos:prefLabel ?l ; sg:repondA <theme-national/3> .
+            <solution/hainaut/8> skos:prefLabel ?l ; sg:rubrique <theme-national/3> .
             <proposition/hainaut/8-3> dct:isPartOf <solution/hainaut/8> ;
                 dct:audience <public/elus> .
         }} }}""")
@@ -260,9 +272,10 @@ def test_solution_9_mobilises_clsm_and_the_kind_records_what_is_said(content, te
     assert says(text, "généraliser les contrats locaux santé mentale")
     assert content.ask(f"""
         ASK {{ GRAPH {G} {{
-            <proposition/hainaut/9-3> sg:mobilise sg:CLSM ;
+            <proposition/hainaut/9-3> sg:mobiliseType sg:CLSM ;
                 dct:isPartOf <solution/hainaut/9> .
-            <solution/hainaut/9> sg:repondA <defi/2> ; cv:thematicArea <besoin/sante-mentale> .
+            <solution/hainaut/9> sg:lienThematiqueDeduit <defi/2> ;
+                cv:thematicArea <besoin/sante-mentale> .
             sg:CLSM sg:mentionDansSource <source/{STEM}/solution-9> ;
                 sg:ditDansSource "généraliser les contrats locaux santé mentale"@fr .
             ?n sg:concerne <proposition/hainaut/9-3> ; a sg:NoteQualite .
@@ -274,8 +287,8 @@ def test_solution_10_climsp_piloted_by_the_ccas(content, text):
     assert says(text, "(comme TousantiCONVID)")
     assert content.ask(f"""
         ASK {{ GRAPH {G} {{
-            <solution/hainaut/10> sg:sigle "CLIMSP"@fr ; sg:mobilise sg:CCAS .
-            <proposition/hainaut/10-1> sg:mobilise sg:CCAS ;
+            <solution/hainaut/10> sg:sigle "CLIMSP"@fr ; sg:mobiliseType sg:CCAS .
+            <proposition/hainaut/10-1> sg:mobiliseType sg:CCAS ;
                 dct:audience <public/personnes-precarite> .
             sg:CCAS sg:roleParcours <role/reperage> .
             ?n sg:concerne <proposition/hainaut/10-4> ;
@@ -292,15 +305,13 @@ def test_solution_12_last_one_is_a_free_theme_on_keeping_people_at_home(content,
         ASK {{ GRAPH {G} {{
             <proposition/hainaut/12-5> skos:prefLabel "favoriser la colocation."@fr ;
                 dct:isPartOf <solution/hainaut/12> ; schema:position 5 .
-            <solution/hainaut/12> sg:repondA <defi/7> ;
+            <solution/hainaut/12> sg:lienThematiqueDeduit <defi/7> ;
+                sg:rubrique <theme-libre/hainaut> ;
                 sg:constat "retarder au maximum le recours à un EHPAD."@fr .
         }} }}""")
     # filed under "5 – Thématique(s) supplémentaire(s)": no national theme
     assert not content.ask("""
-        ASK { <solution/hainaut/12> sg:repondA ?t . ?t a sg:ThemeNational }""")
-    assert not content.ask("""
-        ASK { <solution/hainaut/12> sg:repondA ?t .
-              FILTER(STRSTARTS(STR(?t), STR(<theme-national/>))) }""")
+        ASK { <solution/hainaut/12> sg:lienThematique ?t . ?t a sg:ThemeNational }""")
 
 
 # --- Whole-graph checks -----------------------------------------------------------------
@@ -310,7 +321,7 @@ def test_every_solution_and_proposition_has_public_need_and_target(content):
     rows = content.select(f"""
         SELECT ?x WHERE {{ GRAPH {G} {{
             ?x a ?type . VALUES ?type {{ sg:Solution sg:Proposition }}
-            FILTER NOT EXISTS {{ ?x cv:thematicArea ?b . ?x sg:repondA ?d . }}
+            FILTER NOT EXISTS {{ ?x cv:thematicArea ?b . ?x sg:lienThematiqueDeduit ?d . }}
         }} }}""")
     assert rows == []
     rows = content.select(f"""

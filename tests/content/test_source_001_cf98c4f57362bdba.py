@@ -130,10 +130,14 @@ def test_ten_workshops_and_about_140_participants_in_plenary(content):
     assert_in_source("réparties en 10 ateliers composés de 10 personnes")
     assert_in_source("Environ 140 personnes ont assisté à la session plénière de l'après-midi.")
     rows = content.select(
-        "SELECT ?a ?p WHERE { GRAPH " + DOC_GRAPH + " {"
-        " <concertation/somme-littoral-sud> sg:nombreAteliers ?a ; sg:nombreParticipants ?p } }"
+        "SELECT ?g ?m ?v WHERE { GRAPH " + DOC_GRAPH + " {"
+        " ?q sg:quantiteDe <concertation/somme-littoral-sud> ; sg:grandeur ?g ; sg:valeur ?v ."
+        " OPTIONAL { ?q sg:moment ?m } } }"
     )
-    assert rows == [{"a": "10", "p": "140"}]
+    counts = {(r["g"].rsplit("/", 1)[1], (r["m"] or "").rsplit("/", 1)[-1]): r["v"] for r in rows}
+    assert counts[("ateliers", "ateliers")] == "10"
+    assert counts[("participants", "pleniere")] == "140"
+    assert counts[("participants", "ateliers")] == "100"  # « une centaine »
 
 
 def test_day_opened_by_cts_80_and_ctu62_presidents_and_two_ars_delegations(content):
@@ -143,7 +147,9 @@ def test_day_opened_by_cts_80_and_ctu62_presidents_and_two_ars_delegations(conte
     )
     rows = content.select(
         "SELECT ?kind ?alt WHERE { GRAPH " + DOC_GRAPH + " {"
-        " <concertation/somme-littoral-sud> prov:wasAssociatedWith ?a ."
+        " <concertation/somme-littoral-sud> prov:qualifiedAssociation ?p ."
+        " ?p prov:agent ?a ; prov:hadRole <role-participation/ouverture> ;"
+        "    sg:qualite <fonction/president> ."
         " ?a a ?kind ; skos:altLabel ?alt ."
         ' FILTER(?alt IN ("CTS 80"@fr, "CTU62"@fr)) } }'
     )
@@ -151,7 +157,9 @@ def test_day_opened_by_cts_80_and_ctu62_presidents_and_two_ars_delegations(conte
     assert kinds == {("CTS 80", "CTS"), ("CTU62", "CTU"), ("CTU62", "Commission")}
     delegations = content.select(
         "SELECT ?d WHERE { GRAPH " + DOC_GRAPH + " {"
-        " <concertation/somme-littoral-sud> prov:wasAssociatedWith ?d ."
+        " <concertation/somme-littoral-sud> prov:qualifiedAssociation ?p ."
+        " ?p prov:agent ?d ; prov:hadRole <role-participation/ouverture> ;"
+        "    sg:qualite <fonction/directeur> ."
         " ?d sg:membreDe <acteur/ars-hauts-de-france> } }"
     )
     assert len(delegations) == 2
@@ -175,7 +183,7 @@ def test_eleven_solutions_under_the_four_national_themes_and_a_free_theme(conten
     rows = content.select(
         "SELECT ?n ?t WHERE { GRAPH " + DOC_GRAPH + " {"
         " ?s a sg:Solution ; schema:position ?n ; sg:issueDe <concertation/somme-littoral-sud> ;"
-        " sg:repondA ?t . FILTER(!CONTAINS(STR(?t), '/defi/')) } }"
+        " sg:rubrique ?t } }"
     )
     themes: dict[int, set[str]] = {}
     for r in rows:
@@ -183,7 +191,7 @@ def test_eleven_solutions_under_the_four_national_themes_and_a_free_theme(conten
     assert themes == {
         1: {"theme-national/1"},
         2: {"theme-national/1"},
-        3: {"theme-national/1", "theme-national/4"},
+        3: {"theme-national/1"},  # and a stated link to theme 4, see below
         4: {"theme-national/2"},
         5: {"theme-national/3"},
         6: {"theme-national/3"},
@@ -200,7 +208,8 @@ def test_solution_3_is_also_linked_to_the_prevention_theme(content):
     assert_in_source("(en lien avec la thématique 4 sur la prévention)")
     assert content.ask(
         in_doc(
-            """<solution/somme-littoral-sud/3> sg:repondA <theme-national/4>, <theme-national/1> ;
+            """<solution/somme-littoral-sud/3> sg:rubrique <theme-national/1> ;
+                sg:lienThematiqueEnonce <theme-national/4> ;
                 sg:citation "(en lien avec la thématique 4 sur la prévention)"@fr ."""
         )
     )
@@ -238,7 +247,7 @@ def test_solution_4_relies_on_cls_clsm_and_pssm_vigilans_trainings(content):
     )
     rows = content.select(
         "SELECT ?p ?k WHERE { GRAPH " + DOC_GRAPH + " {"
-        " ?p dct:isPartOf <solution/somme-littoral-sud/4> ; sg:mobilise ?k } }"
+        " ?p dct:isPartOf <solution/somme-littoral-sud/4> ; sg:mobiliseType ?k } }"
     )
     mobilised = {(r["p"].rsplit("/", 1)[1], r["k"].rsplit("#", 1)[1]) for r in rows}
     assert {("4-1", "CLS"), ("4-1", "CLSM"), ("4-2", "PSSM"), ("4-2", "VIGILANS")} <= mobilised
@@ -259,7 +268,8 @@ def test_theme_2_heading_on_unscheduled_care_holds_mental_health_content(content
     assert_in_source(constat)
     assert content.ask(
         in_doc(
-            "<solution/somme-littoral-sud/4> sg:repondA <theme-national/2>, <defi/2> ;"
+            "<solution/somme-littoral-sud/4> sg:rubrique <theme-national/2> ;"
+            " sg:lienThematiqueDeduit <defi/2> ;"
             " sg:constat " + fr(constat) + " ."
             """ ?n sg:concerne <solution/somme-littoral-sud/4> ;
                sg:typeProbleme <type-probleme/contradiction> ."""
@@ -289,10 +299,10 @@ def test_solution_8_ends_doctors_freedom_of_installation_relying_on_cls(content)
     assert_in_source("Solution #8 : " + title)
     assert content.ask(
         in_doc(
-            "<solution/somme-littoral-sud/8> sg:repondA <theme-national/3> ;"
+            "<solution/somme-littoral-sud/8> sg:rubrique <theme-national/3> ;"
             " skos:prefLabel " + fr(title) + " ."
             """ <proposition/somme-littoral-sud/8-3> dct:isPartOf <solution/somme-littoral-sud/8> ;
-                sg:mobilise sg:CLS ."""
+                sg:mobiliseType sg:CLS ."""
         )
     )
 
@@ -301,7 +311,7 @@ def test_solution_9_prevention_desks_with_ccas_and_education_nationale(content):
     assert_in_source("en lien avec les contacts locaux de confiance : CCAS, éducation nationale")
     assert content.ask(
         in_doc(
-            """<proposition/somme-littoral-sud/9-2> sg:mobilise sg:CCAS ;
+            """<proposition/somme-littoral-sud/9-2> sg:mobiliseType sg:CCAS ;
                 sg:implique <acteur/education-nationale> ;
                 cv:thematicArea <besoin/prevention> .
             <acteur/education-nationale> a sg:ServiceEtat ; sg:secteur <secteur/education> ."""
@@ -318,7 +328,7 @@ def test_solution_10_constats_maisons_des_adolescents_are_little_known(content):
     assert content.ask(
         in_doc(
             "<solution/somme-littoral-sud/10> sg:constat " + fr(passage) + " ;"
-            """ dct:audience <public/jeunes-moins-25> ; sg:mobilise sg:MDA .
+            """ dct:audience <public/jeunes-moins-25> ; sg:mobiliseType sg:MDA .
             sg:MDA sg:public <public/adolescents> ; sg:roleParcours <role/prevention> ."""
         )
     )
@@ -338,9 +348,9 @@ def test_solution_11_free_theme_supports_carers_and_develops_the_sas(content):
     assert sorted(int(r["n"]) for r in rows) == list(range(1, 15))
     assert content.ask(
         in_doc(
-            """<proposition/somme-littoral-sud/11-2> sg:mobilise sg:SAS .
+            """<proposition/somme-littoral-sud/11-2> sg:mobiliseType sg:SAS .
             <solution/somme-littoral-sud/11>
-                sg:repondA <theme-libre/somme-littoral-sud>, <defi/7> .
+                sg:rubrique <theme-libre/somme-littoral-sud> ; sg:lienThematiqueDeduit <defi/7> .
             <proposition/somme-littoral-sud/11-14> schema:position 14 ;
                 dct:audience <public/aidants> ; skos:prefLabel """
             + fr(last)
@@ -374,7 +384,7 @@ def test_every_proposition_is_placed_and_linked_to_publics_needs_and_themes(cont
         "SELECT ?p WHERE { GRAPH " + DOC_GRAPH + " { ?p a sg:Proposition ."
         " FILTER NOT EXISTS { ?p dct:isPartOf ?s . ?s a sg:Solution ;"
         "   sg:issueDe <concertation/somme-littoral-sud> . ?p schema:position ?n ;"
-        "   dct:audience ?a ; cv:thematicArea ?b ; sg:repondA ?t ; skos:prefLabel ?l } } }"
+        "   dct:audience ?a ; cv:thematicArea ?b ; skos:prefLabel ?l } } }"
     )
     assert incomplete == []
 

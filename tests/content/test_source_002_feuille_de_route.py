@@ -79,10 +79,12 @@ def test_defi_headings_are_the_national_priorities_not_regional_defis(content, n
     # every action under the heading answers national theme n, none claims a regional défi
     rows = content.select(
         f"""SELECT ?a ?theme WHERE {{ GRAPH {GRAPH} {{
-              ?a a sg:Action ; prov:wasDerivedFrom {section} ; sg:repondA ?theme . }} }}"""
+              ?a a sg:Action ; prov:wasDerivedFrom {section} ; sg:rubrique ?theme . }} }}"""
     )
     assert rows and {r["theme"].rsplit("/id/", 1)[1] for r in rows} == {f"theme-national/{n}"}
-    assert not content.ask(f"ASK {{ GRAPH {GRAPH} {{ ?a sg:defi ?d }} }}")
+    assert not content.ask(
+        f"ASK {{ ?a dct:isPartOf {FDR} ; sg:lienThematique ?d . ?d a sg:DefiRegional }}"
+    )
     # and the naming discrepancy is recorded
     assert content.ask(
         f"""ASK {{ GRAPH {GRAPH} {{
@@ -99,7 +101,7 @@ def test_observatory_of_medical_demography_is_to_be_built_and_uses_data_ps(conte
     assert content.ask(
         f"""ASK {{ GRAPH {GRAPH} {{
               {action} schema:position 1 ; sg:statut <statut-action/a-lancer> ;
-                  sg:mobilise sg:DATAPS, sg:DAM ; sg:citation "Action à construire."@fr .
+                  sg:mobiliseType sg:DATAPS, sg:DAM ; sg:citation "Action à construire."@fr .
               sg:DATAPS sg:mentionDansSource <source/{STEM}/defi-1> ; sg:ditDansSource ?d .
               FILTER(CONTAINS(?d, "vision claire de la démographie")) }} }}"""
     )
@@ -144,8 +146,8 @@ def test_prisme_is_carried_by_the_chu_de_lille_with_sas_3114_and_vigilans(conten
     action = action_with_label(content, "Mettre en œuvre le dispositif PRISME")
     assert content.ask(
         f"""ASK {{ GRAPH {GRAPH} {{
-              {action} sg:porteur ?chu ; sg:implique sg:PTSM ;
-                  sg:mobilise sg:PRISME, sg:SAS, sg:LigneEcoute, sg:VIGILANS ;
+              {action} sg:porteur ?chu ; sg:impliqueType sg:PTSM ;
+                  sg:mobiliseType sg:PRISME, sg:SAS, sg:LigneEcoute, sg:VIGILANS ;
                   cv:thematicArea <besoin/sante-mentale> .
               ?chu a sg:EtablissementSante ; skos:prefLabel "CHU de Lille"@fr .
               sg:PRISME sg:mentionDansSource <source/{STEM}/defi-2> . }} }}"""
@@ -166,7 +168,8 @@ def test_the_cpts_sud_metropole_lilloise_runs_one_of_the_eight_csnp(content):
         f"""ASK {{ GRAPH {GRAPH} {{
               <acteur/cpts-sud-metropole-lilloise> a sg:CPTS ; sg:porte ?csnp .
               ?csnp a sg:CSNP .
-              {action} sg:mobilise ?csnp, sg:SAS ; sg:statut <statut-action/en-cours> . }} }}"""
+              {action} sg:mobilise ?csnp ; sg:mobiliseType sg:SAS ;
+                  sg:statut <statut-action/en-cours> . }} }}"""
     )
 
 
@@ -202,7 +205,7 @@ def test_cordees_de_la_reussite_are_an_education_nationale_programme(content):
     assert content.ask(
         f"""ASK {{ GRAPH {GRAPH} {{
               {action} sg:porteur <acteur/education-nationale> ; sg:mobilise ?c ;
-                  sg:repondA <theme-national/3> .
+                  sg:rubrique <theme-national/3> .
               <acteur/education-nationale> a sg:ServiceEtat ; sg:porte ?c .
               ?c a sg:Programme . }} }}"""
     )
@@ -230,7 +233,7 @@ def test_epop_peer_support_is_developed_by_the_papillons_blancs(content):
     assert content.ask(
         f"""ASK {{ GRAPH {GRAPH} {{
               {action} sg:porteur ?pb ; dct:audience <public/personnes-handicap> ;
-                  sg:repondA <theme-national/4> .
+                  sg:rubrique <theme-national/4> .
               ?pb a sg:Association ; skos:altLabel "papillons blancs"@fr . }} }}"""
     )
 
@@ -291,7 +294,7 @@ def test_every_action_is_fully_linked(content):
     rows = content.select(
         f"""SELECT ?a WHERE {{ GRAPH {GRAPH} {{ ?a a sg:Action ; dct:isPartOf {FDR} .
               FILTER NOT EXISTS {{
-                ?a sg:repondA ?t ; sg:statut ?s ; dct:audience ?p ; cv:thematicArea ?b ;
+                ?a sg:rubrique ?t ; sg:statut ?s ; dct:audience ?p ; cv:thematicArea ?b ;
                    prov:wasDerivedFrom ?sec . ?sec a sg:SectionDocument . }} }} }}"""
     )
     assert rows == []

@@ -49,7 +49,7 @@ def test_the_document_is_the_minutes_of_the_plenary_session_of_6_july_2023(conte
               {SEANCE} a sg:Seance ; sg:instance {CTS} ; dct:date "2023-07-06"^^xsd:date .
               {CTS} a sg:CTS ;
                   skos:prefLabel "Conseil territorial de santé Métropole-Flandres"@fr ;
-                  sg:territoireDesservi <territoire/tas/metropole-flandres> . }} }}"""
+                  sg:territoireDesservi <territoire/tds/metropole-flandres> . }} }}"""
     )
 
 
@@ -255,11 +255,13 @@ def test_the_afeji_receives_the_label_and_a_1500_euro_cheque(content):
         f"""SELECT ?montant ?alt WHERE {{ GRAPH {GRAPH} {{
               ?a a sg:AttributionLabel ;
                  sg:labelAttribue <label/droits-des-usagers-de-la-sante> ;
-                 sg:laureat <acteur/afeji> ; sg:montant ?montant ;
+                 sg:laureat <acteur/afeji> ;
                  sg:remisPar <personne/dauptin-olivier>, <personne/queverue-aline> ;
                  dct:isPartOf {SEANCE} ;
                  sg:objetLabellise ?projet .
               ?projet sg:prestataire <acteur/esat-les-ateliers-de-la-lys> .
+              ?q sg:quantiteDe ?a ; sg:grandeur <grandeur/montant-prix> ; sg:valeur ?montant ;
+                 sg:unite <http://qudt.org/vocab/unit/CCY_EUR> .
               <acteur/afeji> skos:altLabel ?alt . }} }} ORDER BY ?alt"""
     )
     assert {float(r["montant"]) for r in rows} == {1500.0}

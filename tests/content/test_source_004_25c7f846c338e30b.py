@@ -56,13 +56,16 @@ def test_six_ateliers_and_the_participant_counts_that_do_not_add_up(content):
     quoted("Au total, 160 personnes ont participé aux ateliers.")
     rows = content.select(f"""
         SELECT ?theme ?n WHERE {{ GRAPH {GRAPH} {{
-            ?theme a sg:ThemeConcertation ; dct:isPartOf {DAY} ;
-                sg:nombreParticipants ?n ; schema:position ?pos .
+            ?theme a sg:ThemeConcertation ; dct:isPartOf {DAY} ; schema:position ?pos .
+            ?q sg:quantiteDe {DAY} ; sg:portee ?theme ; sg:grandeur <grandeur/participants> ;
+                sg:valeur ?n .
         }} }} ORDER BY ?pos""")
     assert [int(r["n"]) for r in rows] == [55, 44, 50]
     assert content.ask(f"""
         ASK {{ GRAPH {GRAPH} {{
-            {DAY} sg:nombreAteliers 6 ; sg:nombreParticipants 160 .
+            ?a sg:quantiteDe {DAY} ; sg:grandeur <grandeur/ateliers> ; sg:valeur 6 .
+            ?p sg:quantiteDe {DAY} ; sg:grandeur <grandeur/participants> ; sg:valeur 160 ;
+                sg:moment <moment/ateliers> .
             ?note sg:concerne {DAY} ; sg:typeProbleme <type-probleme/incoherence-chiffres> ;
                 rdfs:comment ?c .
             FILTER (CONTAINS(?c, "149") && CONTAINS(?c, "160"))
@@ -77,7 +80,7 @@ def test_six_propositions_two_per_theme(content):
     quoted("Les 6 propositions étaient rattachées à 3 thèmes (2 propositions par thème)")
     rows = content.select(f"""
         SELECT ?themeLabel (COUNT(?p) AS ?n) WHERE {{ GRAPH {GRAPH} {{
-            ?p a sg:Proposition ; sg:issueDe {DAY} ; dct:subject ?theme .
+            ?p a sg:Proposition ; sg:issueDe {DAY} ; sg:rubrique ?theme .
             ?theme skos:prefLabel ?themeLabel .
         }} }} GROUP BY ?themeLabel ORDER BY ?themeLabel""")
     assert rows == [
@@ -98,8 +101,9 @@ def test_permanence_des_soins_constat_and_national_expectation(content):
         ASK {{ GRAPH {GRAPH} {{
             <{PROP}/2> skos:prefLabel {fr(label)} ; sg:constat {fr(constat)} ;
                 sg:attentesNational ?national ;
-                sg:repondA <theme-national/2> ; cv:thematicArea <besoin/soins-non-programmes> ;
-                sg:implique sg:CPTS ; sg:acteursImpliques ?who .
+                sg:lienThematiqueDeduit <theme-national/2> ;
+                cv:thematicArea <besoin/soins-non-programmes> ;
+                sg:impliqueType sg:CPTS ; sg:acteursImpliques ?who .
             FILTER (STRSTARTS(?national, "Une base juridique/réglementaire"))
             FILTER (CONTAINS(?who, "les établissements de santé publics et privés"))
         }} }}""")
@@ -143,7 +147,7 @@ def test_exercice_coordonne_mobilises_cpts_distinct_from_dac_and_pta(content):
     assert content.ask(f"""
         ASK {{ GRAPH {GRAPH} {{
             <{PROP}/4> skos:prefLabel "Favoriser l'exercice coordonné"@fr ;
-                sg:mobilise sg:CPTS ; sg:repondA <defi/1> ;
+                sg:mobiliseType sg:CPTS ; sg:lienThematiqueDeduit <theme-national/3> ;
                 dct:audience <public/usagers-systeme-sante> .
             sg:CPTS sg:mentionDansSource <source/{STEM}/exercice-coordonne> .
             sg:DAC sg:mentionDansSource <source/{STEM}/exercice-coordonne> .
@@ -166,7 +170,7 @@ def test_quality_of_life_conciergerie_and_local_authorities(content):
     quoted("- les collectivités territoriales\n- les services déconcentrés de l'Etat")
     assert content.ask(f"""
         ASK {{ GRAPH {GRAPH} {{
-            <{PROP}/3> sg:repondA <theme-national/3> ; sg:acteursImpliques ?who ;
+            <{PROP}/3> sg:lienThematiqueDeduit <theme-national/3> ; sg:acteursImpliques ?who ;
                 sg:attentesTerritoire {fr(local)} ; sg:attentesNational {fr(national)} .
             FILTER (CONTAINS(?who, "les collectivités territoriales"))
         }} }}""")
@@ -183,8 +187,8 @@ def test_school_prevention_targets_children_0_to_18_and_their_families(content):
         ASK {{ GRAPH {GRAPH} {{
             <{PROP}/6> sg:beneficiaires {fr(beneficiaires)} ;
                 dct:audience <public/enfants> , <public/jeunes-enfants-parents> ;
-                cv:thematicArea <besoin/depistage> ; sg:repondA <defi/5> , <theme-national/4> ;
-                sg:implique sg:MSP ; sg:attentesNational ?n .
+                cv:thematicArea <besoin/depistage> ; sg:lienThematiqueDeduit <theme-national/4> ;
+                sg:impliqueType sg:MSP ; sg:attentesNational ?n .
             FILTER (CONTAINS(?n, "Mon espace santé"))
         }} }}""")
 

@@ -8,8 +8,11 @@ from .conftest import BASE
 def test_stats_count_every_named_graph(loaded_content):
     store, summary = loaded_content
     stats = collect_stats(store)
-    assert stats.triples == summary.triples
-    assert {g for g, _ in stats.graphs} == set(summary.graphs)
+    assert summary.inferred > 0
+    assert stats.triples == summary.triples + summary.inferred
+    # every loaded graph, and graph/inferences (what the ontology entails from them)
+    assert {g for g, _ in stats.graphs} == {*summary.graphs, BASE + "graph/inferences"}
+    assert dict(stats.graphs)[BASE + "graph/inferences"] == summary.inferred
 
 
 def test_stats_list_resources_per_source_document(loaded_content):

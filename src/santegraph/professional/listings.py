@@ -79,7 +79,14 @@ def elements(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
                 item[field].append(pair)
     return sorted(
         items.values(),
-        key=lambda i: (i["type"], [o[1] for o in i["origine"]], i["position"] or 0, i["nom"]),
+        # the IRI last: the same order whatever order the engine gave the rows in
+        key=lambda i: (
+            i["type"],
+            sorted(o[1] for o in i["origine"]),
+            i["position"] or 0,
+            i["nom"],
+            i["iri"],
+        ),
     )
 
 

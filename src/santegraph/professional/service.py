@@ -9,6 +9,7 @@ once per store generation (:class:`PerGeneration`).
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
@@ -25,13 +26,15 @@ from ..toile.build import (
     KindFacts,
     Vocabulary,
     build_toile,
+    find_members,
     kind_facts,
+    load_organisations,
     load_sectors,
     load_vocabulary,
 )
-from ..toile.model import Sector, Toile
+from ..toile.model import Sector, Toile, WidenStep, count_text
 from ..vocab import NAMESPACE as SG_NAMESPACE
-from . import listings
+from . import coverage, fiches, listings
 from .listings import v
 
 if TYPE_CHECKING:
@@ -41,6 +44,7 @@ _T = TypeVar("_T")
 
 MAX_HITS = 25  # search hits shown per category
 SUGGESTIONS = 10  # places suggested for a partly typed "lieu", at most
+WIDEN_ORDER = {"epci": 0, "departement": 1, "tas": 2, "region": 3}  # the issue's ladder
 SUGGESTION_KINDS = {
     "commune": "commune",
     "epci": "EPCI",
@@ -91,10 +95,12 @@ class PerGeneration:
 
 @dataclass(frozen=True)
 class ToileReference:
-    """What every toile of a store shares: sectors and what kinds state (gaps)."""
+    """What every toile of a store shares: sectors, what kinds state (gaps), and which
+    entries are organisations (drawn) rather than dispositifs or programmes."""
 
     sectors: tuple[Sector, ...]
     kinds: dict[str, KindFacts]
+    organisations: frozenset[str]
 
 
 @dataclass
@@ -130,11 +136,41 @@ class ProfessionalService:
         self.generation = PerGeneration()
         self._indexes = IndexCache(self.catalogue, self.base)
         self._kind_names: tuple[Indexes, dict[str, str], dict[str, str]] | None = None
+        self._areas: tuple[Indexes, dict[str, list[str]]] | None = None  # area -> communes
+        self.today = datetime.date.today  # the date a printed toile shows (tests fix it)
 
     # ------------------------------------------------------------------ plumbing
     def select(self, name: str, bindings: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """The rows of the named query ``name`` with these bound values."""
         return self.store.select(self.catalogue[name].text, bindings)
+
+    def select_elements(self, nature: str = "", **facets: list[str]) -> list[dict]:
+        """Propositions and actions (of one ``nature``, "proposition" or "action"), grouped
+        (listings.elements), keeping those matching every facet given: ``origine`` and
+        ``lieu`` by a query of their own (propositions-origine, propositions-lieu), the
+        facets that are fields of the rows (``repond``, ``public``, ``porteur``,
+        ``mobilise``) by those fields; each facet matches any of its IRIs. One query with
+        every filter made Virtuoso 7 exhaust its memory (docs/backends.md). The unfiltered
+        list is kept per store generation: a page asks for it and then for a filtered
+        part of it (read only; every filter below makes a new list)."""
+        items = self.per_generation(
+            ("elements", nature),
+            lambda: listings.elements(
+                self.select("propositions-et-actions", {"nature": nature} if nature else None)
+            ),
+        )
+        for facet, query, param in (
+            ("origine", "propositions-origine", "origine"),
+            ("lieu", "propositions-lieu", "lieu"),
+        ):
+            if facet in facets:
+                found = self.select(query, {param: _nodes(facets.pop(facet))})
+                kept = {v(row, "element") for row in found}
+                items = [item for item in items if item["iri"] in kept]
+        for name, iris in facets.items():
+            wanted = set(iris)
+            items = [item for item in items if any(i in wanted for i, _ in item[name])]
+        return items
 
     def per_generation(self, name: Hashable, compute: Callable[[], _T]) -> _T:
         """``compute()``, kept until the store's next write (see :class:`PerGeneration`)."""
@@ -188,7 +224,11 @@ class ProfessionalService:
     def toile_reference(self) -> ToileReference:
         def compute() -> ToileReference:
             store, cat = self.store, self.catalogue
-            return ToileReference(tuple(load_sectors(store, cat)), kind_facts(store, cat))
+            return ToileReference(
+                tuple(load_sectors(store, cat)),
+                kind_facts(store, cat),
+                load_organisations(store, cat),
+            )
 
         return self.per_generation("toile-reference", compute)
 
@@ -233,10 +273,11 @@ class ProfessionalService:
     def make_toile(
         self, public: str, *, besoin: str | None, role: str | None, place: Place | None = None
     ) -> Toile:
-        """The toile of a public (IRI) for the resolved filters (``place``: a search Place)."""
+        """The toile of a public (IRI) for the resolved filters (``place``: a search Place),
+        with the wider areas around the place and their counts."""
         ref = self.toile_reference()
         labels, acronyms = self.kind_names()
-        return build_toile(
+        toile = build_toile(
             self.store,
             self.catalogue,
             public=public,
@@ -249,7 +290,49 @@ class ProfessionalService:
             acronyms=acronyms,
             sectors=list(ref.sectors),
             kinds=ref.kinds,
+            organisations=ref.organisations,
         )
+        if place is not None:
+            toile.place_dans = place.dans
+            toile.widen = self.widen(place, public=public, besoin=besoin, role=role)
+        toile.edited = fiches.date_fr(self.today().isoformat())  # what paper shows
+        return toile
+
+    def wider_places(self, place: Place) -> list[Place]:
+        """The areas that contain ``place``, narrowest first: commune → EPCI → département
+        → territoire d'animation en santé → région (those the graph places it in)."""
+        by_iri = self.indexes().places.by_iri
+        found: dict[str, Place] = {}
+        todo = list(place.parents)
+        while todo:
+            iri = todo.pop()
+            if iri in found or iri not in by_iri:
+                continue
+            found[iri] = by_iri[iri]
+            todo += by_iri[iri].parents
+        return sorted(found.values(), key=lambda p: (WIDEN_ORDER.get(p.kind, 9), p.label))
+
+    def widen(
+        self, place: Place, *, public: str, besoin: str | None, role: str | None
+    ) -> list[WidenStep]:
+        """Each wider area with the number of entries its toile lists (the same query as
+        the toile itself: the count is what one click on the step shows)."""
+        vocab = self.vocabulary()
+        filters = {
+            "publics": vocab.publics.around(public),
+            "besoins": vocab.besoins.narrower_or_self(besoin) if besoin else None,
+            "role": role,
+        }
+        return [
+            WidenStep(
+                wider.key,
+                wider.label,
+                wider.kind_label,
+                wider.dans,
+                len(find_members(self.store, self.catalogue, places=[wider.iri], **filters)),
+            )
+            for wider in self.wider_places(place)
+        ]
 
     def toile(self, request: ToileRequest) -> Toile:
         """The toile of a resolved request (``request.ready``)."""
@@ -266,8 +349,11 @@ class ProfessionalService:
         return [p for p in self.indexes().places.places if p.kind in ("tas", "departement", "epci")]
 
     def publics(self) -> list[dict[str, Any]]:
-        """Every public (tree order) with its actor count, needs and broader publics."""
+        """Every public (tree order) with the counts its toile shows (no filter: the
+        public, its narrower and broader publics, organisations apart from dispositifs
+        and programmes), its needs and broader publics."""
         vocab = self.vocabulary()
+        organisations = self.toile_reference().organisations
         served: dict[str, set[str]] = defaultdict(set)
         for row in self.select("toile-acteurs"):
             served[v(row, "public")].add(v(row, "acteur"))
@@ -279,13 +365,16 @@ class ProfessionalService:
         items = []
         for option in self.filter_options()["publics"]:
             concept = option["iri"]
-            actors = set()
-            for p in vocab.publics.narrower_or_self(concept):
-                actors |= served.get(p, set())
+            members: set[str] = set()
+            for p in vocab.publics.around(concept):
+                members |= served.get(p, set())
+            actors = len(members & organisations)
             items.append(
                 option
                 | {
-                    "actors": len(actors),
+                    "actors": actors,
+                    "programmes": len(members) - actors,
+                    "count_text": count_text(actors, len(members) - actors),
                     "needs": needs.get(concept, [])[:8],
                     "broader": sorted(
                         vocab.publics.labels.get(b, b) for b in vocab.publics.broader[concept]
@@ -311,6 +400,25 @@ class ProfessionalService:
             for p in places.complete(text, limit=SUGGESTIONS)
         ]
 
+    def _referrals(self, bindings: dict, other: str) -> list[dict]:
+        """The recorded referrals from or to an entry: the other actor, for whom, which
+        source (``orientations-du-parcours``), sorted by the other's name."""
+        found: dict[str, dict] = {}
+        for row in self.select("orientations-du-parcours", bindings):
+            item = found.setdefault(
+                v(row, "orientation"),
+                {
+                    "iri": v(row, other),
+                    "label": v(row, other + "Nom") or v(row, other),
+                    "publics": [],
+                    "need": v(row, "besoinNom"),
+                    "source": v(row, "sourceNom"),
+                },
+            )
+            if v(row, "publicNom") not in item["publics"]:
+                item["publics"].append(v(row, "publicNom"))
+        return sorted(found.values(), key=lambda r: (r["label"].lower(), r["source"]))
+
     def territory(self, kind: str, code: str) -> dict[str, Any] | None:
         """A territory's page: the place, its actors, propositions and actions."""
         place = self.indexes().places.by_key.get(f"{kind}/{code}")
@@ -324,19 +432,148 @@ class ProfessionalService:
             how = (v(row, "relation"), v(row, "territoireNom") or v(row, "territoire"))
             if how not in item["how"]:
                 item["how"].append(how)
-        elements = listings.elements(
-            self.select("propositions-et-actions", {"lieu": ox.NamedNode(place.iri)})
-        )
+        elements = self.select_elements(lieu=[place.iri])
         return {
             "place": place,
             "actors": sorted(actors.values(), key=lambda a: a["nom"].lower()),
+            "coverage": self.coverage(place),
+            "partial": place.kind == "tas",  # the TAS's perimeters are partial (tas.ttl)
             **listings.split(elements),
         }
 
+    def territory_coverage(self, kind: str, code: str) -> dict | None:
+        """The zones blanches of a territory, kind by kind, with their picture."""
+        place = self.indexes().places.by_key.get(f"{kind}/{code}")
+        if place is None:
+            return None
+        items = self.coverage(place)
+        title = f"Population couverte {place.dans}, par type de dispositif attendu partout"
+        return {
+            "place": place,
+            "coverage": items,
+            "partial": place.kind == "tas",
+            "picture": coverage.coverage_svg(items, title=title) if items else "",
+        }
+
+    # ------------------------------------------------------------------ coverage
+    def coverage_reference(self) -> dict:
+        """Once per store generation: the kinds expected everywhere (IRI -> acronym, and
+        their page names), the communes each instance covers, the commune populations."""
+
+        def compute() -> dict:
+            kinds = {}
+            for row in self.select("types-attendus-partout"):
+                label = v(row, "sigle") or v(row, "nom") or v(row, "type").rsplit("#", 1)[-1]
+                kinds[v(row, "type")] = label
+            prefix = self.base + "territoire/commune/"
+            return {
+                "labels": kinds,
+                "coverings": coverage.coverings(
+                    self.select("couverture-des-communes"),
+                    self.select("instances-attendues-sans-territoire"),
+                    kinds,
+                ),
+                "population": {
+                    v(r, "commune"): int(v(r, "population") or 0)
+                    for r in self.select("communes-population")
+                    if v(r, "commune").startswith(prefix)
+                },
+            }
+
+        return self.per_generation("coverage", compute)
+
+    def communes_of(self, place: Place) -> list[str]:
+        """The communes inside ``place`` (itself for a commune), from the place index."""
+        idx = self.indexes()
+        cached = self._areas
+        if cached is None or cached[0] is not idx:
+            areas: dict[str, list[str]] = defaultdict(list)
+            by_iri = idx.places.by_iri
+            for commune in idx.places.places:
+                if commune.kind != "commune":
+                    continue
+                areas[commune.iri].append(commune.iri)
+                seen: set[str] = set()
+                todo = list(commune.parents)
+                while todo:
+                    iri = todo.pop()
+                    if iri in seen or iri not in by_iri:
+                        continue
+                    seen.add(iri)
+                    areas[iri].append(commune.iri)
+                    todo += by_iri[iri].parents
+            cached = self._areas = (idx, dict(areas))
+        return cached[1].get(place.iri, [])
+
+    def coverage(self, place: Place) -> list[coverage.KindCoverage]:
+        """How each kind expected everywhere covers ``place``: instances, communes and
+        population covered, zones blanches by EPCI (by commune inside an EPCI)."""
+        ref = self.coverage_reference()
+        by_iri = self.indexes().places.by_iri
+        communes = {c: ref["population"].get(c, 0) for c in self.communes_of(place)}
+        group_of: dict[str, tuple[str, str]] = {}
+        for commune in communes:
+            group = commune
+            if place.kind not in ("epci", "commune"):
+                group = next(
+                    (
+                        p
+                        for p in by_iri[commune].parents
+                        if by_iri.get(p) and by_iri[p].kind == "epci"
+                    ),
+                    commune,
+                )
+            group_of[commune] = (group, by_iri[group].label if group in by_iri else group)
+        return coverage.area_coverage(
+            communes,
+            ref["coverings"],
+            labels=ref["labels"],
+            names=self.kind_page_names(),
+            group_of=group_of,
+        )
+
     # ------------------------------------------------------------------ dispositifs
-    def kinds(self) -> dict[str, dict[str, Any]]:
-        """The dispositif kinds with their parents, by IRI."""
-        return listings.kinds(self.select("types-dispositif"), SG_NAMESPACE)
+    def kinds(self) -> dict[str, dict]:
+        """The dispositif kinds with their parents, by IRI (once per store generation)."""
+        return self.per_generation(
+            "kinds", lambda: listings.kinds(self.select("types-dispositif"), SG_NAMESPACE)
+        )
+
+    def kind_page_names(self) -> dict[str, str]:
+        """IRI -> name of every dispositif kind, the kinds that have a page (/dispositifs/
+        <name>); an actor class (sg:Association) has none."""
+        return {iri: kind["name"] for iri, kind in self.kinds().items()}
+
+    # ------------------------------------------------------------------ fiches
+    def fiche(self, path: str, public: str = "") -> dict | None:
+        """The directory entry of the actor ``<base>acteur/<path>`` (None: no such
+        entry); ``public``, the slug of the public the reader came from, puts its
+        services first."""
+        try:
+            node = ox.NamedNode(self.base + "acteur/" + path)
+        except ValueError:
+            return None
+        vocab = self.vocabulary()
+        concept = self.concept(public, "public/", vocab.publics)
+        updated = fiches.freshness(self.select("mises-a-jour-des-entrees", {"entree": node}))
+        card = fiches.fiche(
+            node.value,
+            self.select("fiche-acteur", {"acteur": node}),
+            actors=self.toile_reference().organisations,
+            around_public=vocab.publics.around(concept) if concept else None,
+            updated=updated.get(node.value),
+        )
+        if card is None:
+            return None
+        return {
+            "fiche": card,
+            "path_out": self._referrals({"orienteur": node}, "destinataire"),
+            "path_in": self._referrals({"destinataire": node}, "orienteur"),
+            "public": concept,
+            "public_label": vocab.publics.labels.get(concept, "") if concept else "",
+            "public_slug": public if concept else "",
+            "kind_pages": self.kind_page_names(),
+        }
 
     def kind_tree(self) -> list[dict[str, Any]]:
         kinds = self.kinds()
@@ -363,9 +600,7 @@ class ProfessionalService:
             k["iri"] for k in kinds.values() if listings.is_under(k["iri"], kind["iri"], kinds)
         }
         mobilised = sorted(subkinds | {i for i, _ in facts["instance"]})
-        elements = listings.elements(
-            self.select("propositions-et-actions", {"dispositif": _nodes(mobilised)})
-        )
+        elements = self.select_elements(mobilise=mobilised)
         return {
             "kind": kind,
             "parents": [kinds[p] for p in kind["parents"] if p in kinds],
@@ -386,7 +621,7 @@ class ProfessionalService:
 
     def defis(self) -> dict[str, list[dict[str, Any]]]:
         """The regional défis and national themes answered, in their order."""
-        answers = listings.answers(listings.elements(self.select("propositions-et-actions")))
+        answers = listings.answers(self.select_elements())
         defis = sorted(
             (
                 a | {"n": self._number(i, "defi/")}
@@ -408,9 +643,7 @@ class ProfessionalService:
     def defi(self, number: str) -> dict[str, Any] | None:
         """The défi ``number``: its label, propositions and actions; None if unknown."""
         iri = self.base + "defi/" + number
-        elements = listings.elements(
-            self.select("propositions-et-actions", {"repondA": ox.NamedNode(iri)})
-        )
+        elements = self.select_elements(repond=[iri])
         label = next((lab for e in elements for i, lab in e["repond"] if i == iri), "")
         if not label:
             rows = self.store.select(DEFI_LABEL, {"defi": ox.NamedNode(iri)})
@@ -422,9 +655,7 @@ class ProfessionalService:
     def propositions(self, chosen: dict[str, str]) -> dict[str, Any]:
         """The propositions, filtered by ``chosen`` concertation, défi and public (paths
         under the base; an unknown value is dropped from ``chosen``), with the choices."""
-        everything = listings.elements(
-            self.select("propositions-et-actions", {"nature": "proposition"})
-        )
+        everything = self.select_elements("proposition")
         origins = sorted({o for e in everything for o in e["origine"]}, key=lambda o: o[1])
         answers = sorted(
             listings.answers(everything).values(),
@@ -432,22 +663,18 @@ class ProfessionalService:
         )
         publics = sorted({p for e in everything for p in e["public"]}, key=lambda p: p[1])
         chosen = dict(chosen)
-        bindings: dict[str, Any] = {"nature": "proposition"}
+        filters: dict = {}
         keys = {
             "concertation": ("origine", {self.rel(i) for i, _ in origins}),
-            "defi": ("repondA", {self.rel(a["iri"]) for a in answers}),
+            "defi": ("repond", {self.rel(a["iri"]) for a in answers}),
             "public": ("public", {self.rel(i) for i, _ in publics}),
         }
-        for key, (param, allowed) in keys.items():
+        for key, (facet, allowed) in keys.items():
             if chosen[key] and chosen[key] in allowed:
-                bindings[param] = ox.NamedNode(self.base + chosen[key])
+                filters[facet] = [self.base + chosen[key]]
             else:
                 chosen[key] = ""
-        items = (
-            everything
-            if len(bindings) == 1
-            else listings.elements(self.select("propositions-et-actions", bindings))
-        )
+        items = self.select_elements("proposition", **filters) if filters else everything
         return {
             "items": items,
             "total": len(everything),
@@ -460,7 +687,7 @@ class ProfessionalService:
     def actions(self, porteur: str) -> dict[str, Any]:
         """The actions, of the carrier ``porteur`` when given (a path under the base, or
         a name looked up in the search index)."""
-        everything = listings.elements(self.select("propositions-et-actions", {"nature": "action"}))
+        everything = self.select_elements("action")
         porteurs = sorted({p for e in everything for p in e["porteur"]}, key=lambda p: p[1])
         matched: list[tuple[str, str]] = []
         if porteur:
@@ -471,15 +698,7 @@ class ProfessionalService:
                 hits = self.indexes().search.search(porteur, categories=["acteur"])
                 matched = [(h.entry.iri, h.entry.label) for h in hits if h.tier <= 3]
             iris = [i for i, _ in matched]
-            items = (
-                listings.elements(
-                    self.select(
-                        "propositions-et-actions", {"nature": "action", "porteur": _nodes(iris)}
-                    )
-                )
-                if iris
-                else []
-            )
+            items = self.select_elements("action", porteur=iris) if iris else []
         else:
             items = everything
         return {

@@ -26,8 +26,9 @@ docs/decisions/0010-check-isolation.md.
 ``portable.py``           a check's result back to the server (allow-listed pickle)
 ========================  ==========================================================
 
-Worker processes import this package (``worker.py``): every module here imports only
-the standard library, pyoxigraph, ``results``, ``errors`` and ``query_dataset`` at the top; the rest
+Query worker processes import this package (``worker.py``): every module here imports
+only the standard library, pyoxigraph, ``results``, ``errors`` and ``query_dataset`` at
+the top; the rest
 (requests, the store package) is imported where it is used, so that a worker boots fast.
 Check workers import the parsers and validators (``jobs.py``) on purpose.
 """

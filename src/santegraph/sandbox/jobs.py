@@ -86,7 +86,8 @@ def update_contents(
     using_named_graphs: Sequence[str] = (),
 ) -> dict[str, list[ox.Triple]]:
     """An /update evaluated over an overlay of the store: the new content of each graph
-    it changes (steward/update_gate.py), nothing written."""
+    it changes or creates (steward/update_gate.py), nothing written; ``using_*``: the
+    protocol's using-graph-uri / using-named-graph-uri."""
     settings = ctx.settings
     return changed_graphs(
         ctx.store,

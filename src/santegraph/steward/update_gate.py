@@ -22,8 +22,10 @@ request's together are a conflict (SPARQL 1.1 Protocol 2.2.3).
 
 Limits, each refused with a clear message: writes must name their graph (``GRAPH <g>``
 or ``WITH <g>``, since the default graph is the union of all graphs); ``LOAD`` and
-``SERVICE`` are refused (they would make the server fetch URLs). A refusal of the gate
-(a graph stewards may not write) is never made silent by ``SILENT``.
+``SERVICE`` are refused (they would make the server fetch URLs), with 403 as the gate's
+other refusals. A refusal of the gate (a graph stewards may not write, a fetch) is never
+made silent by ``SILENT``. The grammar is SPARQL 1.1's: what rdflib's parser accepts
+beyond it is refused as malformed.
 """
 
 from __future__ import annotations
@@ -69,9 +71,9 @@ def changed_graphs(
 
     ``using_graphs`` / ``using_named_graphs``: the protocol's ``using-graph-uri`` /
     ``using-named-graph-uri``, the dataset of every ``WHERE``; an update that also says
-    ``USING``, ``USING NAMED`` or ``WITH`` is refused (QueryError).
-    Inserting more than ``max_triples`` (0: no limit) is refused with LimitExceeded as soon
-    as the overlay records one too many."""
+    ``USING``, ``USING NAMED`` or ``WITH`` is refused (QueryError). Inserting more than
+    ``max_triples`` (0: no limit) is refused with LimitExceeded as soon as the overlay
+    records one too many."""
     check_query_depth(update, max_depth)
     try:
         parsed = parseUpdate(update)
@@ -84,6 +86,7 @@ def changed_graphs(
         raise QueryError(f"SPARQL update cannot be evaluated: {exc}") from exc
     if isinstance(algebra, list):  # rdflib's answer for an update without any operation
         return {}  # (comments or a prologue only: valid SPARQL, changes nothing)
+    _check_grammar(algebra.algebra)
     using = [CompValue("UsingClause", default=URIRef(g)) for g in using_graphs]
     using += [CompValue("UsingClause", named=URIRef(g)) for g in using_named_graphs]
     for operation in algebra.algebra:
@@ -97,7 +100,7 @@ def changed_graphs(
     overlay = OverlayStore(store, max_added=max_triples)
     dataset = Dataset(store=overlay, default_union=True)
     for operation in algebra.algebra:
-        ctx = QueryContext(dataset)
+        ctx = QueryContext(dataset, initBindings={})  # rdflib: None fails in a subquery
         ctx.prologue = operation.prologue
         try:
             _evaluate(ctx, operation, overlay, using)
@@ -170,14 +173,51 @@ def _modify_using(ctx: QueryContext, u: CompValue, overlay: OverlayStore, using:
                 in_graph += fill(quads, solution)
 
 
+def _check_grammar(operations) -> None:
+    """What SPARQL 1.1 Update's grammar forbids and rdflib's parser accepts (W3C
+    syntax-update-1 tests 43, 44, 50 to 52 and 54; GRAPH ?g in INSERT DATA then failed
+    with a 500): a variable in INSERT DATA / DELETE DATA, a blank node in DELETE DATA,
+    DELETE WHERE or a DELETE template, a blank node label in two operations."""
+
+    def terms(triples, quads):
+        yield from quads or ()  # the graph names
+        for triple in [*(triples or ()), *(t for ts in (quads or {}).values() for t in ts)]:
+            yield from triple
+
+    labels: set[BNode] = set()  # blank node labels of earlier INSERT DATA operations
+    for operation in operations:
+        name = operation.name
+        if name == "InsertData":  # the same label in two of them: SPARQL 1.1 grammar, note 9
+            used = {t for t in terms(operation.triples, operation.quads) if isinstance(t, BNode)}
+            if used & labels:
+                raise QueryError(
+                    "SPARQL update syntax error: a blank node label in two INSERT DATA"
+                )
+            labels |= used
+        if name in ("InsertData", "DeleteData", "DeleteWhere"):
+            found = list(terms(operation.triples, operation.quads))
+            keyword = {"InsertData": "INSERT DATA", "DeleteData": "DELETE DATA"}.get(
+                name, "DELETE WHERE"
+            )
+            if name != "DeleteWhere" and any(isinstance(t, Variable) for t in found):
+                raise QueryError(f"SPARQL update syntax error: a variable in {keyword}")
+            if name != "InsertData" and any(isinstance(t, BNode) for t in found):
+                raise QueryError(f"SPARQL update syntax error: a blank node in {keyword}")
+        elif name == "Modify" and operation.delete is not None:
+            found = terms(operation.delete.triples, operation.delete.quads)
+            if any(isinstance(t, BNode) for t in found):
+                raise QueryError("SPARQL update syntax error: a blank node in a DELETE template")
+
+
 def _refuse_fetching(node) -> None:
-    """LOAD and SERVICE make rdflib dereference URLs: never from a request. (USING would
-    too, in rdflib's evaluation: here it reads the store, ``_modify_using``.)"""
+    """LOAD and SERVICE make rdflib dereference URLs: never from a request, ``SILENT`` or
+    not (a refusal of the gate, 403). (USING would too, in rdflib's evaluation: here it
+    reads the store, ``_modify_using``.)"""
     if isinstance(node, CompValue):
         if node.name == "Load":
-            raise QueryError("LOAD is not accepted: send the data itself (INSERT DATA, or PUT)")
+            raise Forbidden("LOAD is not accepted: send the data itself (INSERT DATA, or PUT)")
         if node.name == "ServiceGraphPattern":
-            raise QueryError("SERVICE is not accepted in updates")
+            raise Forbidden("SERVICE is not accepted in updates")
         for value in node.values():
             _refuse_fetching(value)
     elif isinstance(node, list | tuple):

@@ -31,8 +31,15 @@ from typing import Any
 import pyoxigraph as ox
 
 from ..config import Settings
+from ..entailment import inferences_delta
 from ..errors import SantegraphError, ValidationFailed
-from ..iris import journal_graph, slugify, submission_name_problem, submission_prefix
+from ..iris import (
+    inferences_graph,
+    journal_graph,
+    slugify,
+    submission_name_problem,
+    submission_prefix,
+)
 from ..loading import Loader, Payload
 from ..queries import INTERNAL, catalogue
 from ..store.base import GraphStore, bound, text
@@ -433,10 +440,15 @@ class Stewardship:
                 return []
             replace = {c.graph: c.after for c in changed if c.after}
             drop = [c.graph for c in changed if not c.after]
+            journal = {self.journal_graph: fresh.journal}
+            inferred, outdated = inferences_delta(
+                self.store, self.settings.base_iri, replace=replace, add=journal, drop=drop
+            )
             self.store.write(
                 replace=replace,
                 drop=drop,
-                add={self.journal_graph: fresh.journal},
+                add={**journal, **inferred},
+                remove=outdated,
                 guard=self._unchanged_since(changed),
             )
             # The lock covers this process only; another santegraph process on the same
@@ -608,12 +620,13 @@ class Stewardship:
         if not disappearing:
             return []
         targets = sorted(disappearing, key=lambda n: n.value)
+        derived = inferences_graph(self.settings.base_iri)  # types it holds are not stated
         still_typed = {
             bound(row, "node").value
             for row in self.store.select(self.queries["typed_in_graphs"].text, {"node": targets})
-            if bound(row, "g").value not in changed
+            if bound(row, "g").value not in changed | {derived}
         }
-        outside = changed | {self.journal_graph}
+        outside = changed | {self.journal_graph, derived}
         found = set()
         for row in self.store.select(self.queries["references_to"].text, {"target": targets}):
             graph, target = bound(row, "g").value, bound(row, "target").value

@@ -139,6 +139,7 @@ class GraphStore(ABC):
         add: Mapping[str, Iterable[ox.Quad | ox.Triple]] | None = None,
         drop: Iterable[str] = (),
         guard: str | None = None,
+        remove: Mapping[str, Iterable[ox.Quad | ox.Triple]] | None = None,
     ) -> None:
         """Replace some graphs, add to others and drop others, as **one** atomic update.
 
@@ -146,16 +147,26 @@ class GraphStore(ABC):
         sees both or neither. ``guard`` (a SPARQL group pattern built by santegraph, never
         from user text) makes every operation conditional: if it has no solution when the
         server runs the update, nothing changes (compare-and-swap across processes).
+        ``remove`` deletes given triples (without blank nodes) from graphs, first.
         """
         replace, add = dict(replace or {}), dict(add or {})
+        removals = [
+            f"GRAPH {ox.NamedNode(g)} {{\n"
+            + "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in items)
+            + "\n}"
+            for g, items in (remove or {}).items()
+            if items
+        ]
         inserts = {**replace}
         for graph, items in add.items():
             inserts[graph] = [*inserts.get(graph, ()), *items]
         if guard is None:
-            operations = [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in [*drop, *replace]]
+            operations = [f"DELETE DATA {{\n{r}\n}}" for r in removals]
+            operations += [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in [*drop, *replace]]
             self.update(" ;\n".join([*operations, _update_text(inserts, drop_first=False)]))
             return
-        operations = [
+        operations = [f"DELETE {{\n{r}\n}}\nWHERE {{ {guard} }}" for r in removals]
+        operations += [
             f"DELETE {{ GRAPH {ox.NamedNode(g)} {{ ?s ?p ?o }} }}\n"
             f"WHERE {{ {guard}\n  GRAPH {ox.NamedNode(g)} {{ ?s ?p ?o }} }}"
             for g in [*drop, *replace]
@@ -296,9 +307,12 @@ class GraphStore(ABC):
     def quads(self) -> Iterator[ox.Quad]:
         """Every quad of every named graph."""
 
-    def export(self, fmt: str = "nquads") -> Iterator[bytes]:
-        """The whole dataset serialised (``nquads`` or ``trig``), streamed in chunks."""
-        return serialize_quads(self.quads(), DUMP_FORMATS[fmt])
+    def export(self, fmt: str = "nquads", *, leave_out: Iterable[str] = ()) -> Iterator[bytes]:
+        """The whole dataset serialised (``nquads`` or ``trig``), streamed in chunks; the
+        graphs named in ``leave_out`` are not written."""
+        left_out = {ox.NamedNode(g) for g in leave_out}
+        quads = (q for q in self.quads() if q.graph_name not in left_out)
+        return serialize_quads(quads, DUMP_FORMATS[fmt])
 
     def count_triples(self, graph: str | None = None) -> int:
         if graph is not None:

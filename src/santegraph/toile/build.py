@@ -15,9 +15,10 @@ Every fact comes from named queries of ``queries/`` run with bound values:
   located inside it.
 * ``acteurs-fiches``: the cards (name, acronym, most specific classes, sector, roles,
   territories, descriptions, contact, source file names);
-* ``secteurs``: the sectors and their colours; ``orientations-entre-acteurs``:
-  ``sg:orienteVers``
-  between two actors of the toile;
+* ``secteurs``: the sectors and their colours; ``orientations-du-parcours``: the
+  recorded referrals (``sg:Orientation``: who, to whom, for which public and need, which
+  source) between two actors of the toile, its arrows (a plain ``sg:orienteVers`` says
+  neither for whom nor from which source, and draws none);
 * ``types-dispositif-attendus`` and ``types-presents-dans-lieu``: the gaps, dispositif
   kinds the graph expects for this public or need (``sg:public`` / ``sg:besoin`` stated on
   the kind itself) with no instance serving or located in the place.
@@ -36,7 +37,7 @@ import pyoxigraph as ox
 from ..queries import BindingValue, QueryCatalogue
 from ..store.base import GraphStore, Row
 from ..vocab import SG
-from .model import Gap, Sector, Toile, ToileActor, ToileLink
+from .model import AgurToile, Gap, Sector, Toile, ToileActor, ToileLink
 
 
 def _value(row: Row, key: str) -> str:
@@ -156,6 +157,12 @@ def load_sectors(store: GraphStore, catalogue: QueryCatalogue) -> list[Sector]:
     ]
 
 
+def load_organisations(store, catalogue: QueryCatalogue) -> frozenset[str]:
+    """The entries that are organisations (``organisations``): drawn on a toile; the
+    other entries serving a public are dispositifs or programmes, listed apart."""
+    return frozenset(_value(r, "acteur") for r in store.select(catalogue["organisations"].text))
+
+
 def actor_cards(
     store: GraphStore,
     catalogue: QueryCatalogue,
@@ -163,11 +170,19 @@ def actor_cards(
     *,
     sectors: Mapping[str, Sector],
     acronyms: Mapping[str, str] | None = None,
+    organisations: frozenset[str] | None = None,
+    publics: set[str] | None = None,
+    updated: Mapping[str, str] | None = None,
 ) -> list[ToileActor]:
-    """The cards of these actors, sorted by name."""
+    """The cards of these actors, sorted by name.
+
+    ``publics``: the toile's public with its narrower and broader ones; a card says what
+    the actor does through the names of its services for them (else of all its services,
+    else its own description). ``updated``: « mis à jour le … » per actor."""
     if not actors:
         return []
     acronyms = acronyms or {}
+    updated = updated or {}
     facts: dict[str, dict[str, list[tuple[str, str]]]] = {a: defaultdict(list) for a in actors}
     rows = store.select(catalogue["acteurs-fiches"].text, {"acteur": _nodes(actors)})
     # each term's text read once (pyoxigraph makes a new string at every .value)
@@ -185,7 +200,6 @@ def actor_cards(
         kinds = sorted(f["type"])
         sector = next((sectors[v] for v, _ in f["secteur"] if v in sectors), None)
         territories = [lab or v for v, lab in f["localisation"] + f["territoire"]]
-        what = [v for v, _ in f["service"]] + [v for v, _ in f["description"]]
         cards.append(
             ToileActor(
                 iri=iri,
@@ -195,16 +209,34 @@ def actor_cards(
                 kind_iris=tuple(k for k, _ in kinds),
                 sector=sector,
                 roles=tuple(sorted({lab or v for v, lab in f["role"]})),
-                what=" ".join(what),
+                what=_what(f, publics),
                 territories=tuple(dict.fromkeys(territories)),
                 phone=f["telephone"][0][0] if f["telephone"] else "",
                 email=f["email"][0][0] if f["email"] else "",
                 url=f["url"][0][0] if f["url"] else "",
-                sources=tuple(sorted({v for v, _ in f["source"]})),
+                sources=tuple(sorted({lab or v for v, lab in f["source"]})),
+                is_actor=organisations is None or iri in organisations,
+                address=f["adresse"][0][0] if f["adresse"] else "",
+                updated=updated.get(iri, ""),
             )
         )
     cards.sort(key=lambda c: c.label.lower())
     return cards
+
+
+def _what(facts: Mapping[str, list[tuple[str, str]]], publics: set[str] | None) -> str:
+    """What an actor does, in a few words: the names of its services for this public
+    (else of all its services), else its services' descriptions, else its own."""
+    names = {service: name for service, name in facts["service"] if name}
+    if names:
+        if publics:
+            mine = {service for public, service in facts["servicePublic"] if public in publics}
+            chosen = [name for service, name in names.items() if service in mine]
+            if chosen:
+                return " ; ".join(chosen)
+        return " ; ".join(names.values())
+    texts = [v for v, _ in facts["serviceDescription"]] + [v for v, _ in facts["description"]]
+    return " ".join(texts)
 
 
 @dataclass
@@ -254,6 +286,120 @@ def expected_kinds(
     return sorted(found)
 
 
+def find_members(
+    store,
+    catalogue: QueryCatalogue,
+    *,
+    publics: set[str],
+    besoins: set[str] | None = None,
+    role: str | None = None,
+    places: list[str] | None = None,
+    without_territory: bool = False,
+) -> list[str]:
+    """The entries of a toile: serving one of ``publics`` (``toile-acteurs``) and kept by
+    each filter, a query of its own (``toile-besoin`` for a need of ``besoins``,
+    ``toile-role``, ``toile-lieu`` for one of ``places``; None: anywhere), intersected
+    here (joined in one query, Virtuoso 7 lost actors); with ``without_territory``, only
+    those whose territory is unknown."""
+    filters = []
+    if besoins is not None:
+        filters.append(("toile-besoin", {"besoin": _nodes(sorted(besoins))}))
+    if role:
+        filters.append(("toile-role", {"role": ox.NamedNode(role)}))
+    if places:
+        filters.append(("toile-lieu", {"lieu": _nodes(places)}))
+    kept: set[str] | None = None  # the actors every filter keeps (None: no filter)
+    for name, filter_bindings in filters:
+        found = {_value(r, "acteur") for r in store.select(catalogue[name].text, filter_bindings)}
+        kept = found if kept is None else kept & found
+        if not kept:
+            return []
+    bindings: dict = {"public": _nodes(sorted(publics))}
+    if without_territory:
+        bindings["sansTerritoire"] = True
+    serving = {_value(r, "acteur") for r in store.select(catalogue["toile-acteurs"].text, bindings)}
+    return sorted(serving if kept is None else serving & kept)
+
+
+def load_freshness(store, catalogue: QueryCatalogue, entries: list[str]) -> dict[str, str]:
+    """« mis à jour le … · source : … » of each entry that has a date."""
+    if not entries:
+        return {}
+    from ..professional.fiches import freshness
+
+    rows = store.select(catalogue["mises-a-jour-des-entrees"].text, {"entree": _nodes(entries)})
+    return {iri: found.text for iri, found in freshness(rows).items()}
+
+
+def load_agur(store, catalogue: QueryCatalogue, publics: set[str]) -> list[AgurToile]:
+    """The Agur toiles (``toiles-agur``) covering one of ``publics`` or a narrower one."""
+    rows = store.select(catalogue["toiles-agur"].text, {"public": _nodes(sorted(publics))})
+    keys = ("toile", "nom", "angle", "publics", "besoins", "territoires", "statutNom")
+    found = []
+    for row in rows:
+        iri, label, angle, publics_text, needs, places, status = _values(row, keys)
+        found.append(
+            AgurToile(
+                iri,
+                label,
+                angle=angle,
+                publics=publics_text,
+                needs=needs,
+                territories=places,
+                status=status,
+                author=_value(row, "auteurNom"),
+                page=_value(row, "page"),
+            )
+        )
+    return found
+
+
+_PATH = ("orienteur", "destinataire", "besoin", "publicNom", "besoinNom", "sourceNom")
+
+
+def path_links(
+    store,
+    catalogue: QueryCatalogue,
+    actors: list[str],
+    *,
+    publics: set[str],
+    besoins: set[str] | None = None,
+) -> list[ToileLink]:
+    """The arrows of a toile: the recorded referrals (``orientations-du-parcours``)
+    between two of ``actors``, for one of ``publics`` and, when a need is chosen, for one
+    of ``besoins`` or for no need in particular. Several referrals of one pair (for two
+    publics, two sources) make one arrow that names them all; sorted by the names."""
+    if not actors:
+        return []
+    drawn = set(actors)
+    rows = store.select(
+        catalogue["orientations-du-parcours"].text,
+        {"orienteur": _nodes(actors), "public": _nodes(sorted(publics))},
+    )
+    found: dict[tuple[str, str], dict[str, set[str]]] = {}
+    for row in rows:
+        source, target, need, public_label, need_label, origin = _values(row, _PATH)
+        if target not in drawn or source == target:
+            continue
+        if besoins is not None and need and need not in besoins:
+            continue
+        facts = found.setdefault((source, target), {"public": set(), "need": set(), "src": set()})
+        facts["public"].add(public_label)
+        if need_label:
+            facts["need"].add(need_label)
+        facts["src"].add(origin)
+    return [
+        ToileLink(
+            source,
+            target,
+            public=", ".join(sorted(facts["public"])),
+            need=", ".join(sorted(facts["need"])),
+            origin=" ; ".join(sorted(facts["src"])),
+        )
+        for (source, target), facts in sorted(found.items())
+    ]
+
+
 def build_toile(
     store: GraphStore,
     catalogue: QueryCatalogue,
@@ -268,71 +414,71 @@ def build_toile(
     acronyms: Mapping[str, str] | None = None,
     sectors: list[Sector] | None = None,
     kinds: Mapping[str, KindFacts] | None = None,
+    organisations: frozenset[str] | None = None,
 ) -> Toile:
     """The toile of ``public`` (IRI), optionally for a need, a role and a place.
 
     ``places`` are territory IRIs (several when a place has several IRIs, e.g. a name
     chosen among homonyms is one; an empty list or None means anywhere). ``labels`` and
     ``acronyms`` name kinds (from the search index); missing names fall back to the data.
-    ``sectors`` (:func:`load_sectors`) and ``kinds`` (:func:`kind_facts`) are the same for
-    every toile of a store: a caller that keeps them passes them, else they are queried.
+    ``sectors`` (:func:`load_sectors`), ``kinds`` (:func:`kind_facts`) and
+    ``organisations`` (:func:`load_organisations`) are the same for every toile of a
+    store: a caller that keeps them passes them, else they are queried.
+
+    With a place, the entries whose territory is unknown are not dropped: they are
+    ``unplaced``, listed apart. Organisations are ``actors`` (drawn); the other entries,
+    instances of dispositif kinds or programmes only, are ``programmes``.
     """
     labels = labels or {}
     acronyms = acronyms or {}
     publics = vocabulary.publics.around(public)
     besoins = vocabulary.besoins.narrower_or_self(besoin) if besoin else None
-    bindings: dict[str, BindingValue] = {"public": _nodes(sorted(publics))}
-    filters: list[tuple[str, dict[str, BindingValue]]] = []
-    if besoins is not None:
-        filters.append(("toile-besoin", {"besoin": _nodes(sorted(besoins))}))
-    if role:
-        filters.append(("toile-role", {"role": ox.NamedNode(role)}))
-    if places:
-        filters.append(("toile-lieu", {"lieu": _nodes(places)}))
-    kept: set[str] | None = None  # the actors every filter keeps (None: no filter)
-    for name, filter_bindings in filters:
-        found = {_value(r, "acteur") for r in store.select(catalogue[name].text, filter_bindings)}
-        kept = found if kept is None else kept & found
-        if not kept:
-            break
-    rows = store.select(catalogue["toile-acteurs"].text, bindings) if kept != set() else []
-    serving = {_value(r, "acteur") for r in rows}
-    actor_iris = sorted(serving if kept is None else serving & kept)
+    filters = {"publics": publics, "besoins": besoins, "role": role}
+    members = find_members(store, catalogue, places=places, **filters)
+    unplaced = find_members(store, catalogue, without_territory=True, **filters) if places else []
 
     if sectors is None:
         sectors = load_sectors(store, catalogue)
+    if organisations is None:
+        organisations = load_organisations(store, catalogue)
     by_iri = {s.iri: s for s in sectors}
-    actors = actor_cards(store, catalogue, actor_iris, sectors=by_iri, acronyms=acronyms)
+    everyone = members + unplaced
+    cards = actor_cards(
+        store,
+        catalogue,
+        everyone,
+        sectors=by_iri,
+        acronyms=acronyms,
+        organisations=organisations,
+        publics=publics,
+        updated=load_freshness(store, catalogue, everyone),
+    )
+    on_place = set(members)
+    placed = [c for c in cards if c.iri in on_place]
+    actors = [c for c in placed if c.is_actor]
 
-    links = []
-    if actor_iris:
-        on_toile = set(actor_iris)
-        query = catalogue["orientations-entre-acteurs"].text
-        seen = set()
-        rows = store.select(query, {"acteur": _nodes(actor_iris)})
-        oriented = [_values(r, ("acteurNom", "cibleNom", "acteur", "cible")) for r in rows]
-        oriented.sort(key=operator.itemgetter(0, 1))  # the query leaves them unsorted
-        for _, _, source, target in oriented:
-            pair = (source, target)
-            if target in on_toile and pair not in seen:
-                seen.add(pair)
-                links.append(ToileLink(*pair))
+    links = path_links(store, catalogue, [a.iri for a in actors], publics=publics, besoins=besoins)
+    names = {a.iri: a.label.lower() for a in actors}
+    links.sort(key=lambda link: (names[link.source], names[link.target]))
 
     if kinds is None:
         kinds = kind_facts(store, catalogue)
-    expected = expected_kinds(kinds, publics, besoins, role)
+    expected = []
     gaps = []
-    if expected:
-        check: dict[str, BindingValue] = {"type": _nodes(expected)}
+    wanted = expected_kinds(kinds, publics, besoins, role)
+    if wanted:
+        check: dict[str, BindingValue] = {"type": _nodes(wanted)}
         if places:
             check["lieu"] = _nodes(places)
         present = {
             _value(r, "type")
             for r in store.select(catalogue["types-presents-dans-lieu"].text, check)
         }
-        for kind in expected:
+        for kind in wanted:
+            gap = Gap(kind, _kind_label(kind, labels.get(kind, ""), acronyms))
+            expected.append(gap)
             if kind not in present:
-                gaps.append(Gap(kind, _kind_label(kind, labels.get(kind, ""), acronyms)))
+                gaps.append(gap)
 
     return Toile(
         public_iri=public,
@@ -344,4 +490,12 @@ def build_toile(
         links=links,
         gaps=gaps,
         sectors=list(sectors),
+        programmes=[c for c in placed if not c.is_actor],
+        unplaced=[c for c in cards if c.iri not in on_place],
+        expected=expected,
+        agur=sorted(
+            load_agur(store, catalogue, publics),
+            key=lambda t: (vocabulary.publics.labels.get(public, "") not in t.publics, t.label),
+        ),
+        sources=sorted({source for card in cards for source in card.sources}),
     )

@@ -144,6 +144,61 @@ def full_name(actor: ToileActor) -> str:
     return f"{name} ({acronym})" if acronym and acronym != name else name
 
 
+PAPER_CHARS = 16  # characters per line of a label on paper (a longer word keeps its length)
+
+
+def whole_name(label: str, width: int = PAPER_CHARS) -> list[str]:
+    """A name wrapped over as many lines as it needs, never cut (a word longer than a
+    line keeps its own line): the labels of a printed toile."""
+    out: list[str] = []
+    for word in label.split():
+        if out and len(out[-1]) + 1 + len(word) <= width:
+            out[-1] += " " + word
+        else:
+            out.append(word)
+    return out or [""]
+
+
+@dataclass(frozen=True)
+class Labels:
+    """How the nodes are named. On screen (``whole`` False): at most LABEL_LINES lines of
+    LABEL_CHARS characters, else the acronym or a cut name (the whole one is in the
+    node's title and in the list). On paper: the whole name on ``lines`` lines of at
+    most ``chars`` characters, the nodes set apart accordingly."""
+
+    whole: bool = False
+    chars: int = LABEL_CHARS
+    lines: int = LABEL_LINES
+
+    @property
+    def spacing(self) -> float:
+        """Distance between node centres: the screen's, or enough for two whole labels
+        side by side (about 0.62 em a character) and one above the next circle."""
+        if not self.whole:
+            return SPACING
+        across = self.chars * LABEL_SIZE * 0.62 + 14
+        down = 2 * NODE_R + LABEL_SIZE + 2 + (self.lines - 1) * LABEL_SIZE * 1.15 + 14
+        return max(SPACING, across, down)
+
+    def lines_of(self, actor: ToileActor) -> Sequence[str]:
+        if self.whole:
+            return whole_name(" ".join(actor.label.split()) or actor.iri, PAPER_CHARS)
+        return _short_label(actor.label, actor.acronym, actor.iri)
+
+
+SCREEN = Labels()
+
+
+def paper_labels(toile: Toile) -> Labels:
+    """Labels that write every actor's whole name (the printed toile, the PDF)."""
+    wrapped = [whole_name(" ".join(a.label.split()), PAPER_CHARS) for a in toile.actors]
+    return Labels(
+        whole=True,
+        chars=max([PAPER_CHARS] + [len(line) for lines in wrapped for line in lines]),
+        lines=max([1] + [len(lines) for lines in wrapped]),
+    )
+
+
 def _wrap(text: str, width: int, lines: int) -> list[str]:
     out: list[str] = []
     for word in text.split():
@@ -198,6 +253,7 @@ class Layout:
     radius: float  # outer radius of the rings
     size: float  # side of the square drawing area
     text_scale: float = 1.0  # factor of the sector names' size
+    spacing: float = SPACING  # distance between node centres (larger for whole names)
 
     @property
     def nodes(self) -> list[Node]:
@@ -225,15 +281,18 @@ def _wedges(toile: Toile) -> list[Wedge]:
     return wedges
 
 
-def layout(toile: Toile, title_id: str = "toile") -> Layout:
-    """Place every node. Pure function of the model."""
+def layout(toile: Toile, title_id: str = "toile", labels: Labels | None = None) -> Layout:
+    """Place every node. Pure function of the model (and of the labels' size: on paper,
+    names are written whole, so the nodes are set further apart)."""
+    labels = labels or SCREEN
+    spacing = labels.spacing
     wedges = _wedges(toile)
     if not wedges:
         return Layout([], FIRST_RING, 2 * (FIRST_RING + MARGIN))
     # Innermost ring: big enough to give every wedge its minimum slots.
-    r0 = max(FIRST_RING, sum(w.slots for w in wedges) * SPACING / (2 * math.pi) + 1)
+    r0 = max(FIRST_RING, sum(w.slots for w in wedges) * spacing / (2 * math.pi) + 1)
     total = 2 * math.pi
-    minimum = [w.slots * SPACING / r0 for w in wedges]
+    minimum = [w.slots * spacing / r0 for w in wedges]
     spare = total - sum(minimum)
     weights = [w.weight for w in wedges]
     angle = 0.0 if len(wedges) > 1 else -math.pi  # a lone wedge: the full circle
@@ -247,10 +306,10 @@ def layout(toile: Toile, title_id: str = "toile") -> Layout:
         remaining = list(wedge.actors)
         ring = 0
         while remaining:
-            radius = r0 + ring * SPACING
+            radius = r0 + ring * spacing
             span = share * radius
             # A lone wedge is a full circle: no boundary, n nodes need n slots.
-            capacity = max(int(span // SPACING), 0)
+            capacity = max(int(span // spacing), 0)
             if capacity == 0:
                 ring += 1
                 continue
@@ -265,7 +324,7 @@ def layout(toile: Toile, title_id: str = "toile") -> Layout:
             outer = max(outer, radius)
             ring += 1
     # A group node sits in the middle ring of its wedge (the wedge is wider there).
-    middle = r0 + SPACING * int((outer - r0) / SPACING / 2)
+    middle = r0 + spacing * int((outer - r0) / spacing / 2)
     for i, wedge in enumerate(wedges):
         if wedge.folded:
             mid = (wedge.start + wedge.end) / 2
@@ -276,8 +335,8 @@ def layout(toile: Toile, title_id: str = "toile") -> Layout:
     # Big drawings get bigger sector names, as they are scaled down to fit a page.
     text_scale = max(1.0, (outer + MARGIN) / 700)
     longest = max(len(f"{w.sector.label} ({len(w.actors)})") for w in wedges)
-    margin = max(MARGIN, SPACING / 2 + 10 + longest * 9.5 * text_scale + 20)
-    return Layout(wedges, outer, 2 * (outer + margin), text_scale)
+    margin = max(MARGIN, spacing / 2 + 10 + longest * 9.5 * text_scale + 20)
+    return Layout(wedges, outer, 2 * (outer + margin), text_scale, spacing)
 
 
 def _node(
@@ -292,21 +351,10 @@ def _node(
 
 
 # ----------------------------------------------------------------------------- drawing
-def _subtitle(toile: Toile) -> str:
-    parts = []
-    if toile.need_label:
-        parts.append(f"besoin : {toile.need_label}")
-    if toile.place_label:
-        parts.append(f"lieu : {toile.place_label}")
-    if toile.role_label:
-        parts.append(f"rôle : {toile.role_label}")
-    return " ; ".join(parts)
-
-
 def toile_title(toile: Toile) -> str:
     """ "Toile des acteurs pour le public « … »" and its filters in words."""
     title = f"Toile des acteurs pour le public « {toile.public_label} »"
-    subtitle = _subtitle(toile)
+    subtitle = " ; ".join(toile.filter_words())
     return f"{title} ({subtitle})" if subtitle else title
 
 
@@ -369,18 +417,25 @@ def _link_path(a: Node, b: Node) -> str:
     return f"M{_num(sx)},{_num(sy)}Q{_num(cx)},{_num(cy)} {_num(ex)},{_num(ey)}"
 
 
+LEGEND_LINK_TEXT = "A → B : A oriente la personne vers B (une étape de son parcours)."
+LEGEND_LINE_W = 96 + len(LEGEND_LINK_TEXT) * 14 * 0.6 + 24  # px at the legend's 14 px
+
+
 def render_svg(
     toile: Toile,
     *,
     title_id: str = "toile",
     box: tuple[float, float, float, float] | None = None,
+    paper: bool = False,
 ) -> str:
     """The toile as an SVG document (UTF-8 text, no XML declaration needed).
 
     ``box`` (x, y, width, height) places the drawing inside an enclosing SVG (the PDF
     page): the drawing is fitted and centred there; by default it has its natural size.
+    ``paper``: every name written whole (wrapped, never cut), the nodes set apart for it.
     """
-    lay = layout(toile, title_id)
+    labels = paper_labels(toile) if paper else SCREEN
+    lay = layout(toile, title_id, labels)
     nodes = lay.nodes
     node_of: dict[str, Node] = {}
     for node in nodes:
@@ -401,17 +456,17 @@ def render_svg(
     title = toile_title(toile)
     sector_counts = ", ".join(f"{w.sector.label} : {len(w.actors)}" for w in lay.wedges)
     desc = (
-        f"{n_actors} acteur{'s' if n_actors != 1 else ''} autour du public, "
-        f"groupés en {len(lay.wedges)} secteur{'s' if len(lay.wedges) != 1 else ''}"
+        f"{n_actors} acteur{'s' if n_actors > 1 else ''} autour du public, "
+        f"groupés en {len(lay.wedges)} secteur{'s' if len(lay.wedges) > 1 else ''}"
         + (f" ({sector_counts})" if sector_counts else "")
-        + f". {len(links)} flèche{'s' if len(links) != 1 else ''} d'orientation "
+        + f". {len(links)} flèche{'s' if len(links) > 1 else ''} d'orientation "
         "(« oriente vers ») dessinent le parcours de la personne. "
         "La liste complète des acteurs accompagne l'image."
     )
 
     # The drawing's box: the rings and the (estimated) extent of the radial sector names,
     # so that no empty margin is left where no name is written.
-    r_out = lay.radius + SPACING / 2
+    r_out = lay.radius + lay.spacing / 2
     x0, y0, x1, y1 = -r_out, -r_out, r_out, r_out
     for wedge in lay.wedges:
         mid = (wedge.start + wedge.end) / 2 if len(lay.wedges) > 1 else 0.0
@@ -421,6 +476,11 @@ def render_svg(
         ex, ey = reach * math.sin(mid), -reach * math.cos(mid)
         x0, y0, x1, y1 = min(x0, ex - pad), min(y0, ey - pad), max(x1, ex + pad), max(y1, ey + pad)
     x0, y0, x1, y1 = x0 - 20, y0 - 20, x1 + 20, y1 + 10
+    # A small drawing is still as wide as the legend's longest line (the arrow's meaning),
+    # which was cut at the right edge.
+    pad = (LEGEND_LINE_W - (x1 - x0)) / 2
+    if pad > 0:
+        x0, x1 = x0 - pad, x1 + pad
     width = x1 - x0
 
     # Legend geometry (below the circle): 3 columns of sectors, then the link sample; its
@@ -551,7 +611,7 @@ def render_svg(
             f'<circle cx="{_num(node.x)}" cy="{_num(node.y)}" r="{_num(node.r)}" '
             f'fill="{color}" stroke="#FFFFFF" stroke-width="2"/>'
         )
-        w(_label(node, _short_label(actor.label, actor.acronym, actor.iri)))
+        w(_label(node, labels.lines_of(actor)))
         w("</g>")
     w("</g>")
 
@@ -574,7 +634,7 @@ def render_svg(
         f'<path d="M24,{_num(y)}L84,{_num(y)}" stroke="{LINK_COLOR}" stroke-width="1.8" '
         f'marker-end="url(#{marker})"/>'
         f'<text x="96" y="{_num(y)}" dominant-baseline="middle" font-size="14" fill="{INK}">'
-        "A → B : A oriente la personne vers B (une étape de son parcours).</text>"
+        f"{_text(LEGEND_LINK_TEXT)}</text>"
     )
     if any(wedge.folded for wedge in lay.wedges):
         w(

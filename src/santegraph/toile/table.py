@@ -1,4 +1,6 @@
-"""The toile's actors as a spreadsheet: one row per actor, French column names.
+"""The toile's entries as a spreadsheet: one row per entry, French column names; the
+first column says its group as the page lists it (acteur, dispositif ou programme,
+territoire non renseigné).
 
 Format chosen for the people who open it (a GP's or a social worker's office, French
 Excel or LibreOffice): UTF-8 **with a byte-order mark** (without it Excel reads UTF-8 as
@@ -20,6 +22,7 @@ import io
 from .model import Toile, ToileActor
 
 COLUMNS = (
+    "groupe",
     "nom",
     "sigle",
     "type",
@@ -30,7 +33,15 @@ COLUMNS = (
     "téléphone",
     "courriel",
     "site",
+    "adresse",
+    "mis à jour",
     "sources",
+)
+# The groups of entries, as the toile page lists them.
+GROUPS = (
+    ("actors", "acteur"),
+    ("programmes", "dispositif ou programme"),
+    ("unplaced", "territoire non renseigné"),
 )
 SEPARATOR = ";"
 JOIN = " | "
@@ -43,8 +54,9 @@ def _cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def row(actor: ToileActor) -> list[str]:
+def row(actor: ToileActor, group: str = "acteur") -> list[str]:
     values = (
+        group,
         actor.label,
         actor.acronym,
         JOIN.join(actor.kinds),
@@ -55,6 +67,8 @@ def row(actor: ToileActor) -> list[str]:
         actor.phone,
         actor.email,
         actor.url,
+        actor.address,
+        actor.updated,
         JOIN.join(actor.sources),
     )
     return [_cell(v) for v in values]
@@ -65,6 +79,7 @@ def to_csv(toile: Toile) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=SEPARATOR, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for actor in toile.actors:
-        writer.writerow(row(actor))
+    for attribute, group in GROUPS:
+        for actor in getattr(toile, attribute):
+            writer.writerow(row(actor, group))
     return BOM + buffer.getvalue()

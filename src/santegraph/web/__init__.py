@@ -94,12 +94,39 @@ def state() -> AppState:
     return app_state
 
 
+# What a reader is told, in French, for each error; Werkzeug's default texts are English.
+ERROR_TEXTS = {
+    400: ("Demande incorrecte", "La demande n'a pas pu être comprise."),
+    401: ("Connexion nécessaire", "Cette page demande de vous connecter."),
+    403: ("Accès refusé", "Cette action n'est pas permise."),
+    404: ("Page introuvable", "Cette adresse ne correspond à aucune page du site."),
+    405: ("Méthode non permise", "Cette adresse ne s'utilise pas ainsi."),
+    406: ("Format non disponible", "Cette ressource n'existe pas dans le format demandé."),
+    413: ("Envoi trop volumineux", "Le contenu envoyé dépasse la taille acceptée."),
+    415: ("Format non pris en charge", "Le format du contenu envoyé n'est pas accepté."),
+    429: ("Trop de demandes", "Trop de demandes en peu de temps : réessayez plus tard."),
+    500: ("Erreur du service", "Une erreur inattendue est survenue ; elle a été consignée."),
+    503: ("Service indisponible", "Le service ne peut pas répondre pour l'instant."),
+}
+
+
+def french_error(code: int, description: str | None) -> tuple[str, str]:
+    """(title, message) of an error page in French: our own description when a view gave
+    one (they are French), else the French text of the code."""
+    title, default = ERROR_TEXTS.get(code, (f"Erreur {code}", "La demande n'a pas abouti."))
+    return title, description or default
+
+
 def error_response(exc: HTTPException) -> ResponseReturnValue:
     """An HTTP error as the client asked for it: the French error page, or JSON."""
     assert exc.code is not None  # Flask hands no handler an exception without a code
     wants_html = request.accept_mimetypes.best_match(["application/json", "text/html"])
     if wants_html == "text/html":
-        return render_template("error.html", error=exc), exc.code
+        # a view's own description, never Werkzeug's English default
+        own = exc.description if exc.description != type(exc).description else None
+        title, message = french_error(exc.code or 500, own)
+        page = render_template("error.html", code=exc.code, title=title, message=message)
+        return page, exc.code
     return jsonify(error=exc.name, message=exc.description), exc.code
 
 
@@ -158,6 +185,9 @@ def create_app(
     def unexpected_error(exc: Exception) -> ResponseReturnValue:
         # A bug: log it with its traceback, tell the client nothing internal.
         log.exception("unhandled error on %s %s", request.method, request.path)
+        if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
+            title, message = french_error(500, None)
+            return render_template("error.html", code=500, title=title, message=message), 500
         return jsonify(error="Internal Server Error", message="unexpected error, logged"), 500
 
     return app

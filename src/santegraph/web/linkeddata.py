@@ -35,11 +35,12 @@ from typing import Any, cast
 
 import pyoxigraph as ox
 import rdflib
-from flask import Blueprint, Response, abort, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from ..errors import StoreError
 from ..formats import JSONLD_PROFILES, RDF_MEDIA_TYPE_ALIASES, RDF_SYNTAXES
+from ..iris import inferences_graph
 from ..queries import INTERNAL, BindingValue, catalogue
 from ..store.base import Term
 from ..vocab import NAMESPACE as SG_NAMESPACE
@@ -682,7 +683,10 @@ def dump() -> ResponseReturnValue:
     must not transparently decompress it), and its media type is the one of a ``.gz``.
     """
     store = state().store
-    response = Response(gzip_stream(store.export("nquads")), mimetype="application/gzip")
+    # graph/inferences is derived (docs/modeling.md, "Entailment"): on request only
+    derived = () if request.args.get("inferences") == "1" else (inferences_graph(_base()),)
+    chunks = store.export("nquads", leave_out=derived)
+    response = Response(gzip_stream(chunks), mimetype="application/gzip")
     response.headers["Content-Disposition"] = 'attachment; filename="santegraph.nq.gz"'
     return response
 

@@ -1,9 +1,11 @@
 """Links of the pages: a resource's page, its "qui fait quoi" page, URLs remembered.
 
 Template globals of every page (``init_app``): ``resource_href``, ``page_href``,
-``fixed_url`` and ``site_header``. URLs built from the code or the graph (never from
-request text) are remembered per app and mount point: a page of a few hundred links
-would otherwise call ``url_for`` a few hundred times.
+``fixed_url``, ``site_header`` and ``safe_href`` (only http(s) IRIs become links), and the
+filters ``tel`` (a phone number as a ``tel:`` target) and ``initiale``, and the French
+numbers ``nombre`` and ``pourcent``. URLs built from
+the code or the graph (never from request text) are remembered per app and mount point:
+a page of a few hundred links would otherwise call ``url_for`` a few hundred times.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from urllib.parse import quote
 from flask import Flask, current_app, request, url_for
 from markupsafe import Markup
 
+from ..professional.coverage import nombre, percent
+from ..professional.fiches import tel
 from ..vocab import NAMESPACE as SG_NAMESPACE
 from . import state
 from .ontology import safe_href
@@ -27,8 +31,18 @@ MAX_URLS = 10_000
 
 
 def init_app(app: Flask) -> None:
-    for function in (resource_href, page_href, fixed_url, site_header):
+    for function in (resource_href, page_href, fixed_url, site_header, safe_href):
         app.add_template_global(function)
+    app.add_template_filter(tel, "tel")
+    app.add_template_filter(initial, "initiale")
+    app.add_template_global(nombre, "nombre")
+    app.add_template_global(percent, "pourcent")
+
+
+def initial(text: str) -> str:
+    """The text with its first letter in capitals, the rest as it is (Jinja's
+    ``capitalize`` lowers the rest: « Conseil territorial de santé de métropole-flandres »)."""
+    return text[:1].upper() + text[1:]
 
 
 def rel(iri: str) -> str:
@@ -90,10 +104,13 @@ def site_header() -> Markup:
 
 
 def page_href(iri: str, category: str = "") -> str:
-    """The "qui fait quoi" page of a resource when there is one, else its resource page."""
+    """The "qui fait quoi" page of a resource when there is one (an actor's fiche, a
+    public's toile, a territory, a défi, a dispositif kind), else its resource page."""
     if iri.startswith(SG_NAMESPACE) and category in ("dispositif", ""):
         return fixed_url("pages.dispositif", name=iri[len(SG_NAMESPACE) :])
     path = rel(iri)
+    if path.startswith("acteur/"):
+        return fixed_url("pages.acteur", chemin=path[len("acteur/") :])
     if path.startswith("public/"):
         return fixed_url("pages.toile", slug=path.split("/", 1)[1])
     if path.startswith("territoire/") and path.count("/") == 2:

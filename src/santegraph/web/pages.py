@@ -25,9 +25,10 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from ..professional import ProfessionalService
+from ..professional.fiches import tel
 from ..toile.model import Toile
 from . import state
-from .links import page_href, remembered, resource_href, url_memo
+from .links import page_href, remembered, url_memo
 from .ontology import safe_href
 
 bp = Blueprint("pages", __name__)
@@ -140,10 +141,11 @@ def toile(slug: str) -> ResponseReturnValue:
         suggestions = professional.indexes().places.suggest(asked.lieu)
 
     result = None
-    svg = ""
+    svg = paper_svg = ""
     if asked.ready:
         result = professional.toile(asked)
         svg = _svg(result)
+        paper_svg = _svg(result, paper=True)  # printed instead (print stylesheet)
 
     active = {k: val for k, val in filters.items() if val}
 
@@ -168,8 +170,13 @@ def toile(slug: str) -> ResponseReturnValue:
         suggestions=suggestions,
         problems=asked.problems,
         toile=result,
-        cards=_cards(result) if result else [],
+        cards=_cards(result.actors, slug) if result else [],
+        programme_cards=_cards(result.programmes, slug) if result else [],
+        unplaced_cards=_cards(result.unplaced, slug) if result else [],
+        names={a.iri: a.label for a in result.actors} if result else {},
         svg=svg,
+        paper_svg=paper_svg,
+        page_url=url_for("pages.toile", slug=slug, _external=True, **active),
         with_filters=with_filters,
     )
 
@@ -198,47 +205,54 @@ def toile_page_links(slug: str) -> ToilePageLinks:
 
 
 class Card(NamedTuple):
-    """An actor of the toile as its card shows it, made in Python: the template prints
-    these texts (escaping them) and nothing else. A filter or a function called from
-    Jinja costs more than the Python it runs, once per card and field."""
+    """An entry of the toile as its card shows it (a directory entry in brief), made in
+    Python: the template prints these texts (escaping them) and nothing else. A filter
+    or a function called from Jinja costs more than the Python it runs, once per card
+    and field."""
 
-    href: str  # the actor's resource page
+    href: str  # the entry's fiche, the toile's public kept
     label: str
     acronym: str  # empty when it is the label
-    kinds: tuple[tuple[str, str, str], ...]  # (separator, label, page of the kind)
+    kinds: tuple[tuple[str, str, str], ...]  # (separator, label, page of the kind or "")
     sector_color: str  # the card's border, empty without a sector
     sector_label: str
     what: str
     roles: str
     territories: str
+    address: str
     phone: str
     tel: str  # the phone as a tel: target
     email: str
     url: str  # "#" for a URL that is not http(s): never a javascript: link
     sources: str
+    updated: str  # « Mis à jour le … · source : … », "" never dated
 
 
-def _cards(toile: Toile) -> list[Card]:
+def _cards(actors, slug: str) -> list[Card]:
     # The links of graph resources, remembered like fixed_url's (same memo, same bound):
     # the memo and the mount point are looked up once for all the cards.
     memo, root = url_memo(), request.script_root
+    kind_pages = service().kind_page_names()
 
-    def page(iri: str) -> str:
+    def fiche(iri: str) -> str:
         return remembered(memo, ("page", root, iri), lambda: page_href(iri))
 
-    def resource(iri: str) -> str:
-        return remembered(memo, ("resource", root, iri), lambda: resource_href(iri))
+    def kind_page(iri: str) -> str:
+        if iri not in kind_pages:
+            return ""  # an actor class (association...) has no page: no dead link
+        return remembered(memo, ("page", root, iri), lambda: page_href(iri))
 
+    suffix = "?public=" + slug
     cards = []
-    for a in toile.actors:
+    for a in actors:
         kinds = tuple(
-            ("" if k == 0 else ", ", label, page(iri))
+            ("" if k == 0 else ", ", label, kind_page(iri))
             for k, (label, iri) in enumerate(zip(a.kinds, a.kind_iris, strict=True))
         )
         sector = a.sector
         cards.append(
             Card(
-                resource(a.iri),
+                fiche(a.iri) + suffix,
                 a.label,
                 a.acronym if a.acronym != a.label else "",
                 kinds,
@@ -247,18 +261,22 @@ def _cards(toile: Toile) -> list[Card]:
                 a.what,
                 ", ".join(a.roles),
                 ", ".join(a.territories) or "non renseigné",
+                a.address,
                 a.phone,
-                a.phone.replace(" ", ""),
+                tel(a.phone),
                 a.email,
                 (safe_href(a.url) or "#") if a.url else "",
-                ", ".join(a.sources),
+                # the sources the date line does not already name
+                ", ".join(source for source in a.sources if source not in a.updated),
+                a.updated[:1].upper() + a.updated[1:],
             )
         )
     return cards
 
 
-def _svg(toile: Toile) -> str:
-    """The drawing of the toile, when the renderer exists (it escapes what it draws)."""
+def _svg(toile: Toile, *, paper: bool = False) -> str:
+    """The drawing of the toile, when the renderer exists (it escapes what it draws);
+    ``paper``: with whole names, for print."""
     if not toile.actors:
         return ""
     try:
@@ -266,10 +284,25 @@ def _svg(toile: Toile) -> str:
     except ImportError:
         return ""
     try:
+        if paper:
+            return render_svg(toile, title_id="toile-papier", paper=True)
         return render_svg(toile, title_id="toile-dessin")
     except Exception:  # the list below says everything the drawing says
         current_app.logger.exception("toile drawing failed")
         return ""
+
+
+# --------------------------------------------------------------------- actors
+
+
+@bp.get("/acteurs/<path:chemin>")
+def acteur(chemin: str):
+    """An actor as a directory entry; ``?public=`` (the toile the reader came from)
+    puts its services for that public first."""
+    page = service().fiche(chemin, request.args.get("public", "").strip())
+    if page is None:
+        abort(404, description="Cet acteur n'existe pas dans le graphe.")
+    return render_template("pages/acteur.html", **page)
 
 
 # --------------------------------------------------------------------- territories
@@ -290,6 +323,18 @@ def territoire(kind: str, code: str) -> ResponseReturnValue:
     if page is None:
         abort(404, description="Ce territoire n'existe pas dans le graphe.")
     return render_template("pages/territoire.html", **page)
+
+
+@bp.get("/territoires/<kind>/<code>/couverture")
+def couverture(kind: str, code: str):
+    """The zones blanches of a territory (the regional view on a région's page): per kind
+    expected everywhere, the communes and people no instance covers, table and picture."""
+    page = service().territory_coverage(kind, code)
+    if page is None:
+        abort(404, description="Ce territoire n'existe pas dans le graphe.")
+    # the picture: every text escaped by coverage_svg
+    page["picture"] = Markup(page["picture"])
+    return render_template("pages/couverture.html", **page)
 
 
 # --------------------------------------------------------------------- dispositifs

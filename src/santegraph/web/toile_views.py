@@ -30,7 +30,7 @@ from ..toile.model import Toile, ToileActor
 from ..toile.svg import OTHERS, render_svg, sector_color
 from ..toile.table import to_csv
 from . import state
-from .links import remembered, resource_href, url_memo
+from .links import page_href, remembered, url_memo
 from .security import csp
 
 bp = Blueprint("toile", __name__)
@@ -190,7 +190,8 @@ def pdf_download(slug: str) -> ResponseReturnValue:
     toile = load_toile(slug)
     args = filters()
     source = url_for("pages.toile", slug=slug, _external=True, **args)
-    body = pdf.render_pdf(toile, paper=paper, footer=f"Source : {source}")
+    footer = f"Toile en ligne : {source} · santegraph, données sous Licence Ouverte"
+    body = pdf.render_pdf(toile, paper=paper, footer=footer)
     name = _file_name(slug, args | ({"papier": paper} if paper != "a4" else {}), "pdf")
     return _download(body, "application/pdf", name)
 
@@ -213,8 +214,12 @@ def embed(slug: str) -> ResponseReturnValue:
         slug=slug,
         filters=filters(),
         svg=Markup(render_svg(toile, title_id="toile")),  # every text escaped by render_svg
+        # printed instead: every name whole (the print stylesheet swaps them)
+        paper_svg=Markup(render_svg(toile, title_id="toile-papier", paper=True))
+        if toile.actors
+        else "",
         groups=sector_groups(toile),
-        href=resource_href,
+        href=page_href,
         paper=paper,
     )
     response = Response(html, mimetype="text/html")

@@ -32,9 +32,40 @@
       link.removeAttribute("target");
     }
   }
+  // YASGUI draws controls without a name (the editor's textarea, the endpoint field), a
+  // button inside its tab list, and a scrolled editor a keyboard cannot reach; its
+  // words are English. Named here, in French, whenever it draws them (axe-core checks
+  // the page: tests/content/test_accessibility.py).
+  var names = [
+    [".CodeMirror textarea", "aria-label", "Requête SPARQL"],
+    ["input.autocomplete", "aria-label", "Adresse du point d'accès SPARQL"],
+    [".tabsList .tab input", "aria-label", "Nom de l'onglet"],
+    [".tabsList .closeTab", "title", "Fermer l'onglet"],
+    [".tabsList button.addTab", "aria-label", "Ajouter un onglet"],
+    [".tabsList button.addTab", "title", "Ajouter un onglet"],
+    // a tab list holds tabs only: the "+" button is the tab that adds one
+    [".tabsList button.addTab", "role", "tab"],
+    [".tabsList button.addTab", "aria-selected", "false"],
+    [".CodeMirror-scroll", "tabindex", "0"],
+    [".CodeMirror-scroll", "role", "group"],
+    [".CodeMirror-scroll", "aria-label", "Texte de la requête, à faire défiler"],
+    ["select.tableSizer", "aria-label", "Lignes par page"],
+    ["input.tableFilter", "aria-label", "Filtrer les résultats"],
+    ["input.tableFilter", "placeholder", "Filtrer les résultats"],
+  ];
+  function nameControls() {
+    names.forEach(function (rule) {
+      root.querySelectorAll(rule[0]).forEach(function (el) {
+        if (el.getAttribute(rule[1]) !== rule[2]) {
+          el.setAttribute(rule[1], rule[2]);
+        }
+      });
+    });
+  }
   // Result tables are redrawn (pages, sorting): relink whatever links appear.
   new MutationObserver(function () {
     root.querySelectorAll("a.iri:not([data-local])").forEach(relink);
+    nameControls();
   }).observe(root, { childList: true, subtree: true });
 
   // Offline and private: no autocompletion that queries a remote service (LOV). The

@@ -5,6 +5,8 @@
 ``sessions.py``     sign in with name and token, signed session, CSRF token
 ``submissions.py``  submit, preview, confirm, correct, withdraw (signed in)
 ``journal.py``      the public audit log and every previous version
+``reports.py``      "signaler une erreur" on a fiche: the submission form pre-filled
+``orientations.py`` « A oriente vers B pour ce public », with its source (a referral)
 ==================  ===============================================================
 
 What the pages do is the steward domain's (``santegraph.steward``: ``workflow.py``
@@ -83,4 +85,4 @@ def refuse(status: int, message: str) -> ResponseReturnValue:
 
 
 # The views register themselves on ``bp``.
-from . import journal, sessions, submissions, validation  # noqa: E402, F401
+from . import journal, orientations, reports, sessions, submissions, validation  # noqa: E402, F401

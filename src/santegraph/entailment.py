@@ -1,0 +1,296 @@
+"""Entailment: what the ontology's axioms add to the data, materialised in one named graph.
+
+SPARQL endpoints (pyoxigraph, ``oxigraph serve``, Virtuoso by default) answer on the triples
+they hold, not on what the ontology entails: without help, ``?x a sg:Concertation`` finds
+no territorial concertation (each is typed ``sg:ConcertationTerritoriale``). santegraph
+therefore writes the consequences of the ontology into their own graph,
+``graph/inferences``, so that plain patterns work on every backend (docs/modeling.md,
+"Entailment"). The graph is derived: it is rebuilt whenever content changes (the loader and
+the steward gate call :func:`inferences_after`), never validated against the shapes,
+never written by a steward, and left out of exports unless asked for.
+
+What is materialised, read from the ontology graphs (``graph/ontology/...``) only, so a
+submission cannot change what the rest of the data entails:
+
+* RDFS: ``rdfs:subClassOf`` (every type up the class hierarchy) and ``rdfs:subPropertyOf``
+  (every triple up the property hierarchy), ``owl:equivalentClass`` and
+  ``owl:equivalentProperty`` read as two sub-relations;
+* OWL 2 RL: ``owl:inverseOf`` (prp-inv), ``owl:TransitiveProperty`` (prp-trp) and
+  ``owl:propertyChainAxiom`` (prp-spo2);
+* SHACL-AF rules: every ``sh:SPARQLRule`` of the ontology graphs (``ontology/regles.ttl``)
+  is run as its ``sh:construct`` query, ``$this`` left free (each rule is written so that
+  this equals running it once per focus node).
+
+Not materialised, on purpose: ``rdfs:domain`` and ``rdfs:range`` (they are constraints
+that the shapes check; as type generators they would type the COG dataset a territory,
+since ``sg:millesimeCOG`` has the domain ``sg:Territoire``), ``owl:sameAs`` (unused) and
+anything about a blank node (a blank node written in another SPARQL update is a new node:
+its inferences could not be attached to it; data that needs them mints an IRI).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+import pyoxigraph as ox
+
+from .iris import inferences_graph
+from .store.base import GraphStore
+from .vocab import SG
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+SH = "http://www.w3.org/ns/shacl#"
+TYPE = ox.NamedNode(RDF + "type")
+FIRST, REST, NIL = (ox.NamedNode(RDF + n) for n in ("first", "rest", "nil"))
+SUBCLASS = ox.NamedNode(RDFS + "subClassOf")
+SUBPROPERTY = ox.NamedNode(RDFS + "subPropertyOf")
+EQUIVALENT_CLASS = ox.NamedNode(OWL + "equivalentClass")
+EQUIVALENT_PROPERTY = ox.NamedNode(OWL + "equivalentProperty")
+INVERSE = ox.NamedNode(OWL + "inverseOf")
+TRANSITIVE = ox.NamedNode(OWL + "TransitiveProperty")
+CHAIN = ox.NamedNode(OWL + "propertyChainAxiom")
+SPARQL_RULE = ox.NamedNode(SH + "SPARQLRule")
+INFERENCES_CLASS = ox.NamedNode(str(SG.GrapheInferences))
+CONSTRUCT = ox.NamedNode(SH + "construct")
+# The SHACL-AF rules run over the data with the class and property axioms at hand.
+_MAX_ROUNDS = 10
+
+Triple = ox.Triple
+
+
+def is_axiom_graph(graph: str, base_iri: str) -> bool:
+    """Axioms are read from the ontology graphs only (content files under ontology/)."""
+    return graph.startswith(base_iri + "graph/ontology/")
+
+
+class Entailment:
+    """The consequences of a fixed set of axioms for any set of data triples."""
+
+    def __init__(self, axioms: Iterable[Triple]):
+        axioms = list(axioms)
+        self.axioms = axioms
+        sub_class: dict = defaultdict(set)
+        sub_property: dict = defaultdict(set)
+        self.inverse: dict = defaultdict(set)
+        self.transitive: set = set()
+        self.chains: list[tuple[ox.NamedNode, list[ox.NamedNode]]] = []
+        rest = {t.subject: t.object for t in axioms if t.predicate == REST}
+        first = {t.subject: t.object for t in axioms if t.predicate == FIRST}
+        for t in axioms:
+            s, p, o = t.subject, t.predicate, t.object
+            if not isinstance(s, ox.NamedNode) and p != CHAIN:
+                continue
+            if p == SUBCLASS and isinstance(o, ox.NamedNode):
+                sub_class[s].add(o)
+            elif p == EQUIVALENT_CLASS and isinstance(o, ox.NamedNode):
+                sub_class[s].add(o)
+                sub_class[o].add(s)
+            elif p == SUBPROPERTY and isinstance(o, ox.NamedNode):
+                sub_property[s].add(o)
+            elif p == EQUIVALENT_PROPERTY and isinstance(o, ox.NamedNode):
+                sub_property[s].add(o)
+                sub_property[o].add(s)
+            elif p == INVERSE and isinstance(o, ox.NamedNode):
+                self.inverse[s].add(o)
+                self.inverse[o].add(s)
+            elif p == TYPE and o == TRANSITIVE:
+                self.transitive.add(s)
+            elif p == CHAIN:
+                links, node = [], o
+                while node in first:
+                    links.append(first[node])
+                    node = rest.get(node, NIL)
+                if len(links) >= 2 and all(isinstance(x, ox.NamedNode) for x in links):
+                    self.chains.append((s, links))
+        self.super_classes = _ancestors(sub_class)
+        self.super_properties = _ancestors(sub_property)
+        rule_nodes = {t.subject for t in axioms if t.predicate == TYPE and t.object == SPARQL_RULE}
+        self.rules = sorted(
+            t.object.value.replace("$this", "?this")
+            for t in axioms
+            if t.predicate == CONSTRUCT and t.subject in rule_nodes
+        )
+
+    # ------------------------------------------------------------------ computing
+    def infer(self, data: Iterable[Triple]) -> set[Triple]:
+        """The triples the axioms add to ``data`` (none of ``data`` itself)."""
+        stated = {t for t in data if _ground(t)}
+        known = set(stated)
+        frontier = set(stated)
+        for _ in range(_MAX_ROUNDS):
+            new = self._local(frontier, known)
+            known |= new
+            new |= self._global(known)
+            new -= known
+            known |= new
+            new |= self._run_rules(known) - known
+            known |= new
+            if not new:
+                break
+            frontier = new
+        return known - stated
+
+    def _local(self, frontier: set[Triple], known: set[Triple]) -> set[Triple]:
+        """Rules reading one triple (types, super-properties, inverses), to a fixpoint."""
+        added: set[Triple] = set()
+        todo = list(frontier)
+        while todo:
+            t = todo.pop()
+            derived = []
+            if t.predicate == TYPE and isinstance(t.object, ox.NamedNode):
+                derived += [
+                    Triple(t.subject, TYPE, c) for c in self.super_classes.get(t.object, ())
+                ]
+            else:
+                for p in self.super_properties.get(t.predicate, ()):
+                    derived.append(Triple(t.subject, p, t.object))
+                if isinstance(t.object, ox.NamedNode):
+                    derived += [
+                        Triple(t.object, q, t.subject) for q in self.inverse.get(t.predicate, ())
+                    ]
+            for d in derived:
+                if d not in known and d not in added:
+                    added.add(d)
+                    todo.append(d)
+        return added
+
+    def _global(self, known: set[Triple]) -> set[Triple]:
+        """Rules joining triples: transitivity and property chains."""
+        by_property: dict = defaultdict(lambda: defaultdict(set))
+        wanted = self.transitive | {p for _, links in self.chains for p in links}
+        for t in known:
+            if t.predicate in wanted:
+                by_property[t.predicate][t.subject].add(t.object)
+        new: set[Triple] = set()
+        for p in self.transitive:
+            edges = by_property.get(p, {})
+            for start in list(edges):
+                seen, stack = set(), list(edges[start])
+                while stack:
+                    node = stack.pop()
+                    if node in seen:
+                        continue
+                    seen.add(node)
+                    stack += edges.get(node, ())
+                new |= {Triple(start, p, end) for end in seen if end != start}
+        for p, links in self.chains:
+            heads = {s: set(o) for s, o in by_property.get(links[0], {}).items()}
+            for link in links[1:]:
+                step = by_property.get(link, {})
+                heads = {s: {x for o in ends for x in step.get(o, ())} for s, ends in heads.items()}
+            new |= {Triple(s, p, o) for s, ends in heads.items() for o in ends}
+        return {t for t in new if _ground(t)}
+
+    def _run_rules(self, known: set[Triple]) -> set[Triple]:
+        if not self.rules:
+            return set()
+        store = ox.Store()
+        store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in known)
+        store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in self.axioms)
+        found: set[Triple] = set()
+        for rule in self.rules:
+            found |= {t for t in store.query(rule) if _ground(t)}
+        return found
+
+
+def inferences_after(
+    store: GraphStore,
+    base_iri: str,
+    *,
+    replace: Mapping[str, Sequence[ox.Quad | Triple]] | None = None,
+    add: Mapping[str, Sequence[ox.Quad | Triple]] | None = None,
+    drop: Iterable[str] = (),
+    everything: Iterable[ox.Quad] | None = None,
+) -> dict[str, list[Triple]]:
+    """``{graph/inferences: triples}`` for the dataset as it will be once ``replace``d graphs
+    hold their new content, ``add`` is added and ``drop``ped graphs are gone.
+
+    ``everything`` gives the whole future dataset instead (a rebuild or an import, whose
+    quads are all in hand): the store is then not read.
+    """
+    return {inferences_graph(base_iri): _infer(store, base_iri, replace, add, drop, everything)[0]}
+
+
+def inferences_delta(
+    store: GraphStore,
+    base_iri: str,
+    *,
+    replace: Mapping[str, Sequence[ox.Quad | Triple]] | None = None,
+    add: Mapping[str, Sequence[ox.Quad | Triple]] | None = None,
+    drop: Iterable[str] = (),
+) -> tuple[dict[str, list[Triple]], dict[str, list[Triple]]]:
+    """What to add to and remove from ``graph/inferences`` (same arguments as
+    :func:`inferences_after`): a steward change moves few inferences, and a small delta
+    keeps the guarded update small (Virtuoso refuses large update templates)."""
+    target = inferences_graph(base_iri)
+    after, before = _infer(store, base_iri, replace, add, drop, None)
+    after_set, before_set = set(after), set(before)
+    return (
+        {target: [t for t in after if t not in before_set]},
+        {target: [t for t in before if t not in after_set]},
+    )
+
+
+def as_quads(graphs: Mapping[str, Iterable[Triple]]) -> list[ox.Quad]:
+    return [
+        ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(g))
+        for g, items in graphs.items()
+        for t in items
+    ]
+
+
+def _infer(store, base_iri, replace, add, drop, everything) -> tuple[list, list]:
+    """(inferences after the change, inferences the store holds now)."""
+    target = inferences_graph(base_iri)
+    replace, add = dict(replace or {}), dict(add or {})
+    before: list[Triple] = []
+    if everything is not None:
+        current = [q for q in everything if _graph(q) != target]
+    else:
+        left_out = {target, *replace, *drop}
+        current = []
+        for q in store.quads():
+            graph = _graph(q)
+            if graph == target:
+                before.append(_triple(q))
+            elif graph not in left_out:
+                current.append(q)
+    for graph, items in [*replace.items(), *add.items()]:
+        current += [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph)) for t in items]
+    axioms = [_triple(q) for q in current if is_axiom_graph(_graph(q), base_iri)]
+    data = [_triple(q) for q in current]
+    inferred = Entailment(axioms).infer(data)
+    # the graph says what it is, so that queries can tell it from the stated graphs
+    inferred.add(Triple(ox.NamedNode(target), TYPE, INFERENCES_CLASS))
+    return sorted(inferred, key=str), before
+
+
+def _graph(q: ox.Quad) -> str:
+    return q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
+
+
+def _triple(q: ox.Quad | Triple) -> Triple:
+    return Triple(q.subject, q.predicate, q.object)
+
+
+def _ground(t: Triple) -> bool:
+    return not isinstance(t.subject, ox.BlankNode) and not isinstance(t.object, ox.BlankNode)
+
+
+def _ancestors(parents: Mapping) -> dict:
+    """Strict ancestors of every node of a (possibly cyclic) parent relation."""
+    result = {}
+    for node in parents:
+        seen, stack = set(), list(parents[node])
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            stack += parents.get(current, ())
+        seen.discard(node)
+        result[node] = seen
+    return result
