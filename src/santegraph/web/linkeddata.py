@@ -519,7 +519,7 @@ def resource(rest: str) -> ResponseReturnValue:
         statements = description.quads() if media_type in QUAD_SYNTAXES else description.triples()
         body = _serialize(statements, media_type, jsonld)
         response = Response(body, mimetype=media_type)
-        response.charset = "utf-8"  # type: ignore[attr-defined]  # no-op since Werkzeug 3.0
+        response.mimetype_params["charset"] = "utf-8"  # response.charset: gone in Werkzeug 3
         if not forced and jsonld == "compacted":  # the extension URL serves the same bytes
             response.headers["Content-Location"] = url_for(
                 "linkeddata.resource", rest=f"{stem}.{RDF_FORMATS[media_type][0]}"
@@ -659,7 +659,7 @@ def void() -> ResponseReturnValue:
     else:
         body = _serialize(void_triples(), media_type)
     response = Response(body, mimetype=media_type)
-    response.charset = "utf-8"  # type: ignore[attr-defined]  # no-op since Werkzeug 3.0
+    response.mimetype_params["charset"] = "utf-8"  # response.charset: gone in Werkzeug 3
     response.headers["Vary"] = "Accept"
     return response
 
@@ -696,5 +696,5 @@ def dump() -> ResponseReturnValue:
 def context() -> ResponseReturnValue:
     body = json.dumps(build_context(), ensure_ascii=False, indent=2)
     response = Response(body, mimetype="application/ld+json")
-    response.charset = "utf-8"  # type: ignore[attr-defined]  # no-op since Werkzeug 3.0
+    response.mimetype_params["charset"] = "utf-8"  # response.charset: gone in Werkzeug 3
     return response

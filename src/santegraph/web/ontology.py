@@ -554,7 +554,7 @@ def _rdf_response(media_type: str) -> Response:
     except StoreError as exc:
         abort(503, description=f"Le graphe n'est pas joignable : {exc}")
     response = Response(result.chunks, mimetype=media_type)
-    response.charset = "utf-8"  # type: ignore[attr-defined]  # no-op since Werkzeug 3.0
+    response.mimetype_params["charset"] = "utf-8"  # response.charset: gone in Werkzeug 3
     response.headers["Vary"] = "Accept"
     return response
 

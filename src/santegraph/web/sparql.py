@@ -180,7 +180,7 @@ def _without_query() -> Response:
     triples = sparql_service.service_description(request.base_url)
     response = Response(sparql_service.serialize_description(triples, wanted), mimetype=wanted)
     if wanted != "application/n-triples":
-        response.charset = "utf-8"  # type: ignore[attr-defined]  # no-op since Werkzeug 3.0
+        response.mimetype_params["charset"] = "utf-8"  # response.charset: gone in Werkzeug 3
     return response
 
 
@@ -309,6 +309,6 @@ def endpoint() -> ResponseReturnValue:
     response = Response(result, mimetype=media_type)
     response.content_length = result.size
     if media_type.startswith("text/") or media_type.endswith("json") or "xml" in media_type:
-        response.charset = "utf-8"  # type: ignore[attr-defined]  # no-op since Werkzeug 3.0
+        response.mimetype_params["charset"] = "utf-8"  # response.charset: gone in Werkzeug 3
     response.headers["Vary"] = "Accept"
     return response
