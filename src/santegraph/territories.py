@@ -125,7 +125,7 @@ def _block(subject: str, rdf_type: str | None, pairs: list[tuple[str, list[str]]
     return "\n".join(lines) + " .\n"
 
 
-def _article(entry: dict) -> list[str]:
+def _article(entry: dict[str, Any]) -> list[str]:
     """The COG's type de nom en clair (the package's ``typeLiaison``) as sg:codeArticle:
     how French says "in" this place (« dans le Nord », « à Dunkerque »)."""
     code = entry.get("typeLiaison")

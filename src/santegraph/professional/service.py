@@ -24,6 +24,7 @@ from ..store.base import GraphStore
 from ..toile.build import (
     Hierarchy,
     KindFacts,
+    MemberFilters,
     Vocabulary,
     build_toile,
     find_members,
@@ -144,7 +145,7 @@ class ProfessionalService:
         """The rows of the named query ``name`` with these bound values."""
         return self.store.select(self.catalogue[name].text, bindings)
 
-    def select_elements(self, nature: str = "", **facets: list[str]) -> list[dict]:
+    def select_elements(self, nature: str = "", **facets: list[str]) -> list[dict[str, Any]]:
         """Propositions and actions (of one ``nature``, "proposition" or "action"), grouped
         (listings.elements), keeping those matching every facet given: ``origine`` and
         ``lieu`` by a query of their own (propositions-origine, propositions-lieu), the
@@ -318,7 +319,7 @@ class ProfessionalService:
         """Each wider area with the number of entries its toile lists (the same query as
         the toile itself: the count is what one click on the step shows)."""
         vocab = self.vocabulary()
-        filters = {
+        filters: MemberFilters = {
             "publics": vocab.publics.around(public),
             "besoins": vocab.besoins.narrower_or_self(besoin) if besoin else None,
             "role": role,
@@ -400,10 +401,10 @@ class ProfessionalService:
             for p in places.complete(text, limit=SUGGESTIONS)
         ]
 
-    def _referrals(self, bindings: dict, other: str) -> list[dict]:
+    def _referrals(self, bindings: dict[str, Any], other: str) -> list[dict[str, Any]]:
         """The recorded referrals from or to an entry: the other actor, for whom, which
         source (``orientations-du-parcours``), sorted by the other's name."""
-        found: dict[str, dict] = {}
+        found: dict[str, dict[str, Any]] = {}
         for row in self.select("orientations-du-parcours", bindings):
             item = found.setdefault(
                 v(row, "orientation"),
@@ -441,7 +442,7 @@ class ProfessionalService:
             **listings.split(elements),
         }
 
-    def territory_coverage(self, kind: str, code: str) -> dict | None:
+    def territory_coverage(self, kind: str, code: str) -> dict[str, Any] | None:
         """The zones blanches of a territory, kind by kind, with their picture."""
         place = self.indexes().places.by_key.get(f"{kind}/{code}")
         if place is None:
@@ -456,11 +457,11 @@ class ProfessionalService:
         }
 
     # ------------------------------------------------------------------ coverage
-    def coverage_reference(self) -> dict:
+    def coverage_reference(self) -> dict[str, Any]:
         """Once per store generation: the kinds expected everywhere (IRI -> acronym, and
         their page names), the communes each instance covers, the commune populations."""
 
-        def compute() -> dict:
+        def compute() -> dict[str, Any]:
             kinds = {}
             for row in self.select("types-attendus-partout"):
                 label = v(row, "sigle") or v(row, "nom") or v(row, "type").rsplit("#", 1)[-1]
@@ -533,7 +534,7 @@ class ProfessionalService:
         )
 
     # ------------------------------------------------------------------ dispositifs
-    def kinds(self) -> dict[str, dict]:
+    def kinds(self) -> dict[str, dict[str, Any]]:
         """The dispositif kinds with their parents, by IRI (once per store generation)."""
         return self.per_generation(
             "kinds", lambda: listings.kinds(self.select("types-dispositif"), SG_NAMESPACE)
@@ -545,7 +546,7 @@ class ProfessionalService:
         return {iri: kind["name"] for iri, kind in self.kinds().items()}
 
     # ------------------------------------------------------------------ fiches
-    def fiche(self, path: str, public: str = "") -> dict | None:
+    def fiche(self, path: str, public: str = "") -> dict[str, Any] | None:
         """The directory entry of the actor ``<base>acteur/<path>`` (None: no such
         entry); ``public``, the slug of the public the reader came from, puts its
         services first."""
@@ -663,7 +664,7 @@ class ProfessionalService:
         )
         publics = sorted({p for e in everything for p in e["public"]}, key=lambda p: p[1])
         chosen = dict(chosen)
-        filters: dict = {}
+        filters: dict[str, list[str]] = {}
         keys = {
             "concertation": ("origine", {self.rel(i) for i, _ in origins}),
             "defi": ("repond", {self.rel(a["iri"]) for a in answers}),

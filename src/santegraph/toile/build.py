@@ -31,6 +31,7 @@ import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypedDict
 
 import pyoxigraph as ox
 
@@ -157,7 +158,7 @@ def load_sectors(store: GraphStore, catalogue: QueryCatalogue) -> list[Sector]:
     ]
 
 
-def load_organisations(store, catalogue: QueryCatalogue) -> frozenset[str]:
+def load_organisations(store: GraphStore, catalogue: QueryCatalogue) -> frozenset[str]:
     """The entries that are organisations (``organisations``): drawn on a toile; the
     other entries serving a public are dispositifs or programmes, listed apart."""
     return frozenset(_value(r, "acteur") for r in store.select(catalogue["organisations"].text))
@@ -286,8 +287,16 @@ def expected_kinds(
     return sorted(found)
 
 
+class MemberFilters(TypedDict):
+    """The filters of :func:`find_members` that a toile and its wider areas share."""
+
+    publics: set[str]
+    besoins: set[str] | None
+    role: str | None
+
+
 def find_members(
-    store,
+    store: GraphStore,
     catalogue: QueryCatalogue,
     *,
     publics: set[str],
@@ -301,7 +310,7 @@ def find_members(
     ``toile-role``, ``toile-lieu`` for one of ``places``; None: anywhere), intersected
     here (joined in one query, Virtuoso 7 lost actors); with ``without_territory``, only
     those whose territory is unknown."""
-    filters = []
+    filters: list[tuple[str, dict[str, BindingValue]]] = []
     if besoins is not None:
         filters.append(("toile-besoin", {"besoin": _nodes(sorted(besoins))}))
     if role:
@@ -314,14 +323,16 @@ def find_members(
         kept = found if kept is None else kept & found
         if not kept:
             return []
-    bindings: dict = {"public": _nodes(sorted(publics))}
+    bindings: dict[str, BindingValue] = {"public": _nodes(sorted(publics))}
     if without_territory:
         bindings["sansTerritoire"] = True
     serving = {_value(r, "acteur") for r in store.select(catalogue["toile-acteurs"].text, bindings)}
     return sorted(serving if kept is None else serving & kept)
 
 
-def load_freshness(store, catalogue: QueryCatalogue, entries: list[str]) -> dict[str, str]:
+def load_freshness(
+    store: GraphStore, catalogue: QueryCatalogue, entries: list[str]
+) -> dict[str, str]:
     """« mis à jour le … · source : … » of each entry that has a date."""
     if not entries:
         return {}
@@ -331,7 +342,7 @@ def load_freshness(store, catalogue: QueryCatalogue, entries: list[str]) -> dict
     return {iri: found.text for iri, found in freshness(rows).items()}
 
 
-def load_agur(store, catalogue: QueryCatalogue, publics: set[str]) -> list[AgurToile]:
+def load_agur(store: GraphStore, catalogue: QueryCatalogue, publics: set[str]) -> list[AgurToile]:
     """The Agur toiles (``toiles-agur``) covering one of ``publics`` or a narrower one."""
     rows = store.select(catalogue["toiles-agur"].text, {"public": _nodes(sorted(publics))})
     keys = ("toile", "nom", "angle", "publics", "besoins", "territoires", "statutNom")
@@ -358,7 +369,7 @@ _PATH = ("orienteur", "destinataire", "besoin", "publicNom", "besoinNom", "sourc
 
 
 def path_links(
-    store,
+    store: GraphStore,
     catalogue: QueryCatalogue,
     actors: list[str],
     *,
@@ -433,7 +444,7 @@ def build_toile(
     acronyms = acronyms or {}
     publics = vocabulary.publics.around(public)
     besoins = vocabulary.besoins.narrower_or_self(besoin) if besoin else None
-    filters = {"publics": publics, "besoins": besoins, "role": role}
+    filters: MemberFilters = {"publics": publics, "besoins": besoins, "role": role}
     members = find_members(store, catalogue, places=places, **filters)
     unplaced = find_members(store, catalogue, without_territory=True, **filters) if places else []
 

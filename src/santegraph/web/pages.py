@@ -26,7 +26,7 @@ from markupsafe import Markup
 
 from ..professional import ProfessionalService
 from ..professional.fiches import tel
-from ..toile.model import Toile
+from ..toile.model import Toile, ToileActor
 from . import state
 from .links import page_href, remembered, url_memo
 from .ontology import safe_href
@@ -228,7 +228,7 @@ class Card(NamedTuple):
     updated: str  # « Mis à jour le … · source : … », "" never dated
 
 
-def _cards(actors, slug: str) -> list[Card]:
+def _cards(actors: list[ToileActor], slug: str) -> list[Card]:
     # The links of graph resources, remembered like fixed_url's (same memo, same bound):
     # the memo and the mount point are looked up once for all the cards.
     memo, root = url_memo(), request.script_root
@@ -296,7 +296,7 @@ def _svg(toile: Toile, *, paper: bool = False) -> str:
 
 
 @bp.get("/acteurs/<path:chemin>")
-def acteur(chemin: str):
+def acteur(chemin: str) -> ResponseReturnValue:
     """An actor as a directory entry; ``?public=`` (the toile the reader came from)
     puts its services for that public first."""
     page = service().fiche(chemin, request.args.get("public", "").strip())
@@ -326,7 +326,7 @@ def territoire(kind: str, code: str) -> ResponseReturnValue:
 
 
 @bp.get("/territoires/<kind>/<code>/couverture")
-def couverture(kind: str, code: str):
+def couverture(kind: str, code: str) -> ResponseReturnValue:
     """The zones blanches of a territory (the regional view on a région's page): per kind
     expected everywhere, the communes and people no instance covers, table and picture."""
     page = service().territory_coverage(kind, code)
