@@ -48,7 +48,7 @@ def main(fd: int) -> None:
     from ..loading import Loader
     from .jobs import JOBS, JobContext
 
-    loader = Loader(None, settings, progress=False)  # type: ignore[arg-type]
+    loader = Loader(None, settings, progress=False)  # type: ignore[arg-type]  # each job sets one
     loader.validator  # noqa: B018 - the shapes and ontology, parsed once, before READY
     loader.entry_classes  # noqa: B018
     remote_stores: dict[str, RemoteStore] = {}
