@@ -1,8 +1,6 @@
 """The real class hierarchy answers "all coordination structures" from plain SPARQL, on
 every backend (no reasoner: `rdf:type/rdfs:subClassOf*` over the ontology graph)."""
 
-import pytest
-
 from santegraph.rdfio import parse_file
 
 from .conftest import BASE, ROOT
@@ -32,13 +30,6 @@ def load(store):
     )
 
 
-VIRTUOSO_LIMIT = pytest.mark.virtuoso_difference(
-    "Virtuoso refuses an update request whose generated SQL exceeds 10,000 lines "
-    "(~2,000 triples): large all-or-nothing writes cannot go to Virtuoso in one request"
-)
-
-
-@VIRTUOSO_LIMIT
 def test_all_coordination_structures_in_one_query(store):
     load(store)
     rows = store.select(
@@ -51,7 +42,6 @@ def test_all_coordination_structures_in_one_query(store):
     assert "acteur/centre-de-sante-de-capinghem" in found
 
 
-@VIRTUOSO_LIMIT
 def test_integrators_can_query_with_w3c_org_terms(store):
     load(store)
     rows = store.select(
