@@ -46,10 +46,12 @@ BEGIN, END = "<!-- entailment:begin -->", "<!-- entailment:end -->"
 ENTRY = b"""@prefix sg: <https://w3id.org/santegraph/def#> .
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 @prefix schema: <https://schema.org/> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
 <acteur/msp-banc-d-essai-{n}> a sg:MSP ;
     skos:prefLabel "MSP banc d'essai {n}"@fr ;
     sg:localisation <territoire/commune/59183> ;
-    schema:telephone "03 28 00 00 00" .
+    schema:telephone "03 53 73 00 00" ;
+    prov:wasAttributedTo <referent/banc-d-essai> .
 """
 
 

@@ -30,8 +30,10 @@ its inferences could not be attached to it; data that needs them mints an IRI).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 import pyoxigraph as ox
@@ -63,6 +65,22 @@ Triple = ox.Triple
 Node = ox.NamedNode | ox.BlankNode | ox.Triple  # what a triple's subject can be
 Value = Node | ox.Literal  # what its object can be
 _N = TypeVar("_N")
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """How inferences about one node can depend on other nodes' triples (for a steward
+    change, :func:`inferences_delta` recomputes the nodes that depend on what changed).
+
+    * ``joins``: ``m p n`` lets m's inferences read n's triples (a transitive property, a
+      link of a property chain, any property a SHACL-AF rule names, or a sub-property);
+    * ``reversed_joins``: ``n p m`` does the same, its inverse being a join;
+    * ``invertible``: ``x p m`` is a triple about m as well (its inverse has m as subject).
+    """
+
+    joins: frozenset[ox.NamedNode]
+    reversed_joins: frozenset[ox.NamedNode]
+    invertible: frozenset[ox.NamedNode]
 
 
 def is_axiom_graph(graph: str, base_iri: str) -> bool:
@@ -123,22 +141,53 @@ class Entailment:
             and isinstance(t.object, ox.Literal)
         )
 
+    def dependencies(self) -> Dependencies:
+        """Which triples can make one node's inferences read another node's triples."""
+        rules = set().union(*(_rule_iris(rule) for rule in self.rules)) if self.rules else set()
+        chained = {p for head, links in self.chains for p in (head, *links)}
+        direct = self.transitive | chained | rules
+        known = (
+            direct
+            | set(self.super_properties)
+            | set(self.inverse)
+            | set().union(*self.super_properties.values(), *self.inverse.values())
+        )
+
+        def up(p: ox.NamedNode) -> set[ox.NamedNode]:
+            return {p, *self.super_properties.get(p, ())}
+
+        joins = frozenset(p for p in known if up(p) & direct)
+        invertible = frozenset(p for p in known if up(p) & set(self.inverse))
+        reversed_joins = frozenset(
+            p for p in invertible if any(self.inverse.get(q, set()) & joins for q in up(p))
+        )
+        return Dependencies(joins, reversed_joins, invertible)
+
     # ------------------------------------------------------------------ computing
     def infer(self, data: Iterable[Triple]) -> set[Triple]:
         """The triples the axioms add to ``data`` (none of ``data`` itself)."""
         stated = {t for t in data if _ground(t)}
         known = set(stated)
         frontier = set(stated)
+        joined = self.transitive | {p for _, links in self.chains for p in links}
+        rules = _Rules(self) if self.rules else None
+        since_global = frontier  # triples added since the joins were last computed
         for _ in range(_MAX_ROUNDS):
-            new = self._local(frontier, known)
-            known |= new
-            new |= self._global(known)
-            new -= known
-            known |= new
-            new |= self._run_rules(known) - known
-            known |= new
+            local = self._local(frontier, known)
+            known |= local
+            new: set[Triple] = set()
+            # the joins again only when a triple they read has appeared since
+            if any(t.predicate in joined for t in (*since_global, *local)):
+                new = self._global(known) - known
+                known |= new
+                since_global = set()
+            if rules is not None:
+                found = rules.run(known) - known
+                known |= found
+                new |= found
             if not new:
                 break
+            since_global = new
             frontier = new
         return known - stated
 
@@ -200,15 +249,25 @@ class Entailment:
             new |= {Triple(s, p, o) for s, ends in heads.items() for o in ends}
         return {t for t in new if _ground(t)}
 
-    def _run_rules(self, known: set[Triple]) -> set[Triple]:
-        if not self.rules:
-            return set()
-        store = ox.Store()
-        store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in known)
-        store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in self.axioms)
+
+class _Rules:
+    """The SHACL-AF rules over one store kept across the rounds of a closure: each round
+    adds only the triples that are new since the last (the store built again each round
+    cost more than the rules themselves)."""
+
+    def __init__(self, entailment: Entailment):
+        self.rules = entailment.rules
+        self.store = ox.Store()
+        self.store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in entailment.axioms)
+        self.loaded: set[Triple] = set()
+
+    def run(self, known: set[Triple]) -> set[Triple]:
+        fresh = known - self.loaded
+        self.store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in fresh)
+        self.loaded |= fresh
         found: set[Triple] = set()
         for rule in self.rules:
-            constructed = store.query(rule)
+            constructed = self.store.query(rule)
             assert isinstance(constructed, ox.QueryTriples), "sh:construct holds a CONSTRUCT"
             found |= {t for t in constructed if _ground(t)}
         return found
@@ -244,7 +303,11 @@ def inferences_delta(
     :func:`inferences_after`): a steward change moves few inferences, and a small delta
     keeps the guarded update small (Virtuoso refuses large update templates)."""
     target = inferences_graph(base_iri)
-    after, before = _infer(store, base_iri, replace, add, drop, None)
+    region = _region(store, base_iri, dict(replace or {}), dict(add or {}), list(drop))
+    if region is not None:
+        after, before = region
+    else:
+        after, before = _infer(store, base_iri, replace, add, drop, None)
     after_set, before_set = set(after), set(before)
     return (
         {target: [t for t in after if t not in before_set]},
@@ -291,6 +354,127 @@ def _infer(
     # the graph says what it is, so that queries can tell it from the stated graphs
     inferred.add(Triple(ox.NamedNode(target), TYPE, INFERENCES_CLASS))
     return sorted(inferred, key=str), before
+
+
+def _region(
+    store: GraphStore,
+    base_iri: str,
+    replace: Mapping[str, Sequence[ox.Quad | Triple]],
+    add: Mapping[str, Sequence[ox.Quad | Triple]],
+    drop: Iterable[str],
+) -> tuple[list[Triple], list[Triple]] | None:
+    """(inferences after, inferences now) of the nodes whose inferences a change can move,
+    or None when the whole closure must be computed again (an axiom graph changes).
+
+    Every inference has a subject whose own triples, and those of the nodes it depends on
+    (``Dependencies``), derive it. So the nodes that depend on a changed triple's subject
+    (and on its object, when the property has an inverse) are the only ones whose
+    inferences can change; their closure, computed over the triples of what they depend
+    on, equals what the whole closure says about them. A steward entry touches a few
+    nodes: this reads a few hundred triples where the whole closure reads the store.
+    """
+    target = inferences_graph(base_iri)
+    changed_graphs = {*replace, *add, *drop}
+    if target in changed_graphs or any(is_axiom_graph(g, base_iri) for g in changed_graphs):
+        return None
+    graphs = [g for g in store.list_graphs() if is_axiom_graph(g, base_iri)]
+    axioms = [_triple(q) for q in store.match_any(graphs=[ox.NamedNode(g) for g in graphs])]
+    entailment = Entailment(axioms)
+    deps = entailment.dependencies()
+    gone = {*replace, *drop}
+    old = (
+        [_triple(q) for q in store.match_any(graphs=[ox.NamedNode(g) for g in gone])]
+        if gone
+        else []
+    )
+    new = [_triple(t) for items in [*replace.values(), *add.values()] for t in items]
+    start: set[ox.NamedNode] = set()
+    for t in [*old, *new]:
+        if not _ground(t):  # the closure reads no triple with a blank node
+            continue
+        if isinstance(t.subject, ox.NamedNode):
+            start.add(t.subject)
+        if t.predicate in deps.invertible and isinstance(t.object, ox.NamedNode):
+            start.add(t.object)
+    start.discard(ox.NamedNode(target))
+    # both worlds' edges: the store as it is (the inferences included) and the new triples
+    affected = _reach(store, new, start, deps, backward=True)
+    region = _reach(store, new, affected, deps, backward=False)
+    kept = [
+        _triple(q)
+        for q in [
+            *store.match_any(subjects=region),
+            *store.match_any(predicates=deps.invertible, objects=region),
+        ]
+        if _graph(q) not in gone and _graph(q) != target
+    ]
+    fresh = [
+        t
+        for t in new
+        if t.subject in region or (t.predicate in deps.invertible and t.object in region)
+    ]
+    after = {t for t in entailment.infer([*kept, *fresh, *axioms]) if t.subject in affected}
+    before = [_triple(q) for q in store.match_any(subjects=affected, graphs=[ox.NamedNode(target)])]
+    return sorted(after, key=str), before
+
+
+def _reach(
+    store: GraphStore,
+    new: list[Triple],
+    nodes: set[ox.NamedNode],
+    deps: Dependencies,
+    *,
+    backward: bool,
+) -> set[ox.NamedNode]:
+    """``nodes`` and every node that depends on them (``backward``) or that they depend
+    on, through the store's triples and ``new``."""
+    joins, reversed_joins = deps.joins, deps.reversed_joins
+    found, frontier = set(nodes), set(nodes)
+    while frontier:
+        # m depends on n through "m join n" and "n reversed_join m"
+        edges: list[tuple[ox.Quad | Triple, Value]]
+        if backward:  # the nodes m that depend on a frontier node n
+            edges = [(q, q.subject) for q in store.match_any(predicates=joins, objects=frontier)]
+            edges += [
+                (q, q.object) for q in store.match_any(subjects=frontier, predicates=reversed_joins)
+            ]
+            edges += [(t, t.subject) for t in new if t.predicate in joins and t.object in frontier]
+            edges += [
+                (t, t.object)
+                for t in new
+                if t.predicate in reversed_joins and t.subject in frontier
+            ]
+        else:  # the nodes n a frontier node m depends on
+            edges = [(q, q.object) for q in store.match_any(subjects=frontier, predicates=joins)]
+            edges += [
+                (q, q.subject) for q in store.match_any(predicates=reversed_joins, objects=frontier)
+            ]
+            edges += [(t, t.object) for t in new if t.predicate in joins and t.subject in frontier]
+            edges += [
+                (t, t.subject)
+                for t in new
+                if t.predicate in reversed_joins and t.object in frontier
+            ]
+        # the closure reads no triple with a blank node: nothing depends through one
+        step = {node for _, node in edges if isinstance(node, ox.NamedNode)}
+        frontier = step - found
+        found |= frontier
+    return found
+
+
+def _rule_iris(rule: str) -> set[ox.NamedNode]:
+    """Every IRI a rule's text names (written out, prefixed, or ``a``): what it may read."""
+    prefixes = dict(re.findall(r"(?i)PREFIX\s+([\w-]*):\s*<([^>]*)>", rule))
+    body = re.sub(r"(?i)PREFIX\s+[\w-]*:\s*<[^>]*>", " ", rule)
+    iris = set(re.findall(r"<([^<>\s]+)>", body))
+    iris |= {
+        prefixes[p] + local
+        for p, local in re.findall(r"(?<![\w<?$])([\w-]*):([\w-]+)", body)
+        if p in prefixes
+    }
+    if re.search(r"(?<![\w?$:])a(?![\w:])", body):
+        iris.add(RDF + "type")
+    return {ox.NamedNode(i) for i in iris}
 
 
 def _graph(q: ox.Quad) -> str:

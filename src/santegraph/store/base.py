@@ -212,6 +212,42 @@ class GraphStore(ABC):
             if self._visible(g.value):
                 yield ox.Quad(s, p, o, g)
 
+    def match_any(
+        self,
+        *,
+        subjects: Iterable[ox.NamedNode] | None = None,
+        predicates: Iterable[ox.NamedNode] | None = None,
+        objects: Iterable[Term] | None = None,
+        graphs: Iterable[ox.NamedNode] | None = None,
+    ) -> Iterator[ox.Quad]:
+        """Quads of the named graphs whose subject, predicate, object and graph are each
+        one of the given terms (None: any term; an empty list: nothing). One query per
+        slice of ``_MATCH_SLICE`` values of the longest list, so no query grows with it."""
+        lists = {
+            k: list(v)
+            for k, v in (("s", subjects), ("p", predicates), ("o", objects), ("g", graphs))
+            if v is not None
+        }
+        if any(not values for values in lists.values()):
+            return
+        longest = max(lists, key=lambda k: len(lists[k]), default=None)
+        slices = (
+            [
+                lists[longest][i : i + _MATCH_SLICE]
+                for i in range(0, len(lists[longest]), _MATCH_SLICE)
+            ]
+            if longest
+            else [[]]
+        )
+        for part in slices:
+            bindings = {**lists, longest: part} if longest else {}
+            for row in self.select(_MATCH_QUERY, bindings):
+                s, p, o, g = (bound(row, v) for v in "spog")
+                assert not isinstance(s, ox.Literal) and isinstance(p, ox.NamedNode)
+                assert not isinstance(g, ox.Literal)
+                if self._visible(g.value):
+                    yield ox.Quad(s, p, o, g)
+
     def is_empty(self) -> bool:
         """No named graph holds a triple (one index probe, whatever the store's size)."""
         hidden = " && ".join(
@@ -352,6 +388,7 @@ class GraphStore(ABC):
         self.close()
 
 
+_MATCH_SLICE = 500  # values per query of match_any
 _MATCH_QUERY = """SELECT ?s ?p ?o ?g WHERE {
   VALUES ?s { UNDEF } VALUES ?p { UNDEF } VALUES ?o { UNDEF } VALUES ?g { UNDEF }
   GRAPH ?g { ?s ?p ?o }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import itertools
 import os
 import queue
 import re
@@ -18,7 +19,7 @@ import shutil
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, TypeVar, cast
 
 import pyoxigraph as ox
 
@@ -300,6 +301,19 @@ class EmbeddedStore(GraphStore):
             if not isinstance(quad.graph_name, ox.DefaultGraph):
                 yield quad
 
+    def match_any(
+        self,
+        *,
+        subjects: Iterable[ox.NamedNode] | None = None,
+        predicates: Iterable[ox.NamedNode] | None = None,
+        objects: Iterable[Term] | None = None,
+        graphs: Iterable[ox.NamedNode] | None = None,
+    ) -> Iterator[ox.Quad]:
+        # index probes, one per combination: no query text to parse for each slice
+        axes = (_axis(subjects), _axis(predicates), _axis(objects), _axis(graphs))
+        for s, p, o, g in itertools.product(*axes):
+            yield from self.match(s, p, o, g)
+
     def quads(self) -> Iterator[ox.Quad]:
         for quad in self._store.quads_for_pattern(None, None, None, None):
             if not isinstance(quad.graph_name, ox.DefaultGraph):
@@ -404,3 +418,11 @@ class _QueueWriter:
 
     def flush(self) -> None:
         pass
+
+
+_X = TypeVar("_X")
+
+
+def _axis(values: Iterable[_X] | None) -> list[_X | None]:
+    """The terms of one position of a pattern, [None] for any term."""
+    return [None] if values is None else list(values)
