@@ -249,7 +249,7 @@ def billion_laughs(levels: int = 9) -> bytes:
 
 def csv_rows(count: int, prefix: str = "CPTS Fictive") -> str:
     rows = [
-        f"{prefix} {i};CPTS;59183;01 99 00 {i % 100:02d} {i // 100 % 100:02d};Marie Martin"
+        f"{prefix} {i};CPTS;59183;01 99 00 {i % 100:02d} {i // 100 % 100:02d};Marie Fictive"
         for i in range(count)
     ]
     return "nom;type;localisation;telephone;referent\n" + "\n".join(rows) + "\n"

@@ -56,7 +56,7 @@ ENTRY = """@prefix sg: <https://w3id.org/santegraph/def#> .
     sg:public <public/personnes-agees> ;
     sg:besoin <besoin/acces-aux-soins> ;
     sg:roleParcours <role/coordination> ;
-    schema:telephone "03 28 00 00 00" ;
+    schema:telephone "03 53 73 00 00" ;
     prov:wasAttributedTo <referent/banc-d-essai> .
 """
 

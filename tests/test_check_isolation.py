@@ -32,7 +32,7 @@ from .test_steward_web import MSP, SUBMISSION_GRAPH, basic, sign_in, steward_set
 from .test_untrusted_input import deep_jsonld
 
 CSV = "nom;type;localisation;telephone;referent\n" + (
-    "CPTS Fictive du Littoral;CPTS;59183;01 99 00 00 00;Marie Martin\n"
+    "CPTS Fictive du Littoral;CPTS;59183;01 99 00 00 00;Marie Fictive\n"
 )
 WAIT = 120  # seconds before a test gives up waiting for an event that should come
 # The depth scan off, so that pyoxigraph's JSON-LD parser overflows its stack (which takes

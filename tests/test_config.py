@@ -67,7 +67,7 @@ def test_two_steward_names_that_the_journal_would_confuse_are_refused():
     digest = hashlib.sha256(b"a-long-random-token").hexdigest()
     with pytest.raises(ConfigError, match="same steward in the journal"):
         load_settings(
-            {"steward_tokens": f"Marie Martin:{digest},marie-martin:{digest}"}, environ={}
+            {"steward_tokens": f"Marie Fictive:{digest},marie-fictive:{digest}"}, environ={}
         )
 
 

@@ -184,7 +184,7 @@ def test_a_steward_deposit_and_withdrawal_keep_the_inferences_in_step(store, set
     loader = Loader(store, settings, progress=False)
     loader.ensure_content()
     service = Stewardship(store, settings, loader)
-    marie = Steward("Marie Martin")
+    marie = Steward("Marie Fictive")
     data = loader.read_bytes((SUBMISSIONS / "valid-msp.ttl").read_bytes(), "msp.ttl", "turtle")
     proposal = service.propose_deposit(marie, data, channel="cli", source="msp.ttl")
     service.commit(proposal)

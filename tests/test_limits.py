@@ -28,7 +28,7 @@ from .conftest import BASE, MINI, sorted_quads
 from .test_steward_web import SUBMISSION_GRAPH, basic, steward_settings
 
 HEADER = "nom;type;localisation;telephone;referent"
-ROW = "CPTS Fictive du Littoral {};CPTS;59183;01 99 00 00 00;Marie Martin"
+ROW = "CPTS Fictive du Littoral {};CPTS;59183;01 99 00 00 00;Marie Fictive"
 
 
 def collection(items: int) -> str:

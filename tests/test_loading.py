@@ -156,7 +156,7 @@ def test_a_rebuild_that_conflicts_with_a_submission_names_the_submission(store, 
     loader.ensure_content()
     service = Stewardship(store, settings, loader)
     msp = loader.read_bytes((SUBMISSIONS / "valid-msp.ttl").read_bytes(), "msp.ttl", "turtle")
-    proposal = service.propose_deposit(Steward("Marie Martin"), msp, channel="cli", source="msp")
+    proposal = service.propose_deposit(Steward("Marie Fictive"), msp, channel="cli", source="msp")
     service.commit(proposal)
     graph = proposal.changes[0].graph
     (content / "data" / "acteurs" / "msp.ttl").write_text(

@@ -108,7 +108,7 @@ def test_sparqlwrapper_construct_as_turtle(endpoint):
 def test_sparqlwrapper_construct_as_rdfxml_graph(endpoint):
     graph = wrapper(endpoint, CONSTRUCT_CPTS, RDFXML, POST).queryAndConvert()
     assert isinstance(graph, rdflib.Graph)
-    assert (CPTS, SG.telephone, rdflib.Literal("03 20 00 00 00")) in graph
+    assert (CPTS, SG.telephone, rdflib.Literal("03 53 73 20 00")) in graph
 
 
 def test_sparqlwrapper_update_is_refused(endpoint, store):

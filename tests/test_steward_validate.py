@@ -20,8 +20,8 @@ from santegraph.web import create_app
 from .conftest import BASE, MINI, ROOT, sorted_quads
 
 HEADER = "nom;type;localisation;telephone;referent"
-VALID_ROW = "CPTS du Dunkerquois;CPTS;59183;03 28 00 00 00;Marie Martin"
-UNKNOWN_COMMUNE_ROW = "CPTS de Nulle Part;CPTS;59999;03 28 00 00 00;Marie Martin"
+VALID_ROW = "CPTS Fictive du Dunkerquois;CPTS;59183;03 53 73 00 00;Marie Fictive"
+UNKNOWN_COMMUNE_ROW = "CPTS de Nulle Part;CPTS;59999;03 53 73 00 00;Marie Fictive"
 
 
 # ------------------------------------------------------------------ the template
@@ -66,7 +66,7 @@ def test_the_example_row_shows_valid_values():
     objects = {q.object.value for q in mapping.quads}
     assert BASE + "territoire/commune/59183" in objects
     assert BASE + "public/personnes-agees" in objects
-    assert BASE + "referent/marie-martin" in objects
+    assert BASE + "referent/marie-fictive" in objects
 
 
 @pytest.mark.parametrize(
@@ -148,7 +148,7 @@ def test_cli_turtle_report_is_a_shacl_report(run, tmp_path):
 def test_cli_warnings_alone_exit_0_but_the_shacl_report_does_not_say_conforms(run, tmp_path):
     """santegraph loads an entry with only warnings; its SHACL report still states
     sh:conforms as SHACL defines it (false as soon as there is a result)."""
-    no_phone = "CPTS du Dunkerquois;CPTS;59183;;Marie Martin"
+    no_phone = "CPTS Fictive du Dunkerquois;CPTS;59183;;Marie Fictive"
     path = _write(tmp_path, "warn.csv", f"{HEADER}\n{no_phone}\n")
     code, out, _ = run("validate", path, "--format", "turtle")
     assert code == EXIT_OK, out
@@ -296,7 +296,7 @@ def _graph():
 
 
 def test_unmapped_cells_are_in_the_shacl_report_graph_too(run, tmp_path):
-    path = _write(tmp_path, "t.csv", f"{HEADER}\nA;CPTX;59183;03 28 00 00 00;R\n")
+    path = _write(tmp_path, "t.csv", f"{HEADER}\nA;CPTX;59183;03 53 73 00 00;R\n")
     code, out, _ = run("validate", path, "--format", "turtle")
     assert code == EXIT_INVALID
     assert "sh:conforms false" in out and "type inconnu" in out

@@ -34,7 +34,7 @@ PREFIXES = (
 )
 MSP = PREFIXES + (
     '<acteur/msp-du-port> a sg:MSP ; skos:prefLabel "MSP du Port"@fr ;\n'
-    '  sg:localisation <territoire/commune/59183> ; sg:telephone "03 28 00 00 00" .\n'
+    '  sg:localisation <territoire/commune/59183> ; sg:telephone "03 53 73 00 00" .\n'
 )
 SUBMISSION_GRAPH = BASE + "graph/soumission/outil"
 
@@ -345,7 +345,7 @@ def test_sending_an_entry_again_offers_to_correct_its_submission(web, store):
     token_field = sign_in(web)
     page_url = _deposit(web, token_field)
     (graph,) = [g for g in store.list_graphs() if "/soumission/" in g]
-    again = MSP.replace("03 28 00 00 00", "01 99 00 00 06")
+    again = MSP.replace("03 53 73 00 00", "01 99 00 00 06")
     preview_url = submit(web, token_field, text=again).headers["Location"]
     page = BeautifulSoup(web.get(preview_url).get_data(as_text=True), "html.parser")
     section = page.select_one("section.doublons")
@@ -370,7 +370,7 @@ def test_sending_an_entry_again_offers_to_correct_its_submission(web, store):
     )
     assert [g for g in store.list_graphs() if "/soumission/" in g] == [graph]
     phones = {q.object.value for q in store.match(graph=ox.NamedNode(graph))} & {
-        "03 28 00 00 00",
+        "03 53 73 00 00",
         "01 99 00 00 06",
     }
     assert phones == {"01 99 00 00 06"}
@@ -524,7 +524,7 @@ def test_a_reviewer_may_correct_and_an_admin_withdraw_any_submission(store):
     paul_field = sign_in(paul, "paul", OTHER_TOKEN)
     page = paul.get(page_url).get_data(as_text=True)
     assert "/corriger" in page and "/retirer" not in page
-    fixed = MSP.replace("03 28 00 00 00", "01 99 00 00 03")
+    fixed = MSP.replace("03 53 73 00 00", "01 99 00 00 03")
     response = paul.post(
         page_url + "/corriger", data={"texte": fixed, "format": "turtle", "csrf_token": paul_field}
     )

@@ -34,7 +34,7 @@ PREFIXES = (
     "@prefix sg: <https://w3id.org/santegraph/def#> .\n"
     "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
 )
-MARIE = Steward("Marie Martin")
+MARIE = Steward("Marie Fictive")
 PAUL = Steward("Paul Durand")
 PAUL_REVIEWER = Steward("Paul Durand", "reviewer")  # may correct others' submissions
 
@@ -64,7 +64,7 @@ def deposit(service, text: str, steward=MARIE, **kwargs) -> str:
 
 MSP = (
     '<acteur/msp-du-port> a sg:MSP ; skos:prefLabel "MSP du Port"@fr ;\n'
-    '  sg:localisation <territoire/commune/59183> ; sg:telephone "03 28 00 00 00" .\n'
+    '  sg:localisation <territoire/commune/59183> ; sg:telephone "03 53 73 00 00" .\n'
 )
 
 
@@ -94,8 +94,8 @@ def test_a_deposit_lands_in_its_own_graph_with_its_journal_event(service, store)
         "kind": "Depot",
         "graph": change.graph,
         "version": 1,
-        "steward": BASE + "referent/marie-martin",
-        "steward_name": "Marie Martin",
+        "steward": BASE + "referent/marie-fictive",
+        "steward_name": "Marie Fictive",
         "added": 4,
         "removed": 0,
         "channel": "web",
@@ -114,7 +114,7 @@ def test_the_journal_is_prov_o_queryable_on_the_union_default_graph(service, sto
         " prov:wasAssociatedWith ?who ; prov:endedAtTime ?when . VALUES ?g { UNDEF } }",
         {"g": ox.NamedNode(graph)},
     )
-    assert [r["who"].value for r in rows] == [BASE + "referent/marie-martin"]
+    assert [r["who"].value for r in rows] == [BASE + "referent/marie-fictive"]
     assert rows[0]["when"].datatype.value.endswith("#dateTime")
 
 
@@ -196,7 +196,7 @@ def test_a_correction_replaces_the_entry_and_keeps_the_previous_version(service,
     graph = deposit(service, MSP + other)
     new = (
         '<acteur/msp-du-port> a sg:MSP ; skos:prefLabel "MSP du Port de Dunkerque"@fr ;\n'
-        '  sg:localisation <territoire/commune/59183> ; sg:telephone "03 28 00 00 00" .\n'
+        '  sg:localisation <territoire/commune/59183> ; sg:telephone "03 53 73 00 00" .\n'
     )
     proposal = service.propose_correction(
         PAUL_REVIEWER, graph, payload(service, new), channel="web", source="c.ttl"
@@ -236,9 +236,9 @@ ADMIN = Steward("Claire Admin", "admin")
 
 def test_only_the_owner_a_reviewer_or_an_admin_may_correct_a_submission(service, store):
     graph = deposit(service, MSP)  # Marie's
-    fixed = MSP.replace("03 28 00 00 00", "01 99 00 00 02")
+    fixed = MSP.replace("03 53 73 00 00", "01 99 00 00 02")
     before = sorted_quads(store)
-    with pytest.raises(Forbidden, match="déposée par Marie Martin : seuls son auteur, un relec"):
+    with pytest.raises(Forbidden, match="déposée par Marie Fictive : seuls son auteur, un relec"):
         service.propose_correction(PAUL, graph, payload(service, fixed), channel="web", source="c")
     assert sorted_quads(store) == before
     for steward in (MARIE, PAUL_REVIEWER, ADMIN):
@@ -268,7 +268,7 @@ def test_only_the_owner_or_an_admin_may_withdraw_a_submission_or_an_entry(servic
 def test_sending_an_entry_again_is_a_duplicate_to_acknowledge(service, store):
     """Re-submitting instead of correcting would give the MSP two phone numbers."""
     graph = deposit(service, MSP)
-    again = MSP.replace("03 28 00 00 00", "01 99 00 00 04")
+    again = MSP.replace("03 53 73 00 00", "01 99 00 00 04")
     proposal = service.propose_deposit(MARIE, payload(service, again), channel="web", source="s")
     assert proposal.conforms  # nothing in the shapes forbids two phone numbers
     assert proposal.duplicates == [
@@ -337,7 +337,7 @@ def test_the_same_name_in_the_same_commune_or_the_same_number_is_a_duplicate(
 
 def test_a_correction_of_the_entry_in_its_own_submission_is_no_duplicate(service):
     graph = deposit(service, MSP)
-    fixed = MSP.replace("03 28 00 00 00", "01 99 00 00 05")
+    fixed = MSP.replace("03 53 73 00 00", "01 99 00 00 05")
     proposal = service.propose_correction(
         MARIE, graph, payload(service, fixed), channel="web", source="c"
     )
@@ -465,7 +465,7 @@ def test_two_stewards_submitting_at_once_both_land(service, store):
         t.join()
     assert errors == []
     assert len(service.submissions()) == 2
-    assert sorted(e["steward_name"] for e in service.history()) == ["Marie Martin", "Paul Durand"]
+    assert sorted(e["steward_name"] for e in service.history()) == ["Marie Fictive", "Paul Durand"]
 
 
 def test_readers_never_see_half_a_submission(service, store):

@@ -60,7 +60,7 @@ sg:Association rdfs:subClassOf sg:Acteur ; rdfs:label "association"@fr .
 <acteur/ado-nord> a sg:Association ; skos:prefLabel "Ados du Nord"@fr ;
     sg:public <public/adolescents> ; sg:besoin <besoin/depistage> ;
     sg:roleParcours <role/orientation> ; sg:secteur <secteur/sanitaire> ;
-    sg:territoireDesservi <territoire/departement/59> ; schema:telephone "03 00 00 00 00" ;
+    sg:territoireDesservi <territoire/departement/59> ; schema:telephone "03 53 73 99 99" ;
     sg:orienteVers <acteur/mda-dunkerque> .
 # an instance of a kind that states the public, located in Dunkerque
 <acteur/mda-dunkerque> a sg:MDA ; skos:prefLabel "Maison des ados de Dunkerque"@fr ;
@@ -138,7 +138,7 @@ def test_toile_on_every_backend(store):
     # serves the département that contains Dunkerque, or is located in Dunkerque
     assert labels(dunkerque) == ["Ados du Nord", "Maison des ados de Dunkerque"]
     card = next(a for a in dunkerque.actors if a.label == "Ados du Nord")
-    assert card.phone == "03 00 00 00 00"
+    assert card.phone == "03 53 73 99 99"
     assert card.roles == ("Orientation",)
     assert card.sector.color == "#1A85FF"
     assert card.territories == ("Nord",)

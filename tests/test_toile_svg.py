@@ -259,7 +259,7 @@ def test_csv_has_french_columns_bom_and_semicolons():
         label="Maison des adolescents",
         acronym="MDA",
         kinds=("MDA", "Dispositif jeunesse"),
-        phone="+33 3 20 00 00 00",
+        phone="+33 3 53 73 20 00",
         email="contact@example.org",
         what="Écoute; accueil\n« sans rendez-vous »",
         sources=("002_a.txt", "003_b.txt"),
@@ -280,7 +280,7 @@ def test_csv_has_french_columns_bom_and_semicolons():
     assert mda["type"] == "MDA | Dispositif jeunesse"
     assert mda["secteur"] == "Autres"
     assert mda["ce qu'il fait"] == "Écoute; accueil\n« sans rendez-vous »"
-    assert mda["téléphone"] == "'+33 3 20 00 00 00"  # not run as a formula
+    assert mda["téléphone"] == "'+33 3 53 73 20 00"  # not run as a formula
     assert mda["sources"] == "002_a.txt | 003_b.txt"
     assert cells[0]["nom"] == " ".join(HOSTILE.split())
     # the dispositifs and programmes, then the entries of unknown territory, each named

@@ -136,7 +136,7 @@ def test_the_stewards_pages_pass_axe_signed_in(steward_server, audit):  # noqa: 
     url, _ = steward_server
     page = audit.page
     page.goto(url + "/steward/connexion")
-    page.fill("#nom", "Marie Martin")
+    page.fill("#nom", "Marie Fictive")
     page.fill("#jeton", TOKEN)
     with page.expect_navigation(url="**/steward/"):
         page.click("button[type=submit]")

@@ -38,7 +38,7 @@ def steward_server(loaded_content):
         {
             "content_dir": str(ROOT),
             "base_iri": BASE,
-            "steward_tokens": credential_line("Marie Martin", TOKEN),
+            "steward_tokens": credential_line("Marie Fictive", TOKEN),
             "secret_key": "cle-navigateur-" + "k" * 24,
         },
         environ={},
@@ -55,7 +55,7 @@ def test_a_steward_signs_in_previews_and_confirms_a_cpts(
     url, store = steward_server
     page.goto(url + "/steward/soumettre")
     assert "/steward/connexion" in page.url  # sign in first
-    page.fill("#nom", "Marie Martin")
+    page.fill("#nom", "Marie Fictive")
     page.fill("#jeton", TOKEN)
     # A click that submits a form returns before the next page has loaded: wait for it, so
     # what follows reads the new page, not the old one or a half-parsed one.

@@ -13,9 +13,9 @@ from .conftest import BASE, ROOT
 HEADER = "nom;type;localisation;territoires_desservis;publics;besoins;roles;telephone;referent"
 DUNKERQUE = (
     "CPTS Essai Dunkerque;CPTS;59183;59183|59155;personnes-agees;acces-aux-soins;"
-    "coordination;03 28 00 00 00;Marie Martin"
+    "coordination;03 53 73 00 00;Marie Fictive"
 )
-NOWHERE = "CPTS Essai Nulle Part;CPTS;99999;59183;;;;03 28 00 00 00;Marie Martin"
+NOWHERE = "CPTS Essai Nulle Part;CPTS;99999;59183;;;;03 53 73 00 00;Marie Fictive"
 
 
 def _loader(store):

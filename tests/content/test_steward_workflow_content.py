@@ -13,7 +13,7 @@ from santegraph.store import EmbeddedStore
 from .conftest import BASE, ROOT
 from .test_steward_validate_content import DUNKERQUE, HEADER
 
-MARIE = Steward("Marie Martin")
+MARIE = Steward("Marie Fictive")
 
 
 @pytest.fixture
@@ -34,11 +34,11 @@ def test_a_csv_cpts_goes_through_deposit_correction_and_withdrawal(service):
     service.commit(proposal)
     graph = proposal.changes[0].graph
 
-    fixed = DUNKERQUE.replace("03 28 00 00 00", "03 28 11 11 11")
+    fixed = DUNKERQUE.replace("03 53 73 00 00", "03 53 73 11 11")
     second = loader.read_bytes(f"{HEADER}\n{fixed}\n".encode(), "cpts.csv", "csv")
     correction = service.propose_correction(MARIE, graph, second, channel="web", source="cpts.csv")
     assert correction.conforms, correction.report.text()
-    assert [t.object.value for t in correction.changes[0].added] == ["03 28 11 11 11"]
+    assert [t.object.value for t in correction.changes[0].added] == ["03 53 73 11 11"]
     service.commit(correction)
 
     withdrawal = service.propose_withdrawal(MARIE, graph, channel="cli")

@@ -255,5 +255,5 @@ def _ages(low: str, high: str) -> str:
 
 def tel(phone: str) -> str:
     """A phone number as a ``tel:`` target (digits and a leading +; French numbers as
-    written in the data, « 03 28 00 00 00 »)."""
+    written in the data, « 03 53 73 00 00 »)."""
     return "".join(c for c in phone if c.isdigit() or c == "+")

@@ -33,7 +33,7 @@ def add_commands(command: Callable[[str, str, str], argparse.ArgumentParser]) ->
         "Make a new random token for a steward: print it once, with the `steward_tokens` "
         "entry (name:sha256) the operator configures. The token itself is never stored.",
         """
-        santegraph steward-token "Marie Martin"
+        santegraph steward-token "Marie Fictive"
         """,
     )
     p.add_argument("name")
@@ -59,8 +59,8 @@ def add_commands(command: Callable[[str, str, str], argparse.ArgumentParser]) ->
         f"event. The token is read from ${TOKEN_VARIABLE}.",
         f"""
         export {TOKEN_VARIABLE}=...              # given by the operator
-        santegraph submit nouvelle-msp.ttl --as "Marie Martin"          # preview only
-        santegraph submit acteurs.csv --as "Marie Martin" --comment "CPTS" --yes
+        santegraph submit nouvelle-msp.ttl --as "Marie Fictive"          # preview only
+        santegraph submit acteurs.csv --as "Marie Fictive" --comment "CPTS" --yes
         """,
     )
     p.add_argument("file", type=Path, metavar="FILE")
@@ -72,7 +72,7 @@ def add_commands(command: Callable[[str, str, str], argparse.ArgumentParser]) ->
         "previous version stays in the journal).",
         """
         santegraph correct https://w3id.org/santegraph/id/graph/soumission/... fix.ttl \\
-          --as "Marie Martin" --yes
+          --as "Marie Fictive" --yes
         """,
     )
     p.add_argument("graph")
@@ -85,9 +85,9 @@ def add_commands(command: Callable[[str, str, str], argparse.ArgumentParser]) ->
         "graphs that depend on it; refused if they would no longer conform.",
         """
         santegraph withdraw https://w3id.org/santegraph/id/graph/soumission/... \\
-          --as "Marie Martin" --comment "doublon" --yes
+          --as "Marie Fictive" --comment "doublon" --yes
         santegraph withdraw https://w3id.org/santegraph/id/graph/soumission/... \\
-          --entry https://w3id.org/santegraph/id/acteur/msp-du-port --as "Marie Martin" --yes
+          --entry https://w3id.org/santegraph/id/acteur/msp-du-port --as "Marie Fictive" --yes
         """,
     )
     p.add_argument("graph")

@@ -176,7 +176,7 @@ ACTEURS = Template(
             True,
             "Référent qui saisit l'entrée (provenance) : son identifiant, ex. son nom "
             "ou son adresse ; devient `referent/<slug>`.",
-            "Marie Martin",
+            "Marie Fictive",
         ),
     ),
 )
