@@ -33,6 +33,8 @@ def test_ci_runs_exactly_the_readme_test_command_then_lints():
     assert "set -euo pipefail" in ci
     assert ".venv/bin/ruff check ." in lines
     assert ".venv/bin/ruff format --check ." in lines
+    assert ".venv/bin/mypy" in lines  # strict on src/, configured in pyproject.toml
+    assert 'export PYTEST_ADDOPTS="--cov --cov-report=term"' in lines  # coverage per file
 
 
 def test_dockerfile_uses_the_readme_install_and_serve_commands():

@@ -126,6 +126,14 @@ def test_domains_ranges_and_blank_nodes_give_nothing():
     assert inferred(axioms, 'ex:dataset ex:code "2022" . [] a ex:C .') == set()
 
 
+def test_a_chain_on_a_blank_node_is_ignored_not_a_crash():
+    """A chain axiom on an anonymous property entails nothing: what it would entail needs
+    the property as a predicate, which a blank node cannot be (the load failed on it)."""
+    axioms = "[] owl:propertyChainAxiom ( ex:partDe ex:rubrique ) ."
+    data = "ex:proposition ex:partDe ex:solution . ex:solution ex:rubrique ex:theme1 ."
+    assert inferred(axioms, data) == set()
+
+
 def test_stated_triples_are_not_repeated():
     axioms = "ex:C rdfs:subClassOf ex:D ."
     assert inferred(axioms, "ex:x a ex:C , ex:D .") == set()

@@ -207,6 +207,7 @@ def test_rdf_by_accept_and_by_extension(client, media_type, ext, fmt):
     for response in (by_accept, by_extension):
         assert response.status_code == 200
         assert response.mimetype == media_type
+        assert response.mimetype_params["charset"] == "utf-8"  # JSON-LD too: labels in French
     assert by_accept.headers["Content-Location"] == "/id/" + CPAM + ext
     assert by_accept.headers["Vary"] == "Accept"
     graphs = [
@@ -372,6 +373,8 @@ def test_void_describes_the_dataset(client, store):
     response = client.get("/.well-known/void")
     assert response.status_code == 200
     assert response.mimetype == "text/turtle"
+    as_jsonld = client.get("/.well-known/void", headers={"Accept": "application/ld+json"})
+    assert as_jsonld.mimetype_params["charset"] == "utf-8"
     graph = parse(response.data, "turtle")
     dataset = rdflib.URIRef(BASE + "dataset")
     assert (dataset, RDF.type, VOID.Dataset) in graph
@@ -431,6 +434,7 @@ def test_dump_is_gzip_nquads_of_the_whole_store(client, store):
 def test_context_maps_readable_keys(client):
     response = client.get("/context.jsonld")
     assert response.mimetype == "application/ld+json"
+    assert response.mimetype_params["charset"] == "utf-8"
     context = json.loads(response.data)["@context"]
     assert context["nom"] == {"@id": str(SKOS.prefLabel)}
     assert context["territoireDesservi"] == {"@id": "sg:territoireDesservi", "@type": "@id"}

@@ -295,6 +295,7 @@ def test_content_negotiation_serves_rdf(client, turtle_graph, accept, media_type
     response = client.get("/ontology", headers={"Accept": accept})
     assert response.status_code == 200
     assert response.mimetype == media_type
+    assert response.mimetype_params["charset"] == "utf-8"  # the labels are French
     assert "Accept" in response.headers["Vary"]
     triples = list(ox.parse(response.data, format=rdf_format))
     assert len(triples) == len(turtle_graph)

@@ -127,3 +127,22 @@ def test_the_bulk_report_reads_like_the_submission_report(path):
     for result in report.results:
         if result.focus_node in labels:
             assert result.entry_label == labels[result.focus_node]
+
+
+SHAPES_PREFIXES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <urn:ex:> .
+"""
+
+
+def test_a_nested_property_shape_without_a_path_is_left_to_pyshacl():
+    """Listed as unsupported (pySHACL then checks it and says what is wrong), never
+    compiled into a query that fails: with a list anywhere in the shapes graph (ex:B's
+    sh:in), the missing path became "()", a SPARQL syntax error at load time."""
+    shapes = """
+        ex:A sh:targetClass ex:A ; sh:node [ sh:property [ sh:class ex:C ] ] .
+        ex:B sh:targetClass ex:B ; sh:property [ sh:path ex:p ; sh:in ( ex:x ex:y ) ] .
+    """
+    compiled = compile_shapes(rdflib.Graph().parse(data=SHAPES_PREFIXES + shapes, format="turtle"))
+    assert compiled.unsupported == {rdflib.URIRef("urn:ex:A"): "a property shape without sh:path"}
+    assert [str(s.node) for s in compiled.shapes] == ["urn:ex:B"]

@@ -208,6 +208,8 @@ def test_service_description_in_every_rdf_format(client, store, media_type):
     response = client.get("/sparql", headers={"Accept": media_type})
     assert response.status_code == 200
     assert response.mimetype == media_type
+    if media_type != "application/n-triples":  # UTF-8 by definition, no charset parameter
+        assert response.mimetype_params["charset"] == "utf-8"
     graph = rdf_graph(response.get_data(), media_type)
     service = graph.value(predicate=rdflib.RDF.type, object=SD.Service)
     assert service is not None
@@ -446,6 +448,7 @@ def test_accept_with_parameters_and_wildcards(client, accept, media_type):
     response = client.get("/sparql", query_string={"query": COMMUNES}, headers={"Accept": accept})
     assert response.status_code == 200
     assert response.mimetype == media_type
+    assert response.mimetype_params["charset"] == "utf-8"  # JSON results too
 
 
 @pytest.mark.parametrize("media_type", ["application/n-quads", "application/trig"])

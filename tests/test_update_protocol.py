@@ -235,3 +235,18 @@ def test_a_write_that_changes_nothing_adds_no_version(web, app, store):
     assert put.status_code == 200
     assert put.get_json()["graphs"] == []
     assert versions(app) == [(A, "Depot", 1)]
+
+
+def test_a_template_triple_that_is_not_rdf_is_left_out(web, store):
+    """SPARQL 1.1 Update 3.1.3: a solution that puts a literal where a template wants a
+    subject leaves that triple out, the others are written (the whole update was a 400,
+    "failed to extract enum PyNamedOrBlankNode")."""
+    assert update(web, insert(A)).status_code == 200
+    text = PREFIXES + (
+        f'INSERT {{ GRAPH <{B}> {{ ?o rdfs:comment "vu" }} }} '
+        f"WHERE {{ GRAPH <{A}> {{ <{MSP}> ?p ?o }} }}"
+    )
+    response = update(web, text)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    # the MSP's class and commune, not its name or phone (literals)
+    assert comments(store) == {str(SG.MSP), BASE + "territoire/commune/59183"}

@@ -39,9 +39,12 @@ import re
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from .errors import InputError, LimitExceeded, QueryError
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 # Possessive quantifiers (*+): a string that is never closed is scanned once, not
 # re-tried from every position, so the scan stays linear on hostile input.
@@ -281,7 +284,7 @@ class CsvLimits:
     cell_chars: int  # characters in one cell
 
     @classmethod
-    def from_settings(cls, settings) -> CsvLimits:
+    def from_settings(cls, settings: Settings) -> CsvLimits:
         return cls(settings.max_csv_rows, settings.max_csv_columns, settings.max_csv_cell_chars)
 
 
@@ -332,7 +335,9 @@ def bounded_csv_rows(
         yield line, cells
 
 
-def _csv_limit(setting: str, limit: int, what: str, source: str, line: int | None = None):
+def _csv_limit(
+    setting: str, limit: int, what: str, source: str, line: int | None = None
+) -> LimitExceeded:
     return LimitExceeded(
         f"plus de {limit} {what} (réglage {setting})",
         setting=setting,
@@ -354,7 +359,7 @@ class InflateLimits:
     max_ratio: int
 
     @classmethod
-    def from_settings(cls, settings) -> InflateLimits:
+    def from_settings(cls, settings: Settings) -> InflateLimits:
         return cls(settings.max_inflated_bytes, settings.max_inflation_ratio)
 
 
@@ -367,7 +372,7 @@ class _Counting(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]  # io passes a memoryview; the stub says any Buffer
         data = self.raw.read(len(buffer))
         self.count += len(data)
         buffer[: len(data)] = data
@@ -383,7 +388,7 @@ class _BoundedInflate(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]  # io passes a memoryview; the stub says any Buffer
         try:
             size = self.inner.readinto(buffer)
         except (OSError, EOFError, zlib.error) as exc:

@@ -14,6 +14,7 @@ import io
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 import rdflib
@@ -67,7 +68,7 @@ class BulkValidator:
         ``locate``: IRIs -> "file:line" where each is written, for the results shown.
         """
         scope = Scope(focus=focus_graphs)
-        findings: dict[tuple, Finding] = {}
+        findings: dict[tuple[Any, ...], Finding] = {}
         omitted: dict[str, int] = {}
         for finding in self.engine.findings(store, scope, threads=self.threads):
             key = (
@@ -106,7 +107,8 @@ class BulkValidator:
                 for q in store.quads_for_pattern(finding.focus, ox.NamedNode(SKOS_PREFLABEL), None)
             ]
             french = [t for t in labels if getattr(t, "language", None) == "fr"]
-            label = (french or labels or [ox.Literal("")])[0].value
+            first = (french or labels or [ox.Literal("")])[0]
+            label = "" if isinstance(first, ox.Triple) else first.value
         return ValidationResult(
             severity=check.severity,
             focus_node=term_text(finding.focus) or "",
@@ -119,7 +121,9 @@ class BulkValidator:
             entry_label=label,
         )
 
-    def _fallback(self, store: ox.Store, focus_graphs) -> list[ValidationResult]:
+    def _fallback(
+        self, store: ox.Store, focus_graphs: Sequence[str] | None
+    ) -> list[ValidationResult]:
         """pySHACL over the whole data for the shapes that did not compile."""
         shapes = rdflib.Graph()
         todo = list(self.compiled.unsupported)
@@ -194,7 +198,7 @@ class _DepthCheckedReader(io.RawIOBase):
     Each statement is one line, so checking whole lines chunk by chunk sees every
     statement whole (bounds.py: pyoxigraph's parsers recurse on ``<<``)."""
 
-    def __init__(self, raw, limit: int, source: str):
+    def __init__(self, raw: BinaryIO, limit: int, source: str):
         self.raw, self.limit, self.source = raw, limit, source
         self.pending = b""
         self.offset = 0
@@ -203,7 +207,7 @@ class _DepthCheckedReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]  # io passes a memoryview; the stub says any Buffer
         while not self.pending:
             chunk = self.raw.read(1 << 20)
             if not chunk:
@@ -232,7 +236,7 @@ class _DepthCheckedReader(io.RawIOBase):
         return size
 
 
-def open_rdf(path: Path, max_inflation_ratio: int = 0):
+def open_rdf(path: Path, max_inflation_ratio: int = 0) -> BinaryIO:
     """The bytes of a file, inflated as they are read if it is gzip. Read as a stream, so
     no bound on the inflated size; a gzip bomb is still stopped by its ratio."""
     try:

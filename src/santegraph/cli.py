@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from .loading import Loader
 from .queries import INTERNAL, PUBLIC, catalogue, query_form
 from .rdfio import DUMP_FORMATS
 from .store import GraphStore, open_store
+from .store.base import Row, text
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 EXIT_CODES = {
@@ -286,11 +287,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 # ---------------------------------------------------------------------- commands
 
 
-def _loader(args, settings: Settings, store: GraphStore) -> Loader:
+def _loader(args: argparse.Namespace, settings: Settings, store: GraphStore) -> Loader:
     return Loader(store, settings, progress=args.progress)
 
 
-def cmd_serve(args, settings: Settings) -> int:
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import logging
 
     import waitress
@@ -306,7 +307,8 @@ def cmd_serve(args, settings: Settings) -> int:
                 file=sys.stderr,
             )
     app = create_app(settings, store=store)
-    sockets: dict = {}  # waitress's socket map: ours, to close what it opened if bind fails
+    # waitress's socket map: ours, to close what it opened if bind fails
+    sockets: dict[int, Any] = {}
     try:  # waitress binds here: a taken port is said before "santegraph on ..."
         server = waitress.create_server(
             app,
@@ -344,7 +346,7 @@ def cmd_serve(args, settings: Settings) -> int:
     return EXIT_OK
 
 
-def cmd_load(args, settings: Settings, store: GraphStore) -> int:
+def cmd_load(args: argparse.Namespace, settings: Settings, store: GraphStore) -> int:
     loader = _loader(args, settings, store)
     if not args.files:
         if args.graph or args.add:
@@ -378,7 +380,7 @@ def _expand(paths: Sequence[Path], suffixes: Sequence[str] | None = None) -> lis
     return files
 
 
-def cmd_validate(args, settings: Settings, store: GraphStore) -> int:
+def cmd_validate(args: argparse.Namespace, settings: Settings, store: GraphStore) -> int:
     from .loading import SUBMISSION_SUFFIXES
 
     files = _expand(args.files, SUBMISSION_SUFFIXES)
@@ -418,7 +420,7 @@ def _read_query(text: str, settings: Settings) -> str:
     return text
 
 
-def cmd_query(args, settings: Settings, store: GraphStore) -> int:
+def cmd_query(args: argparse.Namespace, settings: Settings, store: GraphStore) -> int:
     query = _read_query(args.query, settings)
     form = query_form(query)
     if form == "UPDATE":
@@ -446,8 +448,8 @@ def cmd_query(args, settings: Settings, store: GraphStore) -> int:
     return EXIT_OK
 
 
-def format_table(variables: list[str], rows: list[dict]) -> str:
-    cells = [[("" if row.get(v) is None else row[v].value) for v in variables] for row in rows]
+def format_table(variables: list[str], rows: list[Row]) -> str:
+    cells = [[text(row, v) for v in variables] for row in rows]
     widths = [max([len(v)] + [len(c[i]) for c in cells]) for i, v in enumerate(variables)]
     lines = ["  ".join(v.ljust(w) for v, w in zip(variables, widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
@@ -455,7 +457,7 @@ def format_table(variables: list[str], rows: list[dict]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def cmd_export(args, settings: Settings, store: GraphStore) -> int:
+def cmd_export(args: argparse.Namespace, settings: Settings, store: GraphStore) -> int:
     target = args.output.open("wb") if args.output else sys.stdout.buffer
     try:
         derived = () if args.inferences else (inferences_graph(settings.base_iri),)
@@ -469,7 +471,7 @@ def cmd_export(args, settings: Settings, store: GraphStore) -> int:
     return EXIT_OK
 
 
-def cmd_import(args, settings: Settings, store: GraphStore) -> int:
+def cmd_import(args: argparse.Namespace, settings: Settings, store: GraphStore) -> int:
     if not args.dump.is_file():
         raise InputError("no such file", source=str(args.dump))
     summary = _loader(args, settings, store).import_dump(args.dump)
@@ -477,14 +479,14 @@ def cmd_import(args, settings: Settings, store: GraphStore) -> int:
     return EXIT_OK
 
 
-def cmd_stats(args, settings: Settings, store: GraphStore) -> int:
+def cmd_stats(args: argparse.Namespace, settings: Settings, store: GraphStore) -> int:
     from .stats import collect_stats, format_stats
 
     print(format_stats(collect_stats(store, settings)))
     return EXIT_OK
 
 
-def _config(args) -> int:
+def _config(args: argparse.Namespace) -> int:
     if args.doc:
         print(settings_doc(), end="")
         return EXIT_OK
@@ -499,7 +501,7 @@ def _config(args) -> int:
 from .directories import cli as directory_cli  # noqa: E402 - and the directory ones
 from .steward import cli as steward_cli  # noqa: E402 - the steward commands: steward/cli.py
 
-COMMANDS = {
+COMMANDS: dict[str, Callable[..., int]] = {
     "serve": cmd_serve,
     "steward-token": steward_cli.cmd_steward_token,
     "submit": steward_cli.cmd_submit,

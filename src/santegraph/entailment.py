@@ -34,6 +34,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pyoxigraph as ox
 
@@ -61,6 +62,9 @@ CONSTRUCT = ox.NamedNode(SH + "construct")
 _MAX_ROUNDS = 10
 
 Triple = ox.Triple
+Node = ox.NamedNode | ox.BlankNode | ox.Triple  # what a triple's subject can be
+Value = Node | ox.Literal  # what its object can be
+_N = TypeVar("_N")
 
 
 @dataclass(frozen=True)
@@ -90,16 +94,17 @@ class Entailment:
     def __init__(self, axioms: Iterable[Triple]):
         axioms = list(axioms)
         self.axioms = axioms
-        sub_class: dict = defaultdict(set)
-        sub_property: dict = defaultdict(set)
-        self.inverse: dict = defaultdict(set)
-        self.transitive: set = set()
+        sub_class: dict[ox.NamedNode, set[ox.NamedNode]] = defaultdict(set)
+        sub_property: dict[ox.NamedNode, set[ox.NamedNode]] = defaultdict(set)
+        self.inverse: dict[ox.NamedNode, set[ox.NamedNode]] = defaultdict(set)
+        self.transitive: set[ox.NamedNode] = set()
         self.chains: list[tuple[ox.NamedNode, list[ox.NamedNode]]] = []
-        rest = {t.subject: t.object for t in axioms if t.predicate == REST}
-        first = {t.subject: t.object for t in axioms if t.predicate == FIRST}
+        rest: dict[Value, Value] = {t.subject: t.object for t in axioms if t.predicate == REST}
+        first: dict[Value, Value] = {t.subject: t.object for t in axioms if t.predicate == FIRST}
         for t in axioms:
             s, p, o = t.subject, t.predicate, t.object
-            if not isinstance(s, ox.NamedNode) and p != CHAIN:
+            # a chain's property too: a blank node cannot be the predicate of what it entails
+            if not isinstance(s, ox.NamedNode):
                 continue
             if p == SUBCLASS and isinstance(o, ox.NamedNode):
                 sub_class[s].add(o)
@@ -117,19 +122,23 @@ class Entailment:
             elif p == TYPE and o == TRANSITIVE:
                 self.transitive.add(s)
             elif p == CHAIN:
-                links, node = [], o
+                links: list[Value] = []
+                node = o
                 while node in first:
                     links.append(first[node])
                     node = rest.get(node, NIL)
-                if len(links) >= 2 and all(isinstance(x, ox.NamedNode) for x in links):
-                    self.chains.append((s, links))
+                named = [x for x in links if isinstance(x, ox.NamedNode)]
+                if len(links) >= 2 and len(named) == len(links):
+                    self.chains.append((s, named))
         self.super_classes = _ancestors(sub_class)
         self.super_properties = _ancestors(sub_property)
         rule_nodes = {t.subject for t in axioms if t.predicate == TYPE and t.object == SPARQL_RULE}
         self.rules = sorted(
             t.object.value.replace("$this", "?this")
             for t in axioms
-            if t.predicate == CONSTRUCT and t.subject in rule_nodes
+            if t.predicate == CONSTRUCT
+            and t.subject in rule_nodes
+            and isinstance(t.object, ox.Literal)
         )
 
     def dependencies(self) -> Dependencies:
@@ -188,7 +197,7 @@ class Entailment:
         todo = list(frontier)
         while todo:
             t = todo.pop()
-            derived = []
+            derived: list[Triple] = []
             if t.predicate == TYPE and isinstance(t.object, ox.NamedNode):
                 derived += [
                     Triple(t.subject, TYPE, c) for c in self.super_classes.get(t.object, ())
@@ -208,7 +217,9 @@ class Entailment:
 
     def _global(self, known: set[Triple]) -> set[Triple]:
         """Rules joining triples: transitivity and property chains."""
-        by_property: dict = defaultdict(lambda: defaultdict(set))
+        by_property: dict[ox.NamedNode, dict[Node, set[Value]]] = defaultdict(
+            lambda: defaultdict(set)
+        )
         wanted = self.transitive | {p for _, links in self.chains for p in links}
         for t in known:
             if t.predicate in wanted:
@@ -217,19 +228,24 @@ class Entailment:
         for p in self.transitive:
             edges = by_property.get(p, {})
             for start in list(edges):
-                seen, stack = set(), list(edges[start])
+                seen: set[Value] = set()
+                stack = list(edges[start])
                 while stack:
                     node = stack.pop()
                     if node in seen:
                         continue
                     seen.add(node)
-                    stack += edges.get(node, ())
+                    if not isinstance(node, ox.Literal):  # a literal starts no edge
+                        stack += edges.get(node, ())
                 new |= {Triple(start, p, end) for end in seen if end != start}
         for p, links in self.chains:
             heads = {s: set(o) for s, o in by_property.get(links[0], {}).items()}
             for link in links[1:]:
                 step = by_property.get(link, {})
-                heads = {s: {x for o in ends for x in step.get(o, ())} for s, ends in heads.items()}
+                heads = {
+                    s: {x for o in ends if not isinstance(o, ox.Literal) for x in step.get(o, ())}
+                    for s, ends in heads.items()
+                }
             new |= {Triple(s, p, o) for s, ends in heads.items() for o in ends}
         return {t for t in new if _ground(t)}
 
@@ -251,7 +267,9 @@ class _Rules:
         self.loaded |= fresh
         found: set[Triple] = set()
         for rule in self.rules:
-            found |= {t for t in self.store.query(rule) if _ground(t)}
+            constructed = self.store.query(rule)
+            assert isinstance(constructed, ox.QueryTriples), "sh:construct holds a CONSTRUCT"
+            found |= {t for t in constructed if _ground(t)}
         return found
 
 
@@ -305,7 +323,14 @@ def as_quads(graphs: Mapping[str, Iterable[Triple]]) -> list[ox.Quad]:
     ]
 
 
-def _infer(store, base_iri, replace, add, drop, everything) -> tuple[list, list]:
+def _infer(
+    store: GraphStore,
+    base_iri: str,
+    replace: Mapping[str, Sequence[ox.Quad | Triple]] | None,
+    add: Mapping[str, Sequence[ox.Quad | Triple]] | None,
+    drop: Iterable[str],
+    everything: Iterable[ox.Quad] | None,
+) -> tuple[list[Triple], list[Triple]]:
     """(inferences after the change, inferences the store holds now)."""
     target = inferences_graph(base_iri)
     replace, add = dict(replace or {}), dict(add or {})
@@ -331,7 +356,13 @@ def _infer(store, base_iri, replace, add, drop, everything) -> tuple[list, list]
     return sorted(inferred, key=str), before
 
 
-def _region(store, base_iri, replace, add, drop) -> tuple[list, list] | None:
+def _region(
+    store: GraphStore,
+    base_iri: str,
+    replace: Mapping[str, Sequence[ox.Quad | Triple]],
+    add: Mapping[str, Sequence[ox.Quad | Triple]],
+    drop: Iterable[str],
+) -> tuple[list[Triple], list[Triple]] | None:
     """(inferences after, inferences now) of the nodes whose inferences a change can move,
     or None when the whole closure must be computed again (an axiom graph changes).
 
@@ -357,7 +388,7 @@ def _region(store, base_iri, replace, add, drop) -> tuple[list, list] | None:
         else []
     )
     new = [_triple(t) for items in [*replace.values(), *add.values()] for t in items]
-    start: set = set()
+    start: set[ox.NamedNode] = set()
     for t in [*old, *new]:
         if not _ground(t):  # the closure reads no triple with a blank node
             continue
@@ -387,13 +418,21 @@ def _region(store, base_iri, replace, add, drop) -> tuple[list, list] | None:
     return sorted(after, key=str), before
 
 
-def _reach(store, new, nodes: set, deps: Dependencies, *, backward: bool) -> set:
+def _reach(
+    store: GraphStore,
+    new: list[Triple],
+    nodes: set[ox.NamedNode],
+    deps: Dependencies,
+    *,
+    backward: bool,
+) -> set[ox.NamedNode]:
     """``nodes`` and every node that depends on them (``backward``) or that they depend
     on, through the store's triples and ``new``."""
     joins, reversed_joins = deps.joins, deps.reversed_joins
     found, frontier = set(nodes), set(nodes)
     while frontier:
         # m depends on n through "m join n" and "n reversed_join m"
+        edges: list[tuple[ox.Quad | Triple, Value]]
         if backward:  # the nodes m that depend on a frontier node n
             edges = [(q, q.subject) for q in store.match_any(predicates=joins, objects=frontier)]
             edges += [
@@ -450,11 +489,12 @@ def _ground(t: Triple) -> bool:
     return not isinstance(t.subject, ox.BlankNode) and not isinstance(t.object, ox.BlankNode)
 
 
-def _ancestors(parents: Mapping) -> dict:
+def _ancestors(parents: Mapping[_N, set[_N]]) -> dict[_N, set[_N]]:
     """Strict ancestors of every node of a (possibly cyclic) parent relation."""
     result = {}
     for node in parents:
-        seen, stack = set(), list(parents[node])
+        seen: set[_N] = set()
+        stack = list(parents[node])
         while stack:
             current = stack.pop()
             if current in seen:

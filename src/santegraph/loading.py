@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import pyoxigraph as ox
 from tqdm import tqdm
@@ -32,11 +32,14 @@ from .errors import InputError, ValidationFailed
 from .iris import graph_for_file, inferences_graph, is_steward_graph, slugify
 from .queries import INTERNAL, catalogue
 from .rdfio import DUMP_FORMATS, parse_bytes, parse_file
-from .store.base import GraphStore
+from .store.base import GraphStore, bound, triple_of
 from .store.embedded import EmbeddedStore
 
 if TYPE_CHECKING:  # pySHACL and rdflib load on first use: a restart that validates nothing
+    from .bulk import BulkValidator
     from .validation import ValidationReport, ValidationResult, Validator
+
+_T = TypeVar("_T")
 
 CONTENT_FOLDERS = ("ontology", "shapes", "data")
 RDF_SUFFIXES = (".ttl", ".nt", ".nq", ".trig", ".jsonld", ".rdf")
@@ -102,7 +105,7 @@ class Loader:
             self.settings.base_iri,
         )
 
-    def _bar(self, items: Sequence, desc: str):
+    def _bar(self, items: Sequence[_T], desc: str) -> tqdm[_T]:
         return tqdm(items, desc=desc, unit="file", disable=not self.progress, leave=False)
 
     def _stage(self, message: str) -> None:
@@ -253,13 +256,14 @@ class Loader:
         query = self.queries["subject_descriptions"].text
         for start in range(0, len(subjects), CONTEXT_BATCH):
             for row in self.store.select(query, {"node": subjects[start : start + CONTEXT_BATCH]}):
-                if row["g"].value not in excluded:
-                    triples.append(ox.Triple(row["s"], row["p"], row["o"]))
+                if bound(row, "g").value not in excluded:
+                    triples.append(triple_of(row))
         described = set(subjects)
+        statements: list[ox.Quad | ox.Triple] = [*data, *triples]
         referenced = sorted(
             {
                 t.object
-                for t in [*data, *triples]
+                for t in statements
                 if isinstance(t.object, ox.NamedNode) and t.object not in described
             },
             key=lambda n: n.value,
@@ -269,13 +273,13 @@ class Loader:
             for row in self.store.select(
                 query, {"node": referenced[start : start + CONTEXT_BATCH]}
             ):
-                if row["g"].value not in excluded:
-                    triples.append(ox.Triple(row["node"], row["p"], row["o"]))
+                if bound(row, "g").value not in excluded:
+                    triples.append(triple_of(row, s="node"))
         return triples
 
     # ------------------------------------------------------------------ writing
     @cached_property
-    def bulk(self):
+    def bulk(self) -> BulkValidator:
         from .bulk import BulkValidator
 
         return BulkValidator(self.validator)
@@ -474,7 +478,8 @@ class Loader:
                 self._stage(f"écriture de {len(staging.graphs)} graphes nommés…")
                 commit(staging, replace_all)
             finally:
-                staging.store = None  # closed before its folder is swapped in or deleted
+                # closed before its folder is swapped in or deleted
+                staging.store = None  # type: ignore[assignment]
         triples = sum(staging.sizes.get(g, 0) for g in reported)
         summary = LoadSummary(reported, triples, report)
         summary.inferred = inferred
@@ -571,7 +576,9 @@ class Loader:
         return True
 
     @contextlib.contextmanager
-    def _staging(self, *, copy: bool):
+    def _staging(
+        self, *, copy: bool
+    ) -> Iterator[tuple[ox.Store, Callable[[_Staging, bool], None]]]:
         if isinstance(self.store, EmbeddedStore):
             with self.store.staged(copy=copy) as staged:
 
@@ -730,6 +737,7 @@ class _Staging:
         prefix = self.loader.settings.base_iri + "graph/"
         not_validated = (prefix + "ontology/", prefix + "shapes/")
         for quad in quads:
+            assert not isinstance(quad.graph_name, ox.DefaultGraph)  # refused while read
             graph = quad.graph_name.value
             if graph not in self.graphs:
                 self.graphs[graph] = 0
@@ -776,9 +784,10 @@ class _Staging:
         for start in range(0, len(ordered), 500):
             rows = source.select(query, {"node": ordered[start : start + 500]})
             self._pending += [
-                ox.Quad(row["node"], row["p"], row["o"], context)
-                for row in rows
-                if row["g"].value not in written
+                ox.Quad(t.subject, t.predicate, t.object, context)
+                for t in (
+                    triple_of(row, s="node") for row in rows if bound(row, "g").value not in written
+                )
             ]
             if len(self._pending) >= self.batch_size:
                 self.flush()
@@ -786,7 +795,7 @@ class _Staging:
         self._context = True
 
     @contextlib.contextmanager
-    def validation_graphs(self):
+    def validation_graphs(self) -> Iterator[None]:
         """The project's ontology beside the data while it is validated (class hierarchy,
         as pySHACL's ont_graph), removed afterwards with any store context."""
         from .bulk import ONTOLOGY_GRAPH
@@ -810,9 +819,13 @@ class _Staging:
         counts = self.store.query(
             "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
         )
-        self.sizes = {
-            row["g"].value: int(row["n"].value) for row in counts if row["g"].value in self.graphs
-        }
+        assert isinstance(counts, ox.QuerySolutions)  # a SELECT's answer
+        self.sizes = {}
+        for row in counts:
+            graph, n = row["g"], row["n"]
+            assert graph is not None and n is not None  # grouped by ?g: both bound
+            if graph.value in self.graphs:
+                self.sizes[graph.value] = int(n.value)
 
     def locate(self, iris: list[str]) -> dict[str, str]:
         """Where each IRI is written in the files loaded (read again only now, when there

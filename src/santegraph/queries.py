@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -173,7 +173,7 @@ class QueryCatalogue:
         except KeyError:
             raise QueryError(f"no named query {name!r} in {self.directory}") from None
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[NamedQuery]:
         return iter(self._queries.values())
 
     def __len__(self) -> int:

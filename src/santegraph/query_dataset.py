@@ -18,7 +18,7 @@ SPARQL, and a prefixed name or relative IRI is resolved against the query's own
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .errors import QueryError
@@ -140,11 +140,11 @@ def dataset_clauses(query: str) -> Iterator[DatasetClause]:
         i += 1
 
 
-def _kind(tokens, i: int) -> str | None:
+def _kind(tokens: Sequence[re.Match[str]], i: int) -> str | None:
     return tokens[i].lastgroup if i < len(tokens) else None
 
 
-def _iri(token) -> str:
+def _iri(token: re.Match[str]) -> str:
     return _unescape_iri(token.group(0)[1:-1])
 
 
@@ -159,6 +159,7 @@ def _unescape_iri(text: str) -> str:
 
 def _expand(pname: str, prefixes: dict[str, str]) -> str:
     match = _PNAME.fullmatch(pname)
+    assert match is not None  # the tokenizer matched it as a prefixed name
     prefix, local = match.group("prefix"), match.group("local")
     if prefix not in prefixes:
         raise QueryError(f"SPARQL syntax error: the prefix {prefix}: is not declared")
@@ -186,6 +187,7 @@ def _resolve(reference: str, base: str | None) -> str:
         return reference
     r_scheme, r_auth, r_path, r_query, r_frag = _split(reference)
     b_scheme, b_auth, b_path, b_query, _ = _split(base)
+    scheme: str | None
     if r_scheme is not None:
         scheme, auth, path, query = r_scheme, r_auth, _remove_dots(r_path), r_query
     elif r_auth is not None:
@@ -212,8 +214,12 @@ def _resolve(reference: str, base: str | None) -> str:
     return out
 
 
-def _split(iri: str):
-    return _PARTS.match(iri).groups()
+def _split(iri: str) -> tuple[str | None, str | None, str, str | None, str | None]:
+    """(scheme, authority, path, query, fragment); only the path is always there."""
+    match = _PARTS.match(iri)
+    assert match is not None  # every part is optional: any text matches
+    scheme, authority, path, query, fragment = match.groups()
+    return scheme, authority, path or "", query, fragment
 
 
 def _remove_dots(path: str) -> str:

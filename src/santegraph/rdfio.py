@@ -156,10 +156,16 @@ def serialize_quads(
     for quad in quads:
         chunk.append(quad)
         if len(chunk) >= batch:
-            yield ox.serialize(chunk, format=rdf_format)
+            yield _serialized(chunk, rdf_format)
             chunk = []
     if chunk:
-        yield ox.serialize(chunk, format=rdf_format)
+        yield _serialized(chunk, rdf_format)
+
+
+def _serialized(quads: list[ox.Quad], rdf_format: ox.RdfFormat) -> bytes:
+    data = ox.serialize(quads, format=rdf_format)
+    assert data is not None  # no output given: the bytes are returned
+    return data
 
 
 def ntriples_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:

@@ -30,9 +30,9 @@ from __future__ import annotations
 import itertools
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO, Any, BinaryIO
 
 import pyoxigraph as ox
 
@@ -69,10 +69,10 @@ class _Cut(Exception):
 class _LineCap:
     """A binary sink passing on the first ``lines`` lines; any byte past them stops it."""
 
-    def __init__(self, out: BinaryIO, lines: int):
+    def __init__(self, out: IO[bytes], lines: int):
         self.out, self.left, self.lines, self.cut = out, lines, 0, False
 
-    def write(self, data) -> int:
+    def write(self, data: bytes) -> int:
         size = len(data)
         if self.left <= 0:
             if size:
@@ -100,7 +100,11 @@ class _LineCap:
         pass
 
 
-def _serialize_until_cut(serialize, sink: _LineCap, fmt) -> None:
+# a pyoxigraph ``serialize`` method: (output, format)
+_Serialize = Callable[[Any, Any], object]
+
+
+def _serialize_until_cut(serialize: _Serialize, sink: _LineCap, fmt: object) -> None:
     try:
         serialize(sink, fmt)
     except Exception:
@@ -108,14 +112,14 @@ def _serialize_until_cut(serialize, sink: _LineCap, fmt) -> None:
             raise
 
 
-def _write_lines(out: BinaryIO, serialize, fmt, lines: int) -> _LineCap:
+def _write_lines(out: IO[bytes], serialize: _Serialize, fmt: object, lines: int) -> _LineCap:
     """Write a line-per-row serialisation into ``out``, stopped after ``lines`` lines."""
     sink = _LineCap(out, lines)
     _serialize_until_cut(serialize, sink, fmt)
     return sink
 
 
-def _spool(kind: str):
+def _spool(kind: str) -> tempfile.SpooledTemporaryFile[bytes]:
     """Where counted lines wait before they are written in the requested format."""
     return tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY, prefix=f"santegraph-{kind}-")
 
@@ -147,16 +151,16 @@ def write_triples(
 ) -> Outcome:
     """CONSTRUCT / DESCRIBE triples in an RDF syntax, at most ``limit`` of them (0: no cap)."""
     fmt = ox.RdfFormat.from_media_type(media_type)
-    native = isinstance(triples, ox.QueryTriples)
+    native = triples if isinstance(triples, ox.QueryTriples) else None
     if limit <= 0:
-        triples.serialize(out, fmt) if native else ox.serialize(triples, out, fmt)
+        native.serialize(out, fmt) if native else ox.serialize(triples, out, fmt)
         return Outcome(None, False)
     if native and media_type in (N_TRIPLES, N_QUADS):
-        sink = _write_lines(out, triples.serialize, fmt, limit)
+        sink = _write_lines(out, native.serialize, fmt, limit)
         return Outcome(sink.lines, sink.cut)
     if native and media_type == TURTLE:
         with _spool("nt") as nt:
-            sink = _write_lines(nt, triples.serialize, ox.RdfFormat.N_TRIPLES, limit)
+            sink = _write_lines(nt, native.serialize, ox.RdfFormat.N_TRIPLES, limit)
             if sink.cut:  # refused whole
                 return Outcome(sink.lines, True)
             size = nt.tell()
@@ -173,7 +177,12 @@ def write_triples(
     return Outcome(None, False)
 
 
-def write_result(out: BinaryIO, media_type: str, result, limit: int = 0) -> Outcome:
+def write_result(
+    out: BinaryIO,
+    media_type: str,
+    result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples,
+    limit: int = 0,
+) -> Outcome:
     """Any pyoxigraph query result; ASK is never capped."""
     if isinstance(result, ox.QueryBoolean):
         result.serialize(out, ox.QueryResultsFormat.from_media_type(media_type))

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from .queries import QueryCatalogue
+from .store.base import GraphStore, bound, text
 from .vocab import SG
 
 CHECK_INTERVAL = 5.0  # seconds between two checks of the store's triple count
@@ -293,18 +294,18 @@ class Indexes:
     places: PlaceIndex
 
 
-def build_indexes(store, catalogue: QueryCatalogue, base: str) -> Indexes:
+def build_indexes(store: GraphStore, catalogue: QueryCatalogue, base: str) -> Indexes:
     entries: dict[str, Entry] = {}
     for row in store.select(catalogue["ressources-recherchables"].text):
         if isinstance(row["ressource"], ox.NamedNode):
-            iri = row["ressource"].value
-            entries.setdefault(iri, Entry(iri, row["categorie"].value))
+            iri = bound(row, "ressource").value
+            entries.setdefault(iri, Entry(iri, bound(row, "categorie").value))
     if entries:
         nodes = [ox.NamedNode(i) for i in sorted(entries)]
         for row in store.select(catalogue["noms-recherchables"].text, {"ressource": nodes}):
             name = row["nom"]
             if isinstance(name, ox.Literal) and name.language in (None, "fr"):
-                entries[row["ressource"].value].add(row["sorte"].value, name.value)
+                entries[bound(row, "ressource").value].add(bound(row, "sorte").value, name.value)
     for entry in entries.values():
         if not entry.label and entry.names:
             # a kind with only a lower-case rdfs:label: the label as stored
@@ -313,27 +314,27 @@ def build_indexes(store, catalogue: QueryCatalogue, base: str) -> Indexes:
             # kinds carry lower-case rdfs:labels ("conseil local de santé mentale")
             entry.label = entry.label[:1].upper() + entry.label[1:]
     for row in store.select(catalogue["acteurs-d-un-lieu"].text):
-        entry = entries.get(row["acteur"].value)
-        if entry is not None and row.get("territoireNom") is not None:
-            entry.context += " " + normalize(row["territoireNom"].value)
+        actor = entries.get(bound(row, "acteur").value)
+        if actor is not None and row.get("territoireNom") is not None:
+            actor.context += " " + normalize(bound(row, "territoireNom").value)
     places = {}
     prefix = base + "territoire/"
     for row in store.select(catalogue["territoires-noms"].text):
-        iri = row["territoire"].value
+        iri = bound(row, "territoire").value
         if not iri.startswith(prefix) or iri[len(prefix) :].startswith("cog-"):
             continue
-        kind, kind_label = TERRITORY_KINDS.get(row["classe"].value, ("", ""))
+        kind, kind_label = TERRITORY_KINDS.get(bound(row, "classe").value, ("", ""))
         if not kind or iri in places:
             continue
-        code = row["code"].value if row.get("code") is not None else ""
-        dept = row["departementNom"].value if row.get("departementNom") is not None else ""
-        article = row["article"].value if row.get("article") is not None else ""
+        code = text(row, "code")
+        dept = text(row, "departementNom")
+        article = text(row, "article")
         places[iri] = Place(
-            iri, iri[len(prefix) :], kind, kind_label, row["nom"].value, code, dept, article
+            iri, iri[len(prefix) :], kind, kind_label, bound(row, "nom").value, code, dept, article
         )
     parents: dict[str, list[str]] = {}
     for row in store.select(catalogue["territoires-inclusions"].text):
-        inner, outer = row["territoire"].value, row["parent"].value
+        inner, outer = bound(row, "territoire").value, bound(row, "parent").value
         if inner in places and outer in places and outer not in parents.get(inner, ()):
             parents.setdefault(inner, []).append(outer)
     for iri, ups in parents.items():
@@ -358,7 +359,7 @@ class IndexCache:
         self._count: int | None = None
         self._checked = 0.0
 
-    def get(self, store) -> Indexes:
+    def get(self, store: GraphStore) -> Indexes:
         with self._lock:
             now = time.monotonic()
             if self._indexes is None or now - self._checked >= CHECK_INTERVAL:

@@ -24,12 +24,15 @@ import itertools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import pyoxigraph as ox
 import rdflib
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
+from rdflib.term import Node
 
+Term = ox.NamedNode | ox.BlankNode | ox.Literal  # a term of a row (pyoxigraph)
 RDF_LANGSTRING = RDF.langString
 # XSD datatypes whose well-formedness a SPARQL cast checks (the cast fails on an ill-typed
 # lexical form, as rdflib marks it ill_typed, which pySHACL reports).
@@ -95,7 +98,9 @@ class Finding:
     focus: ox.NamedNode | ox.BlankNode | ox.Literal
     value: ox.NamedNode | ox.BlankNode | ox.Literal | None
     path: ox.NamedNode | None  # sh:closed: the offending predicate
-    message_values: tuple = ()  # SPARQL constraints: (name, term) of the projected row
+    message_values: tuple[
+        tuple[str, Term | None], ...
+    ] = ()  # SPARQL constraints: (name, term) of the projected row
 
 
 # ---------------------------------------------------------------------- terms
@@ -117,7 +122,7 @@ def _n3(term: rdflib.term.Node) -> str:
 class _Names:
     """Fresh variable names for nested patterns."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.counter = itertools.count()
 
     def __call__(self, stem: str = "v") -> str:
@@ -128,20 +133,20 @@ class _Names:
 
 
 class Compiler:
-    def __init__(self, shapes: rdflib.Graph):
+    def __init__(self, shapes: rdflib.Graph) -> None:
         self.g = shapes
 
-    def _list(self, node) -> list:
+    def _list(self, node: Node) -> list[Node]:
         return list(Collection(self.g, node))
 
-    def _one(self, node, predicate):
+    def _one(self, node: Node, predicate: Node) -> Node | None:
         values = list(self.g.objects(node, predicate))
         if len(values) > 1:
             raise Unsupported(f"several values of {predicate}")
         return values[0] if values else None
 
     # ------------------------------------------------------------ paths
-    def path(self, node) -> str:
+    def path(self, node: Node) -> str:
         """A SHACL path as a SPARQL property path."""
         if isinstance(node, rdflib.URIRef):
             return _n3(node)
@@ -184,7 +189,7 @@ class Compiler:
                 unsupported[node] = str(exc)
         return CompiledShapes(shapes, unsupported)
 
-    def _target(self, node) -> Target:
+    def _target(self, node: Node) -> Target:
         target = Target()
         target.classes = [str(c) for c in self.g.objects(node, SH.targetClass)]
         for cls in (RDFS.Class, rdflib.OWL.Class):
@@ -198,14 +203,14 @@ class Compiler:
                 raise Unsupported("a blank node target")
         return target
 
-    def _severity(self, shape) -> str:
+    def _severity(self, shape: Node) -> str:
         severity = self.g.value(shape, SH.severity)
         return str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation"
 
-    def _messages(self, shape) -> tuple[rdflib.Literal, ...]:
+    def _messages(self, shape: Node) -> tuple[rdflib.Literal, ...]:
         return tuple(m for m in self.g.objects(shape, SH.message) if isinstance(m, rdflib.Literal))
 
-    def _node_shape(self, node) -> CompiledShape:
+    def _node_shape(self, node: Node) -> CompiledShape:
         target = self._target(node)
         name = str(node)
         checks: list[Check] = []
@@ -219,14 +224,16 @@ class Compiler:
                 checks += self._property_checks(name, prop, "?this")
         return CompiledShape(node, target, checks)
 
-    def _property_checks(self, name: str, prop, focus: str) -> list[Check]:
+    def _property_checks(self, name: str, prop: Node, focus: str) -> list[Check]:
         path_node = self.g.value(prop, SH.path)
         if path_node is None:
             raise Unsupported("a property shape without sh:path")
         path = self.path(path_node)
         return self._value_checks(name, prop, prop, focus, (path, path_node))
 
-    def _check(self, name, shape, component, path_node=None, **fields) -> Check:
+    def _check(
+        self, name: str, shape: Node, component: str, path_node: Node | None = None, **fields: Any
+    ) -> Check:
         return Check(
             node_shape=name,
             source_shape=shape,
@@ -237,7 +244,9 @@ class Compiler:
             **fields,
         )
 
-    def _value_checks(self, name, shape, holder, focus, path) -> list[Check]:
+    def _value_checks(
+        self, name: str, shape: Node, holder: Node, focus: str, path: tuple[str, Node] | None
+    ) -> list[Check]:
         """The constraints of ``shape`` (a node shape: value node = focus; a property shape:
         the values of its path)."""
         g = self.g
@@ -277,16 +286,17 @@ class Compiler:
                 raise Unsupported(f"{predicate} on a node shape")
             values = f"{focus} {path_text}"
             if predicate == SH.minCount:
-                n = int(obj)
+                n = int(cast(rdflib.Literal, obj))
                 if n == 1:
                     checks.append(
                         per_focus("MinCountConstraintComponent", f"NOT EXISTS {{ {values} ?_m }}")
                     )
                 elif n > 1:
+                    assert path_text is not None  # a property shape: see above
                     body = self._count(focus, path_text, f"?_n < {n}")
                     checks.append(query("MinCountConstraintComponent", body))
             elif predicate == SH.maxCount:
-                n = int(obj)
+                n = int(cast(rdflib.Literal, obj))
                 if n == 0:
                     test = f"EXISTS {{ {values} ?_m }}"
                     checks.append(per_focus("MaxCountConstraintComponent", test))
@@ -294,6 +304,7 @@ class Compiler:
                     test = f"EXISTS {{ {values} ?_m1, ?_m2 FILTER(!sameTerm(?_m1, ?_m2)) }}"
                     checks.append(per_focus("MaxCountConstraintComponent", test))
                 else:
+                    assert path_text is not None  # a property shape: see above
                     body = self._count(focus, path_text, f"?_n > {n}")
                     checks.append(query("MaxCountConstraintComponent", body))
             elif predicate == SH.uniqueLang:
@@ -331,7 +342,7 @@ class Compiler:
                     continue
                 if path_text is not None:
                     raise Unsupported("sh:closed on a property shape")
-                allowed = [
+                allowed: list[Node] = [
                     p
                     for prop in g.objects(shape, SH.property)
                     if isinstance(p := g.value(prop, SH.path), rdflib.URIRef)
@@ -342,6 +353,7 @@ class Compiler:
                 test = f"FILTER(?path NOT IN ({listed}))" if listed else ""
                 checks.append(query("ClosedConstraintComponent", f"{focus} ?path ?value . {test}"))
             elif predicate == SH.qualifiedValueShape:
+                assert path_text is not None  # a property shape: see above
                 checks += self._qualified(name, shape, obj, focus, path_text, path_node, names)
             elif predicate == SH.sparql:
                 checks.append(self._sparql(name, shape, obj, focus, path_text, path_node))
@@ -355,27 +367,36 @@ class Compiler:
             f"{focus} {path_text} ?_v }} }} GROUP BY {focus} }} FILTER({condition})"
         )
 
-    def _qualified(self, name, shape, qshape, focus, path_text, path_node, names) -> list[Check]:
+    def _qualified(
+        self,
+        name: str,
+        shape: Node,
+        qshape: Node,
+        focus: str,
+        path_text: str,
+        path_node: Node | None,
+        names: _Names,
+    ) -> list[Check]:
         if self.g.value(shape, SH.qualifiedValueShapesDisjoint) == rdflib.Literal(True):
             raise Unsupported("sh:qualifiedValueShapesDisjoint")
-        low = self.g.value(shape, SH.qualifiedMinCount)
-        high = self.g.value(shape, SH.qualifiedMaxCount)
+        low = _integer(self.g.value(shape, SH.qualifiedMinCount))
+        high = _integer(self.g.value(shape, SH.qualifiedMaxCount))
         checks = []
         values = f"{focus} {path_text}"
-        if low is not None and int(low) > 0:
+        if low is not None and low > 0:
             component = "QualifiedMinCountConstraintComponent"
-            if int(low) == 1:
+            if low == 1:
                 conforming = self.conforms(qshape, "?_q", names)
                 test = f"NOT EXISTS {{ {values} ?_q FILTER({conforming}) }}"
                 checks.append(self._check(name, shape, component, path_node, test=test))
             else:
-                body = self._qualified_count(qshape, focus, path_text, names, f"?_n < {int(low)}")
+                body = self._qualified_count(qshape, focus, path_text, names, f"?_n < {low}")
                 checks.append(self._check(name, shape, component, path_node, body=body))
         if high is not None:
             component = "QualifiedMaxCountConstraintComponent"
-            if int(high) in (0, 1):
+            if high in (0, 1):
                 first = f"{self.conforms(qshape, '?_q1', names)}"
-                if int(high) == 0:
+                if high == 0:
                     test = f"EXISTS {{ {values} ?_q1 FILTER({first}) }}"
                 else:
                     second = self.conforms(qshape, "?_q2", names)
@@ -385,18 +406,28 @@ class Compiler:
                     )
                 checks.append(self._check(name, shape, component, path_node, test=test))
             else:
-                body = self._qualified_count(qshape, focus, path_text, names, f"?_n > {int(high)}")
+                body = self._qualified_count(qshape, focus, path_text, names, f"?_n > {high}")
                 checks.append(self._check(name, shape, component, path_node, body=body))
         return checks
 
-    def _qualified_count(self, qshape, focus, path_text, names, condition) -> str:
+    def _qualified_count(
+        self, qshape: Node, focus: str, path_text: str, names: _Names, condition: str
+    ) -> str:
         test = self.conforms(qshape, "?_q", names)
         return (
             f"{{ SELECT {focus} (COUNT(DISTINCT ?_q) AS ?_n) WHERE {{ {TARGET} OPTIONAL {{ "
             f"{focus} {path_text} ?_q FILTER({test}) }} }} GROUP BY {focus} }} FILTER({condition})"
         )
 
-    def _sparql(self, name, shape, constraint, focus, path_text, path_node) -> Check:
+    def _sparql(
+        self,
+        name: str,
+        shape: Node,
+        constraint: Node,
+        focus: str,
+        path_text: str | None,
+        path_node: Node | None,
+    ) -> Check:
         g = self.g
         if g.value(constraint, SH.deactivated) == rdflib.Literal(True):
             raise Unsupported("a deactivated SPARQL constraint")
@@ -441,7 +472,7 @@ class Compiler:
         )
 
     # ------------------------------------------------------------ value tests
-    def value_test(self, predicate, obj, var: str, shape, names: _Names) -> str:
+    def value_test(self, predicate: Node, obj: Node, var: str, shape: Node, names: _Names) -> str:
         """A SPARQL boolean expression: ``var`` satisfies this one constraint."""
         g = self.g
         if predicate == SH["class"]:
@@ -454,7 +485,7 @@ class Compiler:
         if predicate == SH.datatype:
             return _datatype_test(var, obj)
         if predicate == SH.nodeKind:
-            kinds = {
+            kinds: dict[Node, str] = {
                 SH.IRI: f"isIRI({var})",
                 SH.BlankNode: f"isBlank({var})",
                 SH.Literal: f"isLiteral({var})",
@@ -473,7 +504,7 @@ class Compiler:
             return f"(!isBlank({var}) && REGEX(STR({var}), {args}))"
         if predicate in (SH.minLength, SH.maxLength):
             op = ">=" if predicate == SH.minLength else "<="
-            return f"(!isBlank({var}) && STRLEN(STR({var})) {op} {int(obj)})"
+            return f"(!isBlank({var}) && STRLEN(STR({var})) {op} {int(cast(rdflib.Literal, obj))})"
         if predicate == SH.languageIn:
             tags = [str(t) for t in self._list(obj)]
             tests = " || ".join(f"langMatches(lang({var}), {_n3(rdflib.Literal(t))})" for t in tags)
@@ -500,7 +531,7 @@ class Compiler:
             return "(" + (" + ".join(parts) or "0") + ") = 1"
         raise Unsupported(f"{predicate} is not compiled")
 
-    def conforms(self, shape, var: str, names: _Names) -> str:
+    def conforms(self, shape: Node, var: str, names: _Names) -> str:
         """A SPARQL boolean expression: ``var`` conforms to ``shape`` (nested shapes)."""
         g = self.g
         if g.value(shape, SH.deactivated) == rdflib.Literal(True):
@@ -515,14 +546,15 @@ class Compiler:
             if predicate in VALUE_TESTS:
                 tests.append(self.value_test(predicate, obj, var, shape, names))
             elif predicate == SH.property:
-                tests.append(
-                    self._property_conforms(obj, var, self.path(g.value(obj, SH.path)), names)
-                )
+                nested_path = g.value(obj, SH.path)
+                if nested_path is None:  # path(None) made "()" of any list in the shapes graph
+                    raise Unsupported("a property shape without sh:path")
+                tests.append(self._property_conforms(obj, var, self.path(nested_path), names))
             else:
                 raise Unsupported(f"{predicate} in a nested shape")
         return "(" + (" && ".join(tests) or "true") + ")"
 
-    def _property_conforms(self, prop, var: str, path: str, names: _Names) -> str:
+    def _property_conforms(self, prop: Node, var: str, path: str, names: _Names) -> str:
         g = self.g
         tests = []
         for predicate, obj in g.predicate_objects(prop):
@@ -534,14 +566,14 @@ class Compiler:
             if predicate == SH.hasValue:
                 tests.append(f"EXISTS {{ {var} {path} {_n3(obj)} }}")
             elif predicate == SH.minCount:
-                if int(obj) > 1:
+                if int(cast(rdflib.Literal, obj)) > 1:
                     raise Unsupported("sh:minCount > 1 in a nested shape")
-                if int(obj) == 1:
+                if int(cast(rdflib.Literal, obj)) == 1:
                     tests.append(f"EXISTS {{ {var} {path} {value} }}")
             elif predicate == SH.maxCount:
-                if int(obj) == 0:
+                if int(cast(rdflib.Literal, obj)) == 0:
                     tests.append(f"NOT EXISTS {{ {var} {path} {value} }}")
-                elif int(obj) == 1:
+                elif int(cast(rdflib.Literal, obj)) == 1:
                     other = names()
                     tests.append(
                         f"NOT EXISTS {{ {var} {path} {value}, {other} "
@@ -557,7 +589,7 @@ class Compiler:
         return "(" + (" && ".join(tests) or "true") + ")"
 
 
-VALUE_TESTS = {
+VALUE_TESTS: dict[rdflib.term.Node, str] = {
     SH["class"]: "ClassConstraintComponent",
     SH.datatype: "DatatypeConstraintComponent",
     SH.nodeKind: "NodeKindConstraintComponent",
@@ -576,13 +608,13 @@ VALUE_TESTS = {
     SH["or"]: "OrConstraintComponent",
     SH.xone: "XoneConstraintComponent",
 }
-PAIRS = {
+PAIRS: dict[rdflib.term.Node, tuple[str, str]] = {
     SH.lessThan: ("LessThanConstraintComponent", "<"),
     SH.lessThanOrEquals: ("LessThanOrEqualsConstraintComponent", "<="),
     SH.disjoint: ("DisjointConstraintComponent", ""),
     SH.equals: ("EqualsConstraintComponent", ""),
 }
-COMPARISONS = {
+COMPARISONS: dict[Node, str] = {
     SH.minInclusive: ">=",
     SH.maxInclusive: "<=",
     SH.minExclusive: ">",
@@ -594,7 +626,12 @@ NESTED_IGNORED = {
 }  # fmt: skip
 
 
-def _datatype_test(var: str, datatype) -> str:
+def _integer(node: Node | None) -> int | None:
+    """A count of the shapes graph (sh:qualifiedMinCount...), None when absent."""
+    return None if node is None else int(cast(rdflib.Literal, node))
+
+
+def _datatype_test(var: str, datatype: Node) -> str:
     if datatype == RDF_LANGSTRING:
         return f"(isLiteral({var}) && lang({var}) != '')"
     if datatype == RDFS.Literal:
@@ -626,15 +663,17 @@ class Scope:
     data: Sequence[str] | None = None
     focus: Sequence[str] | None = None
 
-    def query(self, store: ox.Store, text: str):
-        kwargs: dict = {}
+    def query(self, store: ox.Store, text: str) -> ox.QuerySolutions:
+        kwargs: dict[str, Any] = {}
         if self.data is None:
             kwargs["use_default_graph_as_union"] = True
         else:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in self.data] or [ox.DefaultGraph()]
         if self.focus is not None:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in self.focus]
-        return store.query(text, **kwargs)
+        solutions = store.query(text, **kwargs)
+        assert isinstance(solutions, ox.QuerySolutions)  # every check is a SELECT
+        return solutions
 
 
 class SparqlValidator:
@@ -703,7 +742,7 @@ class SparqlValidator:
         """
         cache: dict[str, str] = {}
 
-        def listed(match: re.Match) -> str:
+        def listed(match: re.Match[str]) -> str:
             cls = match.group(1)
             if cls not in cache:
                 subs = self.subclasses(store, scope, cls)
@@ -740,13 +779,15 @@ class SparqlValidator:
 
         with ThreadPoolExecutor(threads, thread_name_prefix="santegraph-shacl") as pool:
             runs = [
-                pool.submit(lambda c=checks, q=text: list(self._run(store, scope, c, q)))
+                pool.submit(lambda c, q: list(self._run(store, scope, c, q)), checks, text)
                 for checks, text in work
             ]
             for run in runs:
                 yield from run.result()
 
-    def _run(self, store: ox.Store, scope: Scope, checks: Sequence[Check], text: str):
+    def _run(
+        self, store: ox.Store, scope: Scope, checks: Sequence[Check], text: str
+    ) -> Iterator[Finding]:
         if len(checks) == 1 and checks[0].body:
             for row in scope.query(store, text):
                 yield _finding(checks[0], row)
@@ -834,10 +875,11 @@ def _query_text(check: Check, target: str) -> str:
     return f"{prefixes}\nSELECT DISTINCT {projected} WHERE {{ {where} }}"
 
 
-def _finding(check: Check, row) -> Finding:
-    def get(name):
+def _finding(check: Check, row: ox.QuerySolution) -> Finding:
+    def get(name: str) -> Term | None:
         try:
-            return row[name]
+            term: Term | None = row[name]
+            return term
         except (KeyError, IndexError):
             return None
 
@@ -860,7 +902,7 @@ def compile_shapes(shapes: rdflib.Graph) -> CompiledShapes:
     return Compiler(shapes).compile()
 
 
-def term_text(term) -> str | None:
+def term_text(term: Term | rdflib.term.Node | None) -> str | None:
     """A term as santegraph's reports write it (validation._short)."""
     if term is None:
         return None
@@ -879,7 +921,10 @@ def messages_of(finding: Finding) -> tuple[str, str]:
         def fill(text: str) -> str:
             for name, term in bound.items():
                 if term is not None:
-                    text = re.sub(r"\{[?$]" + name + r"\}", lambda _m, t=term: term_text(t), text)
+                    replacement = term_text(term)
+                    assert replacement is not None  # a term has a text
+                    pattern = r"\{[?$]" + name + r"\}"
+                    text = re.sub(pattern, lambda _m: replacement, text)  # noqa: B023 - called in this iteration
             return text
 
         by_lang = {m.language: fill(str(m)) for m in check.sparql_messages}

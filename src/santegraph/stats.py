@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .queries import INTERNAL, catalogue
-from .store.base import GraphStore
+from .queries import INTERNAL, BindingValue, catalogue
+from .store.base import GraphStore, Row
 
 
 @dataclass
@@ -23,7 +23,7 @@ class Stats:
     stale_after_days: int = 0
 
 
-def _value(row, name: str) -> str:
+def _value(row: Row, name: str) -> str:
     term = row.get(name)
     return "" if term is None else term.value
 
@@ -32,7 +32,7 @@ def collect_stats(store: GraphStore, settings=None) -> Stats:
     """What the store holds; with ``settings``, also the entries to verify (freshness)."""
     queries = catalogue(INTERNAL)
 
-    def rows(name: str, bindings=None):
+    def rows(name: str, bindings: dict[str, BindingValue] | None = None) -> list[Row]:
         return store.select(queries[name].text, bindings)
 
     # santegraph's graphs only: a server's own (Virtuoso's system graphs, told apart by

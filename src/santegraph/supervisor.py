@@ -24,7 +24,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from types import FrameType
 
 RESTARTS_VARIABLE = "SANTEGRAPH_RESTARTS"
 STABLE_AFTER = 60.0  # seconds a child must run for the backoff to start again from 1 s
@@ -41,13 +42,13 @@ def restarts() -> int:
         return 0
 
 
-def supervise(child_args: Sequence[str], *, log=None) -> int:
+def supervise(child_args: Sequence[str], *, log: Callable[[str], None] | None = None) -> int:
     """Run ``santegraph <child_args>`` until it exits cleanly; the exit code to return."""
     log = log or (lambda message: print(f"supervisor: {message}", file=sys.stderr, flush=True))
     stopping = threading.Event()
-    current: list[subprocess.Popen] = []
+    current: list[subprocess.Popen[bytes]] = []
 
-    def pass_on(signum, _frame):
+    def pass_on(signum: int, _frame: FrameType | None) -> None:
         stopping.set()
         for child in current:
             if child.poll() is None:

@@ -29,6 +29,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .vocab import NAMESPACE as SG_NAMESPACE
 from .vocab import SG
@@ -59,17 +60,17 @@ class CogPackage:
     """The JSON files of one version of the package."""
 
     version: str
-    communes: list[dict]
-    epci: list[dict]
-    departements: list[dict]
-    regions: list[dict]
+    communes: list[dict[str, Any]]
+    epci: list[dict[str, Any]]
+    departements: list[dict[str, Any]]
+    regions: list[dict[str, Any]]
 
 
 def load_package(package_dir: Path) -> CogPackage:
     """Read ``package.json`` and ``data/*.json`` of an installed package version."""
     package_dir = Path(package_dir)
 
-    def read(rel: str):
+    def read(rel: str) -> Any:
         path = package_dir / rel
         try:
             with path.open(encoding="utf-8") as fh:
@@ -124,7 +125,7 @@ def _block(subject: str, rdf_type: str | None, pairs: list[tuple[str, list[str]]
     return "\n".join(lines) + " .\n"
 
 
-def _article(entry: dict) -> list[str]:
+def _article(entry: dict[str, Any]) -> list[str]:
     """The COG's type de nom en clair (the package's ``typeLiaison``) as sg:codeArticle:
     how French says "in" this place (« dans le Nord », « à Dunkerque »)."""
     code = entry.get("typeLiaison")
@@ -383,7 +384,7 @@ def write_cog(
 
 def summary(turtle: str) -> dict[str, int]:
     """Count territories by class in a generated file (used by the CLI report)."""
-    counts = Counter()
+    counts: Counter[str] = Counter()
     for line in turtle.splitlines():
         if line.startswith("<territoire/") and " a sg:" in line:
             counts[line.split(" a sg:")[1].split()[0]] += 1

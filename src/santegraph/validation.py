@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import rdflib
@@ -86,7 +87,7 @@ class ValidationReport:
             grouped.setdefault(result.focus_node, []).append(result)
         return grouped
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         """The report for programs: counts, then one object per result (see as_dict)."""
         return {
             "conforms": self.conforms,
@@ -121,7 +122,7 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-def _message(report: rdflib.Graph, node, lang: str) -> str:
+def _message(report: rdflib.Graph, node: rdflib.term.Node, lang: str) -> str:
     messages = list(report.objects(node, SH.resultMessage))
     for m in messages:
         if getattr(m, "language", None) == lang:
@@ -129,7 +130,7 @@ def _message(report: rdflib.Graph, node, lang: str) -> str:
     return str(messages[0]) if messages else ""
 
 
-def _short(term) -> str | None:
+def _short(term: rdflib.term.Node | None) -> str | None:
     if term is None:
         return None
     if isinstance(term, rdflib.BNode):
@@ -173,7 +174,7 @@ class Validator:
                 data_graph.add(triple)
         ontology = rdflib.Graph()
         ontology += self.ontology
-        kwargs = {"focus_nodes": focus_nodes} if focus_nodes else {}
+        kwargs: dict[str, Any] = {"focus_nodes": focus_nodes} if focus_nodes else {}
         # No allow_warnings/allow_infos: the published report keeps SHACL's sh:conforms
         # (false as soon as there is any result); that only Violations block is santegraph's
         # policy, applied by ValidationReport.conforms.

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..toile.svg import FONTS, INK, _attr, _num, _text
 
@@ -56,7 +57,7 @@ class Covering:
 
 
 def coverings(
-    rows: Iterable[dict], unplaced_rows: Iterable[dict], kinds: Iterable[str]
+    rows: Iterable[dict[str, Any]], unplaced_rows: Iterable[dict[str, Any]], kinds: Iterable[str]
 ) -> dict[str, Covering]:
     """``couverture-des-communes`` and ``instances-attendues-sans-territoire`` rows by kind
     (every kind of ``kinds``, even one no instance covers)."""

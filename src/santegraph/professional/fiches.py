@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from .listings import v
 
@@ -59,7 +60,7 @@ class Freshness:
         return f"{text} · source : {self.source}" if self.source else text
 
 
-def freshness(rows: Iterable[dict]) -> dict[str, Freshness]:
+def freshness(rows: Iterable[dict[str, Any]]) -> dict[str, Freshness]:
     """The latest date of each entry of ``mises-a-jour-des-entrees`` rows."""
     best: dict[str, Freshness] = {}
     for row in rows:
@@ -77,6 +78,8 @@ def freshness(rows: Iterable[dict]) -> dict[str, Freshness]:
 
 
 Link = tuple[str, str]  # (IRI, label)
+_Fact = tuple[list[str], str] | tuple[list[Link], Link]  # (a field, a value to add to it)
+_V = TypeVar("_V")
 
 
 @dataclass
@@ -138,14 +141,14 @@ class Fiche:
         return bool(self.phones or self.emails or self.urls or self.addresses)
 
 
-def _add(items: list, item) -> None:
+def _add(items: list[_V], item: _V) -> None:
     if item and item not in items:
         items.append(item)
 
 
 def fiche(
     iri: str,
-    rows: Iterable[dict],
+    rows: Iterable[dict[str, Any]],
     *,
     actors: frozenset[str] | set[str],
     around_public: set[str] | None = None,
@@ -176,7 +179,7 @@ def fiche(
         elif champ == "sigle" and not card.acronym:
             card.acronym = value
         else:
-            target = {
+            fields: dict[str, _Fact] = {
                 "autreNom": (card.other_names, value),
                 "type": (card.kinds, link),
                 "secteur": (card.sectors, link),
@@ -196,7 +199,8 @@ def fiche(
                 "membreDe": (card.member_of, link),
                 "source": (card.sources, link),
                 "pageSource": (card.source_pages, value),
-            }.get(champ)
+            }
+            target = fields.get(champ)
             if target is not None:
                 _add(*target)
     if card is None:
@@ -211,7 +215,9 @@ def fiche(
     return card
 
 
-def _service_fact(service: ServiceEntry, champ: str, value: str, link: Link, ages: dict) -> None:
+def _service_fact(
+    service: ServiceEntry, champ: str, value: str, link: Link, ages: dict[str, str]
+) -> None:
     if champ == "service":
         service.name = service.name or value
     elif champ == "service-ageMinimum":
@@ -219,7 +225,7 @@ def _service_fact(service: ServiceEntry, champ: str, value: str, link: Link, age
     elif champ == "service-ageMaximum":
         ages["max"] = value
     else:
-        target = {
+        fields: dict[str, _Fact] = {
             "service-description": (service.descriptions, value),
             "service-public": (service.publics, link),
             "service-besoin": (service.besoins, link),
@@ -231,7 +237,8 @@ def _service_fact(service: ServiceEntry, champ: str, value: str, link: Link, age
             "service-telephone": (service.phones, value),
             "service-email": (service.emails, value),
             "service-adresse": (service.addresses, value),
-        }.get(champ)
+        }
+        target = fields.get(champ)
         if target is not None:
             _add(*target)
 

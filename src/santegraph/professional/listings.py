@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..toile.build import Hierarchy
 
 
-def v(row: dict, key: str) -> str:
+def v(row: dict[str, Any], key: str) -> str:
     """The lexical value of a column of a row, "" when unbound."""
     term = row.get(key)
     return term.value if term is not None else ""
 
 
-def tree_order(parents: dict[str, list[str]], label) -> list[tuple[str, int]]:
+def tree_order(
+    parents: Mapping[str, Iterable[str]], label: Callable[[str], Any]
+) -> list[tuple[str, int]]:
     """(node, depth) in depth-first order, siblings sorted by ``label(node)``; a node
     without parents is a root. Shared by the concept and kind trees."""
     children: dict[str, list[str]] = defaultdict(list)
@@ -24,7 +30,7 @@ def tree_order(parents: dict[str, list[str]], label) -> list[tuple[str, int]]:
             roots.append(node)
     out: list[tuple[str, int]] = []
 
-    def walk(node: str, depth: int):
+    def walk(node: str, depth: int) -> None:
         out.append((node, depth))
         for child in sorted(children[node], key=label):
             walk(child, depth + 1)
@@ -34,7 +40,7 @@ def tree_order(parents: dict[str, list[str]], label) -> list[tuple[str, int]]:
     return out
 
 
-def options(hierarchy, slug_of) -> list[dict]:
+def options(hierarchy: Hierarchy, slug_of: Callable[[str], str]) -> list[dict[str, Any]]:
     """Concepts of a hierarchy as indented select options, tree order (``slug_of``: the
     concept's slug in the URL)."""
     return [
@@ -51,9 +57,9 @@ def options(hierarchy, slug_of) -> list[dict]:
 FIELDS = ("origine", "repond", "public", "besoin", "porteur", "partenaire", "statut", "mobilise")
 
 
-def elements(rows: Iterable[dict]) -> list[dict]:
+def elements(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows of propositions-et-actions grouped per proposition / action."""
-    items: dict[str, dict] = {}
+    items: dict[str, dict[str, Any]] = {}
     for row in rows:
         iri = v(row, "element")
         item = items.setdefault(
@@ -84,7 +90,7 @@ def elements(rows: Iterable[dict]) -> list[dict]:
     )
 
 
-def split(elements: list[dict]) -> dict[str, list[dict]]:
+def split(elements: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """``propositions`` and ``actions`` of a list of elements, for a page's two lists."""
     return {
         "propositions": [e for e in elements if e["type"] == "proposition"],
@@ -92,9 +98,9 @@ def split(elements: list[dict]) -> dict[str, list[dict]]:
     }
 
 
-def answers(elements: list[dict]) -> dict[str, dict]:
+def answers(elements: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Défis and national themes answered, with their label and how many elements."""
-    found: dict[str, dict] = {}
+    found: dict[str, dict[str, Any]] = {}
     for e in elements:
         for iri, label in e["repond"]:
             item = found.setdefault(
@@ -104,9 +110,9 @@ def answers(elements: list[dict]) -> dict[str, dict]:
     return found
 
 
-def kinds(rows: Iterable[dict], namespace: str) -> dict[str, dict]:
+def kinds(rows: Iterable[dict[str, Any]], namespace: str) -> dict[str, dict[str, Any]]:
     """Rows of types-dispositif as one entry per kind, with its parents."""
-    found: dict[str, dict] = {}
+    found: dict[str, dict[str, Any]] = {}
     for row in rows:
         iri = v(row, "type")
         item = found.setdefault(
@@ -126,7 +132,7 @@ def kinds(rows: Iterable[dict], namespace: str) -> dict[str, dict]:
     return found
 
 
-def is_under(iri: str, ancestor: str, kinds: dict[str, dict]) -> bool:
+def is_under(iri: str, ancestor: str, kinds: dict[str, dict[str, Any]]) -> bool:
     """Whether the kind ``iri`` is ``ancestor`` or one of its subkinds."""
     todo, seen = [iri], set()
     while todo:

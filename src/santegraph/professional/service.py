@@ -14,14 +14,17 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyoxigraph as ox
 
 from ..queries import PUBLIC, catalogue
-from ..search import CATEGORIES, IndexCache, Indexes, Place
+from ..search import CATEGORIES, IndexCache, Indexes, Place, PlaceIndex
+from ..store.base import GraphStore
 from ..toile.build import (
+    Hierarchy,
     KindFacts,
+    MemberFilters,
     Vocabulary,
     build_toile,
     find_members,
@@ -34,6 +37,11 @@ from ..toile.model import Sector, Toile, WidenStep, count_text
 from ..vocab import NAMESPACE as SG_NAMESPACE
 from . import coverage, fiches, listings
 from .listings import v
+
+if TYPE_CHECKING:
+    from ..config import Settings
+
+_T = TypeVar("_T")
 
 MAX_HITS = 25  # search hits shown per category
 SUGGESTIONS = 10  # places suggested for a partly typed "lieu", at most
@@ -61,13 +69,13 @@ class PerGeneration:
     values computed on every call.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._store: object = None
         self._generation: int | None = None
         self._values: dict[Hashable, Any] = {}
 
-    def get(self, store, name: Hashable, compute: Callable[[], Any]) -> Any:
+    def get(self, store: object, name: Hashable, compute: Callable[[], _T]) -> _T:
         generation = getattr(store, "generation", None)
         if generation is None:
             return compute()
@@ -75,7 +83,8 @@ class PerGeneration:
             if store is not self._store or generation != self._generation:
                 self._store, self._generation, self._values = store, generation, {}
             if name in self._values:
-                return self._values[name]
+                kept: _T = self._values[name]
+                return kept
         # read before computing: a write during the computation bumps the generation
         # after it, so a value that may mix both states is never kept for the new one
         value = compute()
@@ -121,7 +130,7 @@ class ToileRequest:
 class ProfessionalService:
     """The data of the "qui fait quoi" pages and their toiles, for one store."""
 
-    def __init__(self, store, settings):
+    def __init__(self, store: GraphStore, settings: Settings):
         self.store, self.settings = store, settings
         self.base = settings.base_iri
         self.catalogue = catalogue(PUBLIC)  # queries/, whatever content_dir says
@@ -132,11 +141,11 @@ class ProfessionalService:
         self.today = datetime.date.today  # the date a printed toile shows (tests fix it)
 
     # ------------------------------------------------------------------ plumbing
-    def select(self, name: str, bindings: dict | None = None) -> list[dict]:
+    def select(self, name: str, bindings: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """The rows of the named query ``name`` with these bound values."""
         return self.store.select(self.catalogue[name].text, bindings)
 
-    def select_elements(self, nature: str = "", **facets: list[str]) -> list[dict]:
+    def select_elements(self, nature: str = "", **facets: list[str]) -> list[dict[str, Any]]:
         """Propositions and actions (of one ``nature``, "proposition" or "action"), grouped
         (listings.elements), keeping those matching every facet given: ``origine`` and
         ``lieu`` by a query of their own (propositions-origine, propositions-lieu), the
@@ -164,7 +173,7 @@ class ProfessionalService:
             items = [item for item in items if any(i in wanted for i, _ in item[name])]
         return items
 
-    def per_generation(self, name: Hashable, compute: Callable[[], Any]) -> Any:
+    def per_generation(self, name: Hashable, compute: Callable[[], _T]) -> _T:
         """``compute()``, kept until the store's next write (see :class:`PerGeneration`)."""
         return self.generation.get(self.store, name, compute)
 
@@ -187,10 +196,10 @@ class ProfessionalService:
             "vocabulary", lambda: load_vocabulary(self.store, self.catalogue)
         )
 
-    def filter_options(self) -> dict[str, list[dict]]:
+    def filter_options(self) -> dict[str, list[dict[str, Any]]]:
         """The select options of the publics, needs and roles, once per store generation."""
 
-        def compute() -> dict[str, list[dict]]:
+        def compute() -> dict[str, list[dict[str, Any]]]:
             vocab = self.vocabulary()
             return {
                 "publics": listings.options(vocab.publics, self._slugs("public/")),
@@ -203,7 +212,7 @@ class ProfessionalService:
     def _slugs(self, prefix: str) -> Callable[[str], str]:
         return lambda iri: self.slug_of(iri, prefix)
 
-    def concept(self, slug: str, prefix: str, hierarchy) -> str | None:
+    def concept(self, slug: str, prefix: str, hierarchy: Hierarchy) -> str | None:
         """The IRI of the concept ``<base><prefix><slug>`` if the hierarchy holds it."""
         if not slug:
             return None
@@ -310,7 +319,7 @@ class ProfessionalService:
         """Each wider area with the number of entries its toile lists (the same query as
         the toile itself: the count is what one click on the step shows)."""
         vocab = self.vocabulary()
-        filters = {
+        filters: MemberFilters = {
             "publics": vocab.publics.around(public),
             "besoins": vocab.besoins.narrower_or_self(besoin) if besoin else None,
             "role": role,
@@ -340,7 +349,7 @@ class ProfessionalService:
         """The places the home page offers: TAS, départements, EPCI."""
         return [p for p in self.indexes().places.places if p.kind in ("tas", "departement", "epci")]
 
-    def publics(self) -> list[dict]:
+    def publics(self) -> list[dict[str, Any]]:
         """Every public (tree order) with the counts its toile shows (no filter: the
         public, its narrower and broader publics, organisations apart from dispositifs
         and programmes), its needs and broader publics."""
@@ -376,7 +385,7 @@ class ProfessionalService:
         return items
 
     # ------------------------------------------------------------------ places
-    def place_suggestions(self, text: str) -> list[dict]:
+    def place_suggestions(self, text: str) -> list[dict[str, Any]]:
         """Places for a partly typed "lieu" field: at most ``SUGGESTIONS``, from the
         in-memory place index (no query per keystroke)."""
         places = self.indexes().places
@@ -392,10 +401,10 @@ class ProfessionalService:
             for p in places.complete(text, limit=SUGGESTIONS)
         ]
 
-    def _referrals(self, bindings: dict, other: str) -> list[dict]:
+    def _referrals(self, bindings: dict[str, Any], other: str) -> list[dict[str, Any]]:
         """The recorded referrals from or to an entry: the other actor, for whom, which
         source (``orientations-du-parcours``), sorted by the other's name."""
-        found: dict[str, dict] = {}
+        found: dict[str, dict[str, Any]] = {}
         for row in self.select("orientations-du-parcours", bindings):
             item = found.setdefault(
                 v(row, "orientation"),
@@ -411,12 +420,12 @@ class ProfessionalService:
                 item["publics"].append(v(row, "publicNom"))
         return sorted(found.values(), key=lambda r: (r["label"].lower(), r["source"]))
 
-    def territory(self, kind: str, code: str) -> dict | None:
+    def territory(self, kind: str, code: str) -> dict[str, Any] | None:
         """A territory's page: the place, its actors, propositions and actions."""
         place = self.indexes().places.by_key.get(f"{kind}/{code}")
         if place is None:
             return None
-        actors: dict[str, dict] = {}
+        actors: dict[str, dict[str, Any]] = {}
         for row in self.select("acteurs-d-un-lieu", {"lieu": ox.NamedNode(place.iri)}):
             item = actors.setdefault(
                 v(row, "acteur"), {"iri": v(row, "acteur"), "nom": v(row, "nom"), "how": []}
@@ -433,7 +442,7 @@ class ProfessionalService:
             **listings.split(elements),
         }
 
-    def territory_coverage(self, kind: str, code: str) -> dict | None:
+    def territory_coverage(self, kind: str, code: str) -> dict[str, Any] | None:
         """The zones blanches of a territory, kind by kind, with their picture."""
         place = self.indexes().places.by_key.get(f"{kind}/{code}")
         if place is None:
@@ -448,11 +457,11 @@ class ProfessionalService:
         }
 
     # ------------------------------------------------------------------ coverage
-    def coverage_reference(self) -> dict:
+    def coverage_reference(self) -> dict[str, Any]:
         """Once per store generation: the kinds expected everywhere (IRI -> acronym, and
         their page names), the communes each instance covers, the commune populations."""
 
-        def compute() -> dict:
+        def compute() -> dict[str, Any]:
             kinds = {}
             for row in self.select("types-attendus-partout"):
                 label = v(row, "sigle") or v(row, "nom") or v(row, "type").rsplit("#", 1)[-1]
@@ -525,7 +534,7 @@ class ProfessionalService:
         )
 
     # ------------------------------------------------------------------ dispositifs
-    def kinds(self) -> dict[str, dict]:
+    def kinds(self) -> dict[str, dict[str, Any]]:
         """The dispositif kinds with their parents, by IRI (once per store generation)."""
         return self.per_generation(
             "kinds", lambda: listings.kinds(self.select("types-dispositif"), SG_NAMESPACE)
@@ -537,7 +546,7 @@ class ProfessionalService:
         return {iri: kind["name"] for iri, kind in self.kinds().items()}
 
     # ------------------------------------------------------------------ fiches
-    def fiche(self, path: str, public: str = "") -> dict | None:
+    def fiche(self, path: str, public: str = "") -> dict[str, Any] | None:
         """The directory entry of the actor ``<base>acteur/<path>`` (None: no such
         entry); ``public``, the slug of the public the reader came from, puts its
         services first."""
@@ -567,7 +576,7 @@ class ProfessionalService:
             "kind_pages": self.kind_page_names(),
         }
 
-    def kind_tree(self) -> list[dict]:
+    def kind_tree(self) -> list[dict[str, Any]]:
         kinds = self.kinds()
         parents = {iri: [p for p in item["parents"] if p in kinds] for iri, item in kinds.items()}
         return [
@@ -575,7 +584,7 @@ class ProfessionalService:
             for iri, depth in listings.tree_order(parents, lambda c: kinds[c]["label"])
         ]
 
-    def kind(self, name: str) -> dict | None:
+    def kind(self, name: str) -> dict[str, Any] | None:
         """The page of the dispositif kind ``sg:<name>``: its parents and children, facts,
         and the propositions and actions mobilising it."""
         kinds = self.kinds()
@@ -611,7 +620,7 @@ class ProfessionalService:
         except ValueError:
             return 0
 
-    def defis(self) -> dict[str, list[dict]]:
+    def defis(self) -> dict[str, list[dict[str, Any]]]:
         """The regional défis and national themes answered, in their order."""
         answers = listings.answers(self.select_elements())
         defis = sorted(
@@ -632,7 +641,7 @@ class ProfessionalService:
         )
         return {"defis": defis, "themes": themes}
 
-    def defi(self, number: str) -> dict | None:
+    def defi(self, number: str) -> dict[str, Any] | None:
         """The défi ``number``: its label, propositions and actions; None if unknown."""
         iri = self.base + "defi/" + number
         elements = self.select_elements(repond=[iri])
@@ -644,7 +653,7 @@ class ProfessionalService:
             label = v(rows[0], "nom")
         return {"number": number, "iri": iri, "label": label, **listings.split(elements)}
 
-    def propositions(self, chosen: dict[str, str]) -> dict:
+    def propositions(self, chosen: dict[str, str]) -> dict[str, Any]:
         """The propositions, filtered by ``chosen`` concertation, défi and public (paths
         under the base; an unknown value is dropped from ``chosen``), with the choices."""
         everything = self.select_elements("proposition")
@@ -655,7 +664,7 @@ class ProfessionalService:
         )
         publics = sorted({p for e in everything for p in e["public"]}, key=lambda p: p[1])
         chosen = dict(chosen)
-        filters: dict = {}
+        filters: dict[str, list[str]] = {}
         keys = {
             "concertation": ("origine", {self.rel(i) for i, _ in origins}),
             "defi": ("repond", {self.rel(a["iri"]) for a in answers}),
@@ -676,7 +685,7 @@ class ProfessionalService:
             "chosen": chosen,
         }
 
-    def actions(self, porteur: str) -> dict:
+    def actions(self, porteur: str) -> dict[str, Any]:
         """The actions, of the carrier ``porteur`` when given (a path under the base, or
         a name looked up in the search index)."""
         everything = self.select_elements("action")
@@ -701,11 +710,11 @@ class ProfessionalService:
         }
 
     # ------------------------------------------------------------------ search
-    def search(self, q: str) -> list[dict]:
+    def search(self, q: str) -> list[dict[str, Any]]:
         """Hits grouped by category, in the categories' order, at most ``MAX_HITS`` each."""
         groups = []
         hits = self.indexes().search.search(q)
-        by_category: dict[str, list] = defaultdict(list)
+        by_category: dict[str, list[Any]] = defaultdict(list)
         for hit in hits:
             by_category[hit.entry.category].append(hit)
         for category, title in CATEGORIES.items():
@@ -725,7 +734,7 @@ def _nodes(iris: Iterable[str]) -> list[ox.NamedNode]:
     return [ox.NamedNode(i) for i in iris]
 
 
-def _form_value(places, place) -> str:
+def _form_value(places: PlaceIndex, place: Place) -> str:
     """The text of the "lieu" field that leads to this place alone: its name when no other
     place bears it, else name and code ("Lille 59350"), else its key ("tas/oise")."""
     if places.resolve(place.label) == [place]:

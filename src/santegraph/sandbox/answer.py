@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from typing import IO
 
 CHUNK = 65536  # bytes read or sent at a time (a worker's DATA messages, file reads)
 SPOOL_MEMORY = 4 * 1024 * 1024  # bytes of an answer kept in memory before spilling to disk
@@ -18,12 +19,12 @@ SPOOL_MEMORY = 4 * 1024 * 1024  # bytes of an answer kept in memory before spill
 class Spool:
     """An answer's bytes: in memory up to SPOOL_MEMORY, the rest in a temporary file."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.chunks: list[bytes] = []
-        self.file = None
+        self.file: IO[bytes] | None = None
         self.size = 0
 
-    def write(self, data) -> int:
+    def write(self, data: bytes | memoryview) -> int:
         size = len(data)
         if self.file is None and self.size + size > SPOOL_MEMORY:
             self.file = tempfile.TemporaryFile(prefix="santegraph-answer-")

@@ -21,11 +21,16 @@ import sys
 import traceback
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..errors import SantegraphError
 from . import portable
 from .wire import CLOSED, END, ERROR, QUERY_ID, READY
 from .worker import die_with_parent
+
+if TYPE_CHECKING:
+    from ..store import EmbeddedStore, RemoteStore
+    from ..store.base import GraphStore
 
 TEST_HOLD = "SANTEGRAPH_TEST_HOLD_CHECKS"
 
@@ -43,10 +48,10 @@ def main(fd: int) -> None:
     from ..loading import Loader
     from .jobs import JOBS, JobContext
 
-    loader = Loader(None, settings, progress=False)  # type: ignore[arg-type]
+    loader = Loader(None, settings, progress=False)  # type: ignore[arg-type]  # each job sets one
     loader.validator  # noqa: B018 - the shapes and ontology, parsed once, before READY
     loader.entry_classes  # noqa: B018
-    remote_stores: dict = {}
+    remote_stores: dict[str, RemoteStore] = {}
     conn.send_bytes(READY)
     while True:
         try:
@@ -74,7 +79,7 @@ def main(fd: int) -> None:
         except Exception:  # noqa: BLE001 - a bug: logged here, a 500 on the server
             traceback.print_exc(file=sys.stderr)
             outcome = None
-        loader.store = None
+        loader.store = None  # type: ignore[assignment]  # no store between jobs
         if closing is not None:
             closing.close()
             del store, closing
@@ -87,7 +92,9 @@ def main(fd: int) -> None:
     os._exit(0)
 
 
-def _open(spec: tuple, remote_stores: dict):
+def _open(
+    spec: tuple[str, Any], remote_stores: dict[str, RemoteStore]
+) -> tuple[GraphStore, EmbeddedStore | None]:
     """(store, what to close after the job): a snapshot read-only, or the remote endpoint
     (one client per endpoint, kept between jobs)."""
     kind, where = spec

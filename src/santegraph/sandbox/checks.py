@@ -37,8 +37,13 @@ from .snapshots import Snapshot, SnapshotKeeper, delete_snapshots
 from .wire import END, ERROR, HEAD
 
 if TYPE_CHECKING:
+    import pyoxigraph as ox
+
     from ..config import Settings
+    from ..steward.credentials import Steward
+    from ..steward.workflow import Proposal
     from ..store import GraphStore
+    from ..validation import ValidationReport
 
 log = logging.getLogger(__name__)
 _AGAIN = object()  # _run_on's result: the worker was gone before the check started
@@ -99,7 +104,8 @@ class CheckRunner(SnapshotKeeper, WorkerPool):
     snapshot_folder = "-check-snapshots"
 
     def __init__(self, store: GraphStore, settings: Settings):
-        self.store, self.settings = store, settings
+        # a remote store takes no snapshot (_remote_spec): only an embedded one is kept
+        self.store, self.settings = store, settings  # type: ignore[assignment]
         self.size, self.threads = max(1, settings.check_workers), 1
         self.timeout = settings.check_timeout
         self.public_slots = max(1, self.size - 1)
@@ -140,24 +146,44 @@ class CheckRunner(SnapshotKeeper, WorkerPool):
                     self._lock.notify_all()
 
     # the jobs of jobs.py, by name: what the views call
-    def check_submission(self, data: bytes, name: str, fmt: str):
+    def check_submission(self, data: bytes, name: str, fmt: str) -> ValidationReport:
         """An anonymous check (/steward/validate): the ValidationReport."""
-        return self.run("check_submission", data, name, fmt, public=True)
+        report: ValidationReport = self.run("check_submission", data, name, fmt, public=True)
+        return report
 
-    def propose_submission(self, steward, data, name, fmt, graph, comment, channel):
+    def propose_submission(
+        self,
+        steward: Steward,
+        data: bytes,
+        name: str,
+        fmt: str,
+        graph: str | None,
+        comment: str,
+        channel: str,
+    ) -> Proposal:
         """A steward's preview (deposit, or correction of ``graph``): the Proposal."""
-        return self.run("propose_submission", steward, data, name, fmt, graph, comment, channel)
+        proposal: Proposal = self.run(
+            "propose_submission", steward, data, name, fmt, graph, comment, channel
+        )
+        return proposal
 
-    def parse_body(self, data: bytes, media_type: str):
+    def parse_body(self, data: bytes, media_type: str) -> list[ox.Quad]:
         """A /store body: its quads."""
-        return self.run("parse_body", data, media_type)
+        quads: list[ox.Quad] = self.run("parse_body", data, media_type)
+        return quads
 
     def update_contents(
-        self, update: str, using_graphs: Sequence[str] = (), using_named_graphs: Sequence[str] = ()
-    ) -> Any:
+        self,
+        update: str,
+        using_graphs: Sequence[str] = (),
+        using_named_graphs: Sequence[str] = (),
+    ) -> dict[str, list[ox.Triple]]:
         """An /update: the new content of each graph it changes, its WHERE clauses over
         the protocol's using-graph-uri / using-named-graph-uri when given."""
-        return self.run("update_contents", update, list(using_graphs), list(using_named_graphs))
+        contents: dict[str, list[ox.Triple]] = self.run(
+            "update_contents", update, list(using_graphs), list(using_named_graphs)
+        )
+        return contents
 
     def close(self) -> None:
         self._closed = True
@@ -176,7 +202,7 @@ class CheckRunner(SnapshotKeeper, WorkerPool):
     def _busy_message(self) -> str:
         return f"all check workers stayed busy for {self.settings.public_check_timeout:g} s"
 
-    def _store_spec(self, worker: Worker) -> tuple:
+    def _store_spec(self, worker: Worker) -> tuple[str, Any]:
         if self._remote is not None:
             return ("remote", self._remote)
         return ("snapshot", self._snapshot_for(worker).db)
@@ -190,7 +216,16 @@ class CheckRunner(SnapshotKeeper, WorkerPool):
             pass  # died at once: its reader thread says so
         return worker
 
-    def _run_on(self, worker, spec, job, args, deadline, seconds, setting):
+    def _run_on(
+        self,
+        worker: Worker,
+        spec: tuple[str, Any],
+        job: str,
+        args: tuple[Any, ...],
+        deadline: float | None,
+        seconds: float,
+        setting: str,
+    ) -> Any:
         mine = Task(next(self._task_ids), queue.SimpleQueue())
         with self._lock:
             if worker.dead:
@@ -235,7 +270,7 @@ def make_check_runner(settings: Settings, store: GraphStore) -> CheckRunner:
     return CheckRunner(store, settings)
 
 
-def _remote_spec(store) -> dict | None:
+def _remote_spec(store: GraphStore) -> dict[str, Any] | None:
     """How a worker reaches a remote store, read-only (no update or store URL); None for
     the embedded store, whose workers read snapshots."""
     from ..store import EmbeddedStore, RemoteStore

@@ -31,7 +31,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_RERUN_ANSWER = object()  # _run_on's result: the worker was killed for another query
+
+class _Rerun:
+    """_run_on's result: the worker was killed for another query."""
+
+
+_RERUN_ANSWER = _Rerun()
 
 
 class EmbeddedRunner(SnapshotKeeper, WorkerPool, QueryRunner):
@@ -78,7 +83,7 @@ class EmbeddedRunner(SnapshotKeeper, WorkerPool, QueryRunner):
         dataset = query_dataset(query, default_graph_uris, named_graph_uris)
         graphs = dataset.default, dataset.named, dataset.from_query
         waiting = self._deadline()  # waiting for the first worker: within the limit
-        deadline = None  # the evaluation's, set once it is first sent
+        deadline: float | None = None  # the evaluation's, set once it is first sent
         while True:
             worker = self._acquire(waiting if deadline is None else deadline)
             try:
@@ -90,7 +95,7 @@ class EmbeddedRunner(SnapshotKeeper, WorkerPool, QueryRunner):
                 answer = self._run_on(worker, task, deadline, media_type, form)
             finally:
                 self._release(worker)
-            if answer is not _RERUN_ANSWER:
+            if not isinstance(answer, _Rerun):
                 return answer
             if deadline is not None and time_left(deadline) <= 0:
                 raise self._timeout_error()  # no time left to run it again
@@ -103,7 +108,14 @@ class EmbeddedRunner(SnapshotKeeper, WorkerPool, QueryRunner):
         self._finalizer()
 
     # ------------------------------------------------------------------ one query
-    def _run_on(self, worker: Worker, task: tuple, deadline, media_type: str, form: str):
+    def _run_on(
+        self,
+        worker: Worker,
+        task: tuple[object, ...],
+        deadline: float | None,
+        media_type: str,
+        form: str,
+    ) -> SpooledAnswer | _Rerun:
         """The answer, or _RERUN_ANSWER if the worker was killed because of another query."""
         mine = Task(next(self._task_ids), queue.SimpleQueue())
         with self._lock:

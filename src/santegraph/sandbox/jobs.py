@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -65,9 +66,11 @@ def propose_submission(
 def parse_body(ctx: JobContext, data: bytes, media_type: str) -> list[ox.Quad]:
     """A /store request body, parsed within the bounds of the settings."""
     settings = ctx.settings
+    rdf_format = ox.RdfFormat.from_media_type(media_type)
+    assert rdf_format is not None  # the view takes RDF media types only
     return parse_bytes(
         data,
-        ox.RdfFormat.from_media_type(media_type),
+        rdf_format,
         source="request body",
         base_iri=settings.base_iri,
         max_depth=settings.max_nesting_depth,
@@ -97,6 +100,6 @@ def update_contents(
     )
 
 
-JOBS: dict[str, Callable] = {
+JOBS: dict[str, Callable[..., Any]] = {
     job.__name__: job for job in (check_submission, propose_submission, parse_body, update_contents)
 }

@@ -24,7 +24,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import StoreError
 from .runner import QueryBusy, time_left
@@ -41,14 +41,14 @@ class Task:
     """One query in flight on a worker; the worker's reader thread feeds its queue."""
 
     id: int
-    queue: queue.SimpleQueue
+    queue: queue.SimpleQueue[tuple[bytes, bytes]]
 
 
 @dataclass(eq=False)
 class Worker:
     """A worker process as the server sees it."""
 
-    process: subprocess.Popen
+    process: subprocess.Popen[bytes]
     conn: Connection
     number: int  # order of creation: ties go to the oldest worker (warm caches)
     send_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -81,11 +81,12 @@ class WorkerPool:
     spare_worker = True  # keep one unused worker booted ahead of demand
     _lock: threading.Condition  # guards the pool; notified when a slot or worker frees up
     _workers: list[Worker]  # in the pool (booting or booted), oldest first
-    _spawned: itertools.count
-    _task_ids: itertools.count
+    _spawned: itertools.count[int]
+    _task_ids: itertools.count[int]
     _closed: bool
     _snapshot_lock: threading.RLock  # the snapshot half's
     _detach: Callable[[Worker, Snapshot], None]  # the snapshot half's
+    _closed_in: Callable[[Worker, str], None]  # the snapshot half's
 
     def _start_pool(self) -> None:
         """The pool's state, empty (called by the runner's ``__init__``)."""
@@ -206,11 +207,13 @@ class WorkerPool:
                 self._detach(worker, snapshot)
 
 
-_spawner: queue.SimpleQueue | None = None  # requests to the spawner thread
+# a request to the spawner thread: Popen's arguments, and where to put the process
+_SpawnRequest = tuple[list[str], dict[str, Any], queue.SimpleQueue[Any]]
+_spawner: queue.SimpleQueue[_SpawnRequest] | None = None  # requests to the spawner thread
 _spawner_lock = threading.Lock()
 
 
-def popen(args: list[str], **options) -> subprocess.Popen:
+def popen(args: list[str], **options: Any) -> subprocess.Popen[bytes]:
     """``subprocess.Popen`` run by one long-lived thread of this process.
 
     A worker asks Linux to kill it when its parent dies (``PR_SET_PDEATHSIG``), and
@@ -224,7 +227,7 @@ def popen(args: list[str], **options) -> subprocess.Popen:
             threading.Thread(
                 target=_spawn_forever, args=(_spawner,), name="santegraph-spawner", daemon=True
             ).start()
-    answer: queue.SimpleQueue = queue.SimpleQueue()
+    answer: queue.SimpleQueue[subprocess.Popen[bytes] | BaseException] = queue.SimpleQueue()
     _spawner.put((args, options, answer))
     process = answer.get()
     if isinstance(process, BaseException):
@@ -232,7 +235,9 @@ def popen(args: list[str], **options) -> subprocess.Popen:
     return process
 
 
-def _spawn_forever(requests: queue.SimpleQueue) -> None:
+def _spawn_forever(
+    requests: queue.SimpleQueue[_SpawnRequest],
+) -> None:
     while True:
         args, options, answer = requests.get()
         try:
@@ -241,7 +246,7 @@ def _spawn_forever(requests: queue.SimpleQueue) -> None:
             answer.put(exc)
 
 
-def read_worker(runner_ref: weakref.ref, worker: Worker) -> None:
+def read_worker(runner_ref: weakref.ref[WorkerPool], worker: Worker) -> None:
     """A worker's reader thread: hands each message to the query it belongs to.
 
     Holds the runner by a weak reference only, so that a runner nobody closes is still

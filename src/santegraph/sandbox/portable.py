@@ -18,9 +18,12 @@ import dataclasses
 import importlib
 import io
 import pickle
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
+
+if TYPE_CHECKING:
+    import rdflib
 
 PROTOCOL = 5
 
@@ -41,15 +44,21 @@ def _pack(value: Any) -> Any:
     """Lists of quads or of triples (also inside lists, tuples and dicts) become blocks."""
     if isinstance(value, list):
         if value and all(isinstance(v, ox.Quad) for v in value):
-            return _Block(ox.serialize(value, format=ox.RdfFormat.N_QUADS), quads=True)
+            return _Block(_serialized(value, ox.RdfFormat.N_QUADS), quads=True)
         if value and all(isinstance(v, ox.Triple) for v in value):
-            return _Block(ox.serialize(value, format=ox.RdfFormat.N_TRIPLES), quads=False)
+            return _Block(_serialized(value, ox.RdfFormat.N_TRIPLES), quads=False)
         return [_pack(v) for v in value]
     if isinstance(value, tuple):
         return tuple(_pack(v) for v in value)
     if isinstance(value, dict):
         return {k: _pack(v) for k, v in value.items()}
     return value
+
+
+def _serialized(value: list[Any], rdf_format: ox.RdfFormat) -> bytes:
+    data = ox.serialize(value, format=rdf_format)
+    assert data is not None  # no output given: the bytes are returned
+    return data
 
 
 @dataclasses.dataclass
@@ -59,7 +68,7 @@ class _Block:
 
 
 # ------------------------------------------------------------------ builders (allowed)
-def _literal(value: str, datatype: str, language: str | None, direction: str | None):
+def _literal(value: str, datatype: str, language: str | None, direction: str | None) -> ox.Literal:
     if language:
         if direction:
             return ox.Literal(value, language=language, direction=ox.BaseDirection(direction))
@@ -67,9 +76,11 @@ def _literal(value: str, datatype: str, language: str | None, direction: str | N
     return ox.Literal(value, datatype=ox.NamedNode(datatype))
 
 
-def _object(module: str, name: str, state: dict, args: tuple | None = None):
+def _object(
+    module: str, name: str, state: dict[str, Any], args: tuple[Any, ...] | None = None
+) -> Any:
     """An instance of an allowed santegraph class, its attributes restored as they were."""
-    cls = _allowed_class(module, name)
+    cls: Any = _allowed_class(module, name)
     obj = cls.__new__(cls)
     if args is not None:
         obj.args = args
@@ -77,7 +88,7 @@ def _object(module: str, name: str, state: dict, args: tuple | None = None):
     return obj
 
 
-def _rdflib_graph(data: bytes):
+def _rdflib_graph(data: bytes) -> rdflib.Graph:
     import rdflib
 
     graph = rdflib.Graph()
@@ -86,7 +97,7 @@ def _rdflib_graph(data: bytes):
     return graph
 
 
-def _block(data: bytes, quads: bool):
+def _block(data: bytes, quads: bool) -> list[ox.Quad] | list[ox.Triple]:
     return _quads(data) if quads else _triples(data)
 
 
@@ -122,7 +133,7 @@ class _Pickler(pickle.Pickler):
     """Builders are pickled by reference (``pyoxigraph.NamedNode``, this module's
     ``_literal``...): the only names :class:`Unpickler` resolves."""
 
-    def reducer_override(self, obj):
+    def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, _Block):
             return _block, (obj.data, obj.quads)
         if isinstance(obj, ox.NamedNode | ox.BlankNode):
@@ -161,7 +172,7 @@ def dumps(value: Any) -> bytes:
 class Unpickler(pickle.Unpickler):
     """Only the builders of this module: no other class or function can be named."""
 
-    def find_class(self, module: str, name: str):
+    def find_class(self, module: str, name: str) -> Any:
         if module in (__name__, "pyoxigraph") and name in BUILDERS:
             return BUILDERS[name]
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed from a worker")

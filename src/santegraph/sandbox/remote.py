@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, BinaryIO, cast
 
 import pyoxigraph as ox
 
@@ -32,6 +32,8 @@ from .runner import QueryRunner, ResultTooLarge, time_left, unsupported
 CANCELLED = b"The SPARQL operation has been cancelled"
 
 if TYPE_CHECKING:
+    import requests
+
     from ..store import RemoteStore
 
 
@@ -65,8 +67,10 @@ class RemoteRunner(QueryRunner):
         response = self._post(fields, accept, deadline)
         chunks = _DeadlineChunks(response, deadline)
         # Virtuoso's JSON blank nodes fixed (a pattern N-Triples cannot hold unescaped)
-        reader = _BnodeFixingReader(iter(chunks))
+        # pyoxigraph reads with read() / readinto() only; results' writers call write() only
+        reader = cast(IO[bytes], _BnodeFixingReader(iter(chunks)))
         spool = Spool()
+        sink = cast(BinaryIO, spool)
         try:
             with response:
                 if graph:
@@ -74,10 +78,10 @@ class RemoteRunner(QueryRunner):
                         ox.Triple(q.subject, q.predicate, q.object)
                         for q in ox.parse(reader, format=ox.RdfFormat.N_TRIPLES)
                     )
-                    outcome = results.write_triples(spool, media_type, triples, self.limit)
+                    outcome = results.write_triples(sink, media_type, triples, self.limit)
                 else:
                     parsed = ox.parse_query_results(reader, format=ox.QueryResultsFormat.JSON)
-                    outcome = results.write_result(spool, media_type, parsed, self.limit)
+                    outcome = results.write_result(sink, media_type, parsed, self.limit)
         except BaseException as exc:
             spool.close()
             if chunks.timed_out:
@@ -94,7 +98,9 @@ class RemoteRunner(QueryRunner):
             raise ResultTooLarge(self.limit, form)
         return SpooledAnswer(media_type, spool, count=outcome.count)
 
-    def _post(self, data, accept: str, deadline: float | None):
+    def _post(
+        self, data: list[tuple[str, str]], accept: str, deadline: float | None
+    ) -> requests.Response:
         import requests
 
         remaining = time_left(deadline)
@@ -129,7 +135,7 @@ class RemoteRunner(QueryRunner):
 class _DeadlineChunks:
     """The response body in chunks; no read waits past the deadline (total time)."""
 
-    def __init__(self, response, deadline: float | None):
+    def __init__(self, response: requests.Response, deadline: float | None):
         self.response, self.deadline = response, deadline
         self.timed_out = False
         self.tail = b""  # the last bytes read: an engine's message after a partial answer
@@ -148,7 +154,7 @@ class _DeadlineChunks:
             try:
                 chunk = raw.read(CHUNK, decode_content=True)
             except Exception:
-                if remaining is not None and time_left(self.deadline) <= 0.05:
+                if self.deadline is not None and time_left(self.deadline) <= 0.05:
                     self._stop()
                 raise
             if not chunk:

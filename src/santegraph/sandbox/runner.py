@@ -10,11 +10,12 @@ import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from ..errors import QueryError, SantegraphError
 
 if TYPE_CHECKING:
+    from ..config import Settings
     from ..store import GraphStore
     from .answer import SpooledAnswer
 
@@ -113,7 +114,7 @@ class QueryRunner(ABC):
         return QueryTimeout(message)
 
 
-def make_runner(settings, store: GraphStore) -> QueryRunner:
+def make_runner(settings: Settings, store: GraphStore) -> QueryRunner:
     """The runner for the configured backend (nothing starts before the first query)."""
     from ..store import EmbeddedStore, RemoteStore
     from .embedded import EmbeddedRunner
@@ -130,6 +131,14 @@ def make_runner(settings, store: GraphStore) -> QueryRunner:
     if isinstance(store, RemoteStore):
         return RemoteRunner(store, timeout=settings.query_timeout, limit=settings.result_limit)
     raise TypeError(f"no query runner for {type(store).__name__}")
+
+
+@overload
+def time_left(deadline: float) -> float: ...
+@overload
+def time_left(deadline: None) -> None: ...
+@overload
+def time_left(deadline: float | None) -> float | None: ...
 
 
 def time_left(deadline: float | None) -> float | None:

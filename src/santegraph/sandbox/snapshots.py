@@ -54,7 +54,7 @@ class SnapshotKeeper:
     _current: Snapshot | None  # the snapshot of the store's latest generation
     _snapshots: list[Snapshot]  # every snapshot not deleted yet
     _root: Path | None  # the folder of the snapshots, made with the first one
-    _kill: Callable[[Worker], None]  # the pool's
+    _kill: Callable[..., None]  # the pool's: (worker, runaway=None)
     snapshot_folder = "-snapshots"  # the snapshots live in <store><snapshot_folder>/
 
     def _start_snapshots(self) -> None:

@@ -8,14 +8,16 @@ its preview (diff, dependants, report) and writes nothing.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from ..config import Settings
 from ..errors import AuthenticationFailed, InputError, ValidationFailed
-from ..loading import SUBMISSION_FORMATS, Loader
+from ..loading import SUBMISSION_FORMATS, Loader, Payload
 from ..store.base import GraphStore
 from .credentials import Steward, credential_line, new_token, verify_token
 from .workflow import Proposal, Stewardship
@@ -24,7 +26,7 @@ TOKEN_VARIABLE = "SANTEGRAPH_STEWARD_TOKEN"
 BY_SUFFIX = {".csv": "csv", ".ttl": "turtle", ".nt": "ntriples", ".jsonld": "jsonld"}
 
 
-def add_commands(command) -> None:
+def add_commands(command: Callable[[str, str, str], argparse.ArgumentParser]) -> None:
     """Register the steward subcommands (``command`` is cli.build_parser's helper)."""
     p = command(
         "steward-token",
@@ -36,7 +38,7 @@ def add_commands(command) -> None:
     )
     p.add_argument("name")
 
-    def steward_args(p, write: bool = True):
+    def steward_args(p: argparse.ArgumentParser, write: bool = True) -> None:
         p.add_argument("--as", dest="steward", required=True, metavar="NAME", help="steward name")
         if write:
             p.add_argument("--comment", default="", help="why (kept in the journal)")
@@ -105,14 +107,14 @@ def add_commands(command) -> None:
     p.add_argument("--format", choices=["text", "json"], default="text")
 
 
-def cmd_steward_token(args, settings: Settings) -> int:
+def cmd_steward_token(args: argparse.Namespace, settings: Settings) -> int:
     token = new_token()
     print(f"token (give it to {args.name}, it is shown only once): {token}")
     print(f"steward_tokens entry: {credential_line(args.name, token)}")
     return 0
 
 
-def _steward(args, settings: Settings) -> Steward:
+def _steward(args: argparse.Namespace, settings: Settings) -> Steward:
     token = os.environ.get(TOKEN_VARIABLE, "")
     steward = verify_token(settings, token, args.steward)
     if steward is None:
@@ -123,7 +125,7 @@ def _steward(args, settings: Settings) -> Steward:
     return steward
 
 
-def _payload(loader: Loader, path: Path, settings: Settings):
+def _payload(loader: Loader, path: Path, settings: Settings) -> Payload:
     fmt = BY_SUFFIX.get(path.suffix.lower())
     if fmt is None:
         known = ", ".join(sorted(BY_SUFFIX))
@@ -142,7 +144,7 @@ def _payload(loader: Loader, path: Path, settings: Settings):
     return loader.read_bytes(data, path.name, fmt)
 
 
-def _finish(args, service: Stewardship, proposal: Proposal) -> int:
+def _finish(args: argparse.Namespace, service: Stewardship, proposal: Proposal) -> int:
     print(describe(proposal))
     if not proposal.conforms:
         raise ValidationFailed(proposal.report)
@@ -190,11 +192,11 @@ def describe(proposal: Proposal) -> str:
     return "\n".join(lines)
 
 
-def _service(args, settings: Settings, store: GraphStore) -> Stewardship:
+def _service(args: argparse.Namespace, settings: Settings, store: GraphStore) -> Stewardship:
     return Stewardship(store, settings, Loader(store, settings, progress=args.progress))
 
 
-def cmd_submit(args, settings: Settings, store: GraphStore) -> int:
+def cmd_submit(args: argparse.Namespace, settings: Settings, store: GraphStore) -> int:
     steward = _steward(args, settings)
     service = _service(args, settings, store)
     payload = _payload(service.loader, args.file, settings)
@@ -204,7 +206,7 @@ def cmd_submit(args, settings: Settings, store: GraphStore) -> int:
     return _finish(args, service, proposal)
 
 
-def cmd_correct(args, settings: Settings, store: GraphStore) -> int:
+def cmd_correct(args: argparse.Namespace, settings: Settings, store: GraphStore) -> int:
     steward = _steward(args, settings)
     service = _service(args, settings, store)
     payload = _payload(service.loader, args.file, settings)
@@ -214,7 +216,7 @@ def cmd_correct(args, settings: Settings, store: GraphStore) -> int:
     return _finish(args, service, proposal)
 
 
-def cmd_withdraw(args, settings: Settings, store: GraphStore) -> int:
+def cmd_withdraw(args: argparse.Namespace, settings: Settings, store: GraphStore) -> int:
     steward = _steward(args, settings)
     service = _service(args, settings, store)
     if args.entry:
@@ -231,7 +233,7 @@ def cmd_withdraw(args, settings: Settings, store: GraphStore) -> int:
     return _finish(args, service, proposal)
 
 
-def cmd_history(args, settings: Settings, store: GraphStore) -> int:
+def cmd_history(args: argparse.Namespace, settings: Settings, store: GraphStore) -> int:
     events = Stewardship(store, settings).history(graph=args.graph)
     if args.format == "json":
         print(json.dumps(events, ensure_ascii=False, indent=2))

@@ -17,6 +17,7 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -26,6 +27,9 @@ from ..iris import slugify
 from ..validation import ValidationResult
 from ..vocab import NAMESPACE as SG_NAMESPACE
 from ..vocab import SG
+
+if TYPE_CHECKING:
+    import rdflib
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 SCHEMA = "https://schema.org/"
@@ -334,7 +338,16 @@ def parse_csv(
     return mapping
 
 
-def _map_row(row, row_number, columns, base_iri, graph, accepted, source, mapping):
+def _map_row(
+    row: dict[str, str],
+    row_number: int,
+    columns: dict[str, Column],
+    base_iri: str,
+    graph: ox.NamedNode,
+    accepted: set[str] | None,
+    source: str,
+    mapping: CsvMapping,
+) -> None:
     name = row.get("nom", "")
     if name.upper().startswith(EXAMPLE_MARK):
         mapping.problems.append(
@@ -408,6 +421,7 @@ def _map_row(row, row_number, columns, base_iri, graph, accepted, source, mappin
                         ox.Quad(subject, predicate, ox.NamedNode(SG.Acteur), graph)
                     )
                 continue
+            assert term is not None  # no error: a term
             mapping.quads.append(ox.Quad(subject, predicate, term, graph))
 
 
@@ -416,7 +430,9 @@ DEPARTEMENT = re.compile(r"^(?:0[1-9]|[1-8][0-9]|9[0-5]|2[AB]|97[1-6])$", re.IGN
 SIREN = re.compile(r"^[0-9]{9}$")
 
 
-def _term(kind: str, value: str, base_iri: str, accepted: set[str] | None):
+def _term(
+    kind: str, value: str, base_iri: str, accepted: set[str] | None
+) -> tuple[ox.NamedNode | ox.Literal, None] | tuple[None, str]:
     """(RDF term, None) or (None, French error message)."""
     if kind == "label":
         return ox.Literal(value, language="fr"), None
@@ -465,7 +481,9 @@ def _term(kind: str, value: str, base_iri: str, accepted: set[str] | None):
     raise ValueError(kind)
 
 
-def _problem(focus, row, column, value, message, source) -> ValidationResult:
+def _problem(
+    focus: str, row: int, column: str | None, value: str | None, message: str, source: str
+) -> ValidationResult:
     return ValidationResult(
         severity="Violation",
         focus_node=focus,
@@ -502,7 +520,7 @@ def locate_result(
     )
 
 
-def add_to_report_graph(graph, problems: list[ValidationResult]) -> None:
+def add_to_report_graph(graph: rdflib.Graph, problems: list[ValidationResult]) -> None:
     """Record mapping problems in the rdflib ``sh:ValidationReport`` (conforms becomes false)."""
     import rdflib
     from rdflib.namespace import RDF, SH

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 
 from ..iris import slugify
 from ..queries import QueryCatalogue
-from ..store.base import GraphStore
+from ..store.base import GraphStore, Row, bound, text
 from ..vocab import SG
 
 PREF_LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
@@ -52,14 +52,22 @@ def find_duplicates(
     found: set[Duplicate] = set()
     entries = [ox.NamedNode(iri) for iri in sorted(added)]
     for row in store.select(queries["entries_in_graphs"].text, {"node": entries}):
-        graph = row["g"].value
+        graph = bound(row, "g").value
         if graph.startswith(submission_prefix) and graph not in ignored:
-            found.add(Duplicate(row["node"].value, row["node"].value, graph, "même IRI", "", True))
+            found.add(
+                Duplicate(
+                    bound(row, "node").value, bound(row, "node").value, graph, "même IRI", "", True
+                )
+            )
 
     names: dict[tuple[str, str], set[str]] = {}  # (commune, slug of a name) -> new entries
     values: dict[ox.Literal, set[str]] = {}  # SIRET / FINESS -> new entries
     for iri, triples in added.items():
-        labels = {slugify(t.object.value) for t in triples if _french_label(t)}
+        labels = {
+            slugify(t.object.value)
+            for t in triples
+            if isinstance(t.object, ox.Literal) and _french_label(t)
+        }
         for t in triples:
             if t.predicate == LOCATION and isinstance(t.object, ox.NamedNode):
                 for slug in labels:
@@ -68,14 +76,21 @@ def find_duplicates(
                 values.setdefault(ox.Literal(t.object.value), set()).add(iri)
     communes = sorted({ox.NamedNode(c) for c, _ in names}, key=lambda n: n.value)
     for row in _select(store, queries["entries_in_communes"].text, "commune", communes):
-        key = (row["commune"].value, slugify(row["name"].value))
+        key = (bound(row, "commune").value, slugify(bound(row, "name").value))
         for iri in names.get(key, ()):
             _add(found, iri, row, "même nom et même commune", ignored, submission_prefix)
     for row in _select(
         store, queries["entries_with_identifiers"].text, "value", sorted(values, key=str)
     ):
-        for iri in values.get(ox.Literal(row["value"].value), ()):
-            _add(found, iri, row, IDENTIFIERS[row["property"].value], ignored, submission_prefix)
+        for iri in values.get(ox.Literal(bound(row, "value").value), ()):
+            _add(
+                found,
+                iri,
+                row,
+                IDENTIFIERS[bound(row, "property").value],
+                ignored,
+                submission_prefix,
+            )
     return sorted(found, key=lambda d: (d.entry, d.graph, d.existing, d.reason))
 
 
@@ -84,12 +99,16 @@ def _french_label(triple: ox.Triple) -> bool:
     return triple.predicate == PREF_LABEL and isinstance(obj, ox.Literal) and obj.language == "fr"
 
 
-def _select(store: GraphStore, query: str, name: str, terms: Sequence) -> list:
+def _select(
+    store: GraphStore, query: str, name: str, terms: Sequence[ox.NamedNode | ox.Literal]
+) -> list[Row]:
     return store.select(query, {name: list(terms)}) if terms else []
 
 
-def _add(found: set[Duplicate], iri: str, row, reason: str, ignored: set[str], prefix: str):
-    existing, graph = row["entry"].value, row["g"].value
+def _add(
+    found: set[Duplicate], iri: str, row: Row, reason: str, ignored: set[str], prefix: str
+) -> None:
+    existing, graph = bound(row, "entry").value, bound(row, "g").value
     if existing != iri and graph not in ignored:
-        name = row["name"].value if row["name"] else ""
+        name = text(row, "name")
         found.add(Duplicate(iri, existing, graph, reason, name, graph.startswith(prefix)))

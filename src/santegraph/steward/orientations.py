@@ -91,9 +91,11 @@ def orientation_triples(base: str, facts: Orientation) -> list[ox.Triple]:
 
 def orientation_turtle(base: str, facts: Orientation, prefixes: dict[str, str]) -> str:
     """The referral as Turtle, what the submission holds (and what its preview shows)."""
-    return ox.serialize(
+    data = ox.serialize(
         orientation_triples(base, facts),
         format=ox.RdfFormat.TURTLE,
         prefixes=prefixes,
         base_iri=base,
-    ).decode("utf-8")
+    )
+    assert data is not None  # no output given: the bytes are returned
+    return data.decode("utf-8")

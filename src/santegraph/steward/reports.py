@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from ..store.base import bound
 from .workflow import Stewardship
 
 SKOS_PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
@@ -43,23 +44,24 @@ def report_for(stewardship: Stewardship, entry: str, prefixes: Mapping[str, str]
         return None
     rows = stewardship.store.select(stewardship.queries["entry_description"].text, {"entree": node})
     # what the store derives (graph/inferences) is never a steward's to write
-    rows = [r for r in rows if not r["g"].value.endswith("/graph/inferences")]
+    rows = [r for r in rows if not bound(r, "g").value.endswith("/graph/inferences")]
     if not rows:
         return None
-    graphs = {r["g"].value for r in rows}
+    graphs = {bound(r, "g").value for r in rows}
     graph = next(iter(graphs)) if len(graphs) == 1 else ""
     if graph and not graph.startswith(stewardship.submission_prefix):
         graph = ""
     triples = sorted(
-        {ox.Triple(node, r["p"], r["o"]) for r in rows},
+        {ox.Triple(node, ox.NamedNode(bound(r, "p").value), bound(r, "o")) for r in rows},
         key=lambda t: (t.predicate.value, str(t.object)),
     )
     base = stewardship.settings.base_iri
-    turtle = ox.serialize(
-        triples, format=ox.RdfFormat.TURTLE, prefixes=dict(prefixes), base_iri=base
-    ).decode("utf-8")
+    data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=dict(prefixes), base_iri=base)
+    assert data is not None  # no output given: the bytes are returned
+    turtle = data.decode("utf-8")
     label = next(
-        (r["o"].value for r in rows if r["p"].value == SKOS_PREF_LABEL), entry.rsplit("/", 1)[-1]
+        (bound(r, "o").value for r in rows if bound(r, "p").value == SKOS_PREF_LABEL),
+        entry.rsplit("/", 1)[-1],
     )
     return Report(
         entry,

@@ -30,7 +30,8 @@ beyond it is refused as malformed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
@@ -42,11 +43,17 @@ from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import QueryContext
 from rdflib.store import Store
+from rdflib.term import Node
 
 from ..bounds import check_query_depth, too_many_triples
 from ..errors import InputError, QueryError
 from ..store.base import GraphStore
 from .workflow import Forbidden
+
+if TYPE_CHECKING:  # the argument types of rdflib's Store interface, which rdflib names privately
+    from rdflib.graph import _ContextType, _QuadType, _TriplePatternType, _TripleType
+
+_Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
 class OperationFailed(QueryError):
@@ -114,7 +121,9 @@ def changed_graphs(
     return overlay.new_contents()
 
 
-def _evaluate(ctx: QueryContext, u: CompValue, overlay: OverlayStore, using: list) -> None:
+def _evaluate(
+    ctx: QueryContext, u: CompValue, overlay: OverlayStore, using: list[CompValue]
+) -> None:
     """One operation of the request, on the overlay."""
     name = u.name
     if name == "Create":
@@ -146,7 +155,9 @@ def _evaluate(ctx: QueryContext, u: CompValue, overlay: OverlayStore, using: lis
         raise QueryError(f"{name} is not accepted here")
 
 
-def _modify_using(ctx: QueryContext, u: CompValue, overlay: OverlayStore, using: list) -> None:
+def _modify_using(
+    ctx: QueryContext, u: CompValue, overlay: OverlayStore, using: list[CompValue]
+) -> None:
     """DELETE/INSERT … WHERE with its dataset set by USING / USING NAMED: the WHERE reads
     a view of the overlay, the templates write to it (into WITH's graph, if any)."""
     default = [str(d.default) for d in using if d.default is not None]
@@ -156,28 +167,30 @@ def _modify_using(ctx: QueryContext, u: CompValue, overlay: OverlayStore, using:
     where.prologue = ctx.prologue
     solutions = list(evalPart(where, u.where))
     dataset = ctx.dataset
-    target = dataset.get_context(u.withClause) if u.withClause else dataset.default_graph
-    fill = rdflib_update._fillTemplate
+    # default_graph: an attribute of rdflib's ConjunctiveGraph its annotations omit
+    target = dataset.get_context(u.withClause) if u.withClause else dataset.default_graph  # type: ignore[attr-defined]
+    fill: Callable[..., Any] = rdflib_update._fillTemplate  # type: ignore[attr-defined]  # as evalModify
     for solution in solutions:  # as rdflib's evalModify applies its templates
         if u.delete:
             target -= fill(u.delete.triples, solution)
             for graph, quads in u.delete.quads.items():
-                named = dataset.get_context(solution.get(graph))
-                named -= fill(quads, solution)
+                in_graph = dataset.get_context(solution.get(graph))
+                in_graph -= fill(quads, solution)
         if u.insert:
             target += fill(u.insert.triples, solution)
             for graph, quads in u.insert.quads.items():
-                named = dataset.get_context(solution.get(graph))
-                named += fill(quads, solution)
+                in_graph = dataset.get_context(solution.get(graph))
+                in_graph += fill(quads, solution)
 
 
-def _check_grammar(operations) -> None:
+def _check_grammar(operations: Iterable[CompValue]) -> None:
     """What SPARQL 1.1 Update's grammar forbids and rdflib's parser accepts (W3C
     syntax-update-1 tests 43, 44, 50 to 52 and 54; GRAPH ?g in INSERT DATA then failed
     with a 500): a variable in INSERT DATA / DELETE DATA, a blank node in DELETE DATA,
     DELETE WHERE or a DELETE template, a blank node label in two operations."""
 
-    def terms(triples, quads):
+    # rdflib's parse tree (CompValue) is untyped: its triples and quads come as Any
+    def terms(triples: Any, quads: Mapping[Node, Any] | None) -> Iterator[Node]:
         yield from quads or ()  # the graph names
         for triple in [*(triples or ()), *(t for ts in (quads or {}).values() for t in ts)]:
             yield from triple
@@ -202,12 +215,12 @@ def _check_grammar(operations) -> None:
             if name != "InsertData" and any(isinstance(t, BNode) for t in found):
                 raise QueryError(f"SPARQL update syntax error: a blank node in {keyword}")
         elif name == "Modify" and operation.delete is not None:
-            found = terms(operation.delete.triples, operation.delete.quads)
+            found = list(terms(operation.delete.triples, operation.delete.quads))
             if any(isinstance(t, BNode) for t in found):
                 raise QueryError("SPARQL update syntax error: a blank node in a DELETE template")
 
 
-def _refuse_fetching(node) -> None:
+def _refuse_fetching(node: object) -> None:
     """LOAD and SERVICE make rdflib dereference URLs: never from a request, ``SILENT`` or
     not (a refusal of the gate, 403). (USING would too, in rdflib's evaluation: here it
     reads the store, ``_modify_using``.)"""
@@ -260,14 +273,17 @@ class OverlayStore(Store):
         self.created: set[str] = set()  # CREATE GRAPH (and ADD/MOVE/COPY destinations)
 
     # ------------------------------------------------------------------ reading
-    def triples(self, triple_pattern, context=None) -> Iterator:
+    def triples(
+        self, triple_pattern: _TriplePatternType, context: _ContextType | None = None
+    ) -> Iterator[tuple[_TripleType, Iterator[_ContextType | None]]]:
         graph = _graph_name(context)
         s, p, o = (_to_ox(t) if t is not None else None for t in triple_pattern)
-        if isinstance(p, ox.BlankNode) or isinstance(s, ox.Literal):
-            return
-        seen: set = set()
+        if not isinstance(p, ox.NamedNode | None) or isinstance(s, ox.Literal):
+            return  # no triple has a literal subject or a predicate that is not an IRI
+        seen: set[tuple[ox.Triple, str]] = set()
         graphs = [graph] if graph else None
         for quad in self.backend.match(s, p, o, ox.NamedNode(graph) if graph else None):
+            assert not isinstance(quad.graph_name, ox.DefaultGraph)  # match(): named graphs
             name = quad.graph_name.value
             triple = ox.Triple(quad.subject, quad.predicate, quad.object)
             if name in self.cleared or triple in self.removed.get(name, ()):
@@ -284,41 +300,46 @@ class OverlayStore(Store):
     def _context(self, name: str) -> Graph:
         return Graph(store=self, identifier=URIRef(name))
 
-    def __len__(self, context=None) -> int:
+    def __len__(self, context: _ContextType | None = None) -> int:
         return sum(1 for _ in self.triples((None, None, None), context))
 
-    def contexts(self, triple=None):
+    def contexts(self, triple: _TripleType | None = None) -> Generator[Graph, None, None]:
         names = set(self.backend.list_graphs()) | set(self.added)
         for name in sorted(names):
             if triple is None or any(True for _ in self.triples(triple, self._context(name))):
                 yield self._context(name)
 
     # ------------------------------------------------------------------ recording
-    def add(self, triple, context, quoted=False) -> None:
+    def add(self, triple: _TripleType, context: _ContextType, quoted: bool = False) -> None:
         name = self._writable(context)
+        s, p, o = (_to_ox(x) for x in triple)
+        if isinstance(s, ox.Literal) or not isinstance(p, ox.NamedNode):
+            return  # not RDF: a template's triple is then left out (SPARQL 1.1 Update 3.1.3)
         self.insertions += 1
         if self.insertions > self.max_added > 0:
             raise too_many_triples(self.max_added, source="update")
-        t = ox.Triple(*(_to_ox(x) for x in triple))
+        t = ox.Triple(s, p, o)
         self.removed.get(name, set()).discard(t)
         self.added.setdefault(name, set()).add(t)
 
-    def addN(self, quads) -> None:  # noqa: N802 - rdflib's name
+    def addN(self, quads: Iterable[_QuadType]) -> None:  # noqa: N802 - rdflib's name
         for s, p, o, context in quads:
             self.add((s, p, o), context)
 
-    def remove(self, triple_pattern, context=None) -> None:
+    def remove(
+        self, triple_pattern: _TriplePatternType, context: _ContextType | Node | None = None
+    ) -> None:
         name = self._writable(context)
-        for (s, p, o), _ in list(self.triples(triple_pattern, self._context(name))):
-            t = ox.Triple(_to_ox(s), _to_ox(p), _to_ox(o))
+        for triple, _ in list(self.triples(triple_pattern, self._context(name))):
+            t = _triple_to_ox(triple)
             if t in self.added.get(name, set()):
                 self.added[name].discard(t)
             self.removed.setdefault(name, set()).add(t)
 
-    def add_graph(self, graph) -> None:
+    def add_graph(self, graph: Graph) -> None:
         self.create(str(_graph_name(graph) or ""))
 
-    def remove_graph(self, graph) -> None:
+    def remove_graph(self, graph: Graph | Node) -> None:
         self.remove((None, None, None), graph)
         self.created.discard(str(_graph_name(graph)))
 
@@ -338,7 +359,7 @@ class OverlayStore(Store):
             return True
         return any(True for _ in self.triples((None, None, None), self._context(name)))
 
-    def _writable(self, context) -> str:
+    def _writable(self, context: _ContextType | Node | None) -> str:
         name = _graph_name(context)
         if not name:
             raise Forbidden(NAME_YOUR_GRAPH)
@@ -350,7 +371,7 @@ class OverlayStore(Store):
             g for g, ts in self.removed.items() if ts
         }
         touched |= self.created  # created: written if it holds triples, else left out
-        contents = {}
+        contents: dict[str, list[ox.Triple]] = {}
         for name in sorted(touched):
             removed = self.removed.get(name, set())
             current = [
@@ -374,10 +395,12 @@ class DatasetView(Store):
         super().__init__()
         self.overlay, self.default, self.named = overlay, default, named
 
-    def triples(self, triple_pattern, context=None) -> Iterator:
+    def triples(
+        self, triple_pattern: _TriplePatternType, context: _ContextType | None = None
+    ) -> Iterator[tuple[_TripleType, Iterator[_ContextType | None]]]:
         name = _graph_name(context)
         if name is None:  # the default graph: the merge of the USING graphs (a set)
-            seen = set()
+            seen: set[_TripleType] = set()
             for graph in self.default:
                 for triple, _ in self.overlay.triples(triple_pattern, self._context(graph)):
                     if triple not in seen:
@@ -389,19 +412,19 @@ class DatasetView(Store):
     def _context(self, name: str) -> Graph:
         return Graph(store=self, identifier=URIRef(name))
 
-    def __len__(self, context=None) -> int:
+    def __len__(self, context: _ContextType | None = None) -> int:
         return sum(1 for _ in self.triples((None, None, None), context))
 
-    def add_graph(self, graph) -> None:
+    def add_graph(self, graph: Graph) -> None:
         """rdflib's Dataset asks for the graphs it reads: this view only reads."""
 
-    def contexts(self, triple=None):
+    def contexts(self, triple: _TripleType | None = None) -> Generator[Graph, None, None]:
         for name in self.named:
             if triple is None or any(True for _ in self.triples(triple, self._context(name))):
                 yield self._context(name)
 
 
-def _graph_name(context) -> str | None:
+def _graph_name(context: _ContextType | Node | None) -> str | None:
     if context is None:
         return None
     identifier = getattr(context, "identifier", context)
@@ -415,7 +438,7 @@ def _graph_name(context) -> str | None:
     return str(identifier)
 
 
-def _matches(triple: ox.Triple, s, p, o) -> bool:
+def _matches(triple: ox.Triple, s: _Term | None, p: _Term | None, o: _Term | None) -> bool:
     return (
         (s is None or triple.subject == s)
         and (p is None or triple.predicate == p)
@@ -423,7 +446,7 @@ def _matches(triple: ox.Triple, s, p, o) -> bool:
     )
 
 
-def _to_ox(term):
+def _to_ox(term: Node) -> _Term:
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
@@ -437,15 +460,27 @@ def _to_ox(term):
     raise QueryError(f"unsupported term in update: {term!r}")
 
 
-def _from_ox(triple: ox.Triple):
-    return tuple(_term_from_ox(t) for t in (triple.subject, triple.predicate, triple.object))
+def _triple_to_ox(triple: _TripleType) -> ox.Triple:
+    s, p, o = (_to_ox(t) for t in triple)
+    assert not isinstance(s, ox.Literal) and isinstance(p, ox.NamedNode)  # read from a store
+    return ox.Triple(s, p, o)
 
 
-def _term_from_ox(term):
+def _from_ox(triple: ox.Triple) -> _TripleType:
+    return (
+        _term_from_ox(triple.subject),
+        _term_from_ox(triple.predicate),
+        _term_from_ox(triple.object),
+    )
+
+
+def _term_from_ox(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
+    if isinstance(term, ox.Triple):
+        raise QueryError(f"an RDF-star triple term is not supported in updates: {term}")
     if term.language:
         return Literal(term.value, lang=term.language)
     return Literal(term.value, datatype=URIRef(term.datatype.value))

@@ -26,6 +26,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -41,7 +42,7 @@ from ..iris import (
 )
 from ..loading import Loader, Payload
 from ..queries import INTERNAL, catalogue
-from ..store.base import GraphStore
+from ..store.base import GraphStore, bound, text
 from ..store.embedded import EmbeddedStore
 from ..validation import ValidationReport
 from ..vocab import NAMESPACE as SG_NAMESPACE
@@ -318,7 +319,16 @@ class Stewardship:
         kept = _without_descriptions(current, replaced)
         return self._propose_payload(steward, graph, kept + new, payload, channel, source, comment)
 
-    def _propose_payload(self, steward, graph, triples, payload, channel, source, comment):
+    def _propose_payload(
+        self,
+        steward: Steward,
+        graph: str,
+        triples: list[ox.Triple],
+        payload: Payload,
+        channel: str,
+        source: str,
+        comment: str,
+    ) -> Proposal:
         """Propose ``triples`` as the content of ``graph``; the payload (moved to that
         graph) keeps the file texts and CSV rows that locate problems in the report."""
         name = ox.NamedNode(graph)
@@ -372,10 +382,7 @@ class Stewardship:
                 "journal": ox.NamedNode(self.journal_graph),
             },
         )
-        return {
-            r["graph"].value: (r["steward"].value, r["name"].value if r["name"] else "")
-            for r in rows
-        }
+        return {bound(r, "graph").value: (bound(r, "steward").value, text(r, "name")) for r in rows}
 
     def rights(self, steward: Steward, graph: str) -> set[str]:
         """What ``steward`` may do to an existing submission: ``correct``, ``withdraw``."""
@@ -574,34 +581,38 @@ class Stewardship:
                 "journal": ox.NamedNode(self.journal_graph),
             },
         )
-        return {r["graph"].value: int(r["current"].value) for r in rows if r["current"]}
+        return {
+            bound(r, "graph").value: int(bound(r, "current").value) for r in rows if r["current"]
+        }
 
-    def history(self, *, graph: str | None = None, event: str | None = None) -> list[dict]:
+    def history(
+        self, *, graph: str | None = None, event: str | None = None
+    ) -> list[dict[str, Any]]:
         rows = self.store.select(
             self.queries["journal_events"].text, {"journal": ox.NamedNode(self.journal_graph)}
         )
         rows = [
             r
             for r in rows
-            if (graph is None or r["graph"].value == graph)
-            and (event is None or r["event"].value == event)
+            if (graph is None or bound(r, "graph").value == graph)
+            and (event is None or bound(r, "event").value == event)
         ]
         return [
             {
-                "event": r["event"].value,
-                "kind": r["kind"].value.removeprefix(SG_NAMESPACE),
-                "graph": r["graph"].value,
-                "version": int(r["version"].value),
-                "time": r["time"].value,
-                "steward": r["steward"].value,
-                "steward_name": r["stewardName"].value if r["stewardName"] else "",
-                "added": int(r["added"].value),
-                "removed": int(r["removed"].value),
-                "channel": r["channel"].value,
-                "source": r["source"].value if r["source"] else "",
-                "comment": r["comment"].value if r["comment"] else "",
+                "event": bound(r, "event").value,
+                "kind": bound(r, "kind").value.removeprefix(SG_NAMESPACE),
+                "graph": bound(r, "graph").value,
+                "version": int(bound(r, "version").value),
+                "time": bound(r, "time").value,
+                "steward": bound(r, "steward").value,
+                "steward_name": text(r, "stewardName"),
+                "added": int(bound(r, "added").value),
+                "removed": int(bound(r, "removed").value),
+                "channel": bound(r, "channel").value,
+                "source": text(r, "source"),
+                "comment": text(r, "comment"),
                 # Virtuoso 7 writes booleans as 1/0
-                "has_previous": r["hasPrevious"].value in ("true", "1"),
+                "has_previous": bound(r, "hasPrevious").value in ("true", "1"),
             }
             for r in rows
         ]
@@ -613,15 +624,15 @@ class Stewardship:
         )
         if not rows:
             raise NotFound(f"pas de version précédente enregistrée pour <{event}>")
-        return rows[0]["content"].value
+        return bound(rows[0], "content").value
 
-    def submissions(self) -> list[dict]:
+    def submissions(self) -> list[dict[str, Any]]:
         """The steward graphs the store holds now, with their latest journal event."""
         sizes = {  # one scan of the store: graph_sizes() is a GROUP BY over every quad
             g: n for g, n in self.store.graph_sizes() if g.startswith(self.submission_prefix)
         }
         live = set(sizes)
-        latest: dict[str, dict] = {}
+        latest: dict[str, dict[str, Any]] = {}
         for row in self.history():
             if row["graph"] in live:
                 latest.setdefault(row["graph"], row)
@@ -665,17 +676,17 @@ class Stewardship:
         targets = sorted(disappearing, key=lambda n: n.value)
         derived = inferences_graph(self.settings.base_iri)  # types it holds are not stated
         still_typed = {
-            row["node"].value
+            bound(row, "node").value
             for row in self.store.select(self.queries["typed_in_graphs"].text, {"node": targets})
-            if row["g"].value not in changed | {derived}
+            if bound(row, "g").value not in changed | {derived}
         }
         outside = changed | {self.journal_graph, derived}
         found = set()
         for row in self.store.select(self.queries["references_to"].text, {"target": targets}):
-            graph, target = row["g"].value, row["target"].value
+            graph, target = bound(row, "g").value, bound(row, "target").value
             if graph in outside or target in still_typed or not self.store._visible(graph):
                 continue
-            found.add(Dependant(_text(row["entry"]), row["p"].value, target, graph))
+            found.add(Dependant(_text(row["entry"]), bound(row, "p").value, target, graph))
         return sorted(found, key=lambda d: (d.graph, d.entry, d.property))
 
     def _duplicates(self, changes: Sequence[GraphChange]) -> list[Duplicate]:
@@ -734,10 +745,10 @@ class Stewardship:
             else:
                 payloads.append(Payload(change.graph, quads))
         # The entries that point at removed ones are re-validated as they would stand.
-        for entry, graph in sorted({(d.entry, d.graph) for d in dependants}):
+        for entry, holder in sorted({(d.entry, d.graph) for d in dependants}):
             node = ox.NamedNode(entry)
-            quads = list(self.store.match(subject=node, graph=ox.NamedNode(graph)))
-            payloads.append(Payload(f"{graph}#dependant", quads))
+            quads = list(self.store.match(subject=node, graph=ox.NamedNode(holder)))
+            payloads.append(Payload(f"{holder}#dependant", quads))
         return self.loader.check(
             payloads, in_context=True, excluded_graphs=[c.graph for c in changes]
         )
@@ -773,7 +784,7 @@ class Stewardship:
             events.append(event.value)
             kind = change.kind
 
-            def fact(p: str, o, event=event):
+            def fact(p: str, o: ox.NamedNode | ox.Literal, event: ox.NamedNode = event) -> None:
                 triples.append(ox.Triple(event, ox.NamedNode(p), o))
 
             fact(str(RDF_TYPE.value), ox.NamedNode(SG[kind]))
@@ -823,15 +834,15 @@ def _triple(item: ox.Triple | ox.Quad) -> ox.Triple:
     return ox.Triple(item.subject, item.predicate, item.object)
 
 
-def _text(term) -> str:
+def _text(term: object) -> str:
     return term.value if hasattr(term, "value") else str(term)
 
 
 def _without_descriptions(triples: list[ox.Triple], subjects: set[ox.NamedNode]) -> list[ox.Triple]:
     """The triples minus those about ``subjects`` and the blank nodes reachable from them."""
-    dropped = set(subjects)
-    frontier = list(subjects)
-    by_subject: dict = {}
+    dropped: set[ox.NamedNode | ox.BlankNode] = set(subjects)
+    frontier: list[ox.NamedNode | ox.BlankNode] = list(subjects)
+    by_subject: dict[object, list[ox.Triple]] = {}
     for t in triples:
         by_subject.setdefault(t.subject, []).append(t)
     while frontier:

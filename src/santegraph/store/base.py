@@ -19,6 +19,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Self
 
 import pyoxigraph as ox
 
@@ -27,6 +28,26 @@ from ..rdfio import DUMP_FORMATS, serialize_quads
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Row = dict[str, Term | None]
+
+
+def bound(row: Row, name: str) -> Term:
+    """The value of a variable that every solution of the query binds."""
+    term = row[name]
+    assert term is not None, f"?{name} is unbound"
+    return term
+
+
+def triple_of(row: Row, s: str = "s", p: str = "p", o: str = "o") -> ox.Triple:
+    """The triple of the variables ``s``, ``p``, ``o`` that every solution binds."""
+    subject, predicate, obj = bound(row, s), bound(row, p), bound(row, o)
+    assert not isinstance(subject, ox.Literal) and isinstance(predicate, ox.NamedNode)
+    return ox.Triple(subject, predicate, obj)
+
+
+def text(row: Row, name: str) -> str:
+    """The lexical value of ``?name`` in ``row``, "" if it is unbound."""
+    term = row.get(name)
+    return "" if term is None else term.value
 
 
 @dataclass
@@ -185,8 +206,11 @@ class GraphStore(ABC):
             },
         )
         for row in rows:
-            if self._visible(row["g"].value):
-                yield ox.Quad(row["s"], row["p"], row["o"], row["g"])
+            s, p, o, g = (bound(row, v) for v in "spog")
+            assert not isinstance(s, ox.Literal) and isinstance(p, ox.NamedNode)
+            assert not isinstance(g, ox.Literal)
+            if self._visible(g.value):
+                yield ox.Quad(s, p, o, g)
 
     def match_any(
         self,
@@ -218,8 +242,11 @@ class GraphStore(ABC):
         for part in slices:
             bindings = {**lists, longest: part} if longest else {}
             for row in self.select(_MATCH_QUERY, bindings):
-                if self._visible(row["g"].value):
-                    yield ox.Quad(row["s"], row["p"], row["o"], row["g"])
+                s, p, o, g = (bound(row, v) for v in "spog")
+                assert not isinstance(s, ox.Literal) and isinstance(p, ox.NamedNode)
+                assert not isinstance(g, ox.Literal)
+                if self._visible(g.value):
+                    yield ox.Quad(s, p, o, g)
 
     def is_empty(self) -> bool:
         """No named graph holds a triple (one index probe, whatever the store's size)."""
@@ -331,7 +358,7 @@ class GraphStore(ABC):
                 + " { ?s ?p ?o } }"
             )
             rows = self.select(query)
-            return int(rows[0]["n"].value) if rows else 0
+            return int(bound(rows[0], "n").value) if rows else 0
         return sum(n for _, n in self.graph_sizes())
 
     def graph_sizes(self) -> list[tuple[str, int]]:
@@ -340,9 +367,9 @@ class GraphStore(ABC):
             "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
         )
         return [
-            (row["g"].value, int(row["n"].value))
+            (graph.value, int(bound(row, "n").value))
             for row in rows
-            if isinstance(row["g"], ox.NamedNode) and self._visible(row["g"].value)
+            if isinstance(graph := row["g"], ox.NamedNode) and self._visible(graph.value)
         ]
 
     def list_graphs(self) -> list[str]:
@@ -354,10 +381,10 @@ class GraphStore(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (files, sessions)."""
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -420,11 +447,14 @@ def _update_text(graphs: Mapping[str, Iterable[ox.Quad | ox.Triple]], *, drop_fi
     return " ;\n".join(operations) if operations else "INSERT DATA {}"
 
 
-def _bnode_chunks(triples: list, size: int = 200) -> Iterator[list]:
-    """Group triples so that all triples sharing a blank node are in the same chunk."""
-    parent: dict = {}
+_Triple = ox.Quad | ox.Triple
 
-    def find(node):
+
+def _bnode_chunks(triples: list[_Triple], size: int = 200) -> Iterator[list[_Triple]]:
+    """Group triples so that all triples sharing a blank node are in the same chunk."""
+    parent: dict[Any, Any] = {}  # node -> its representative (union-find)
+
+    def find(node: Any) -> Any:
         while parent.setdefault(node, node) != node:
             parent[node] = parent[parent[node]]
             node = parent[node]
@@ -434,11 +464,11 @@ def _bnode_chunks(triples: list, size: int = 200) -> Iterator[list]:
         nodes = [n for n in (t.subject, t.object) if isinstance(n, ox.BlankNode)]
         for other in nodes[1:]:
             parent[find(other)] = find(nodes[0])
-    groups: dict = {}
+    groups: dict[Any, list[_Triple]] = {}
     for t in triples:
         anchor = t.subject if isinstance(t.subject, ox.BlankNode) else t.object
         groups.setdefault(find(anchor), []).append(t)
-    chunk: list = []
+    chunk: list[_Triple] = []
     for group in groups.values():
         if chunk and len(chunk) + len(group) > size:
             yield chunk

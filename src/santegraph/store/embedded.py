@@ -19,6 +19,7 @@ import shutil
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import IO, Any, TypeVar, cast
 
 import pyoxigraph as ox
 
@@ -26,7 +27,7 @@ from ..errors import QueryError, StoreError
 from ..formats import check_media_type
 from ..queries import query_form
 from ..query_dataset import query_dataset
-from .base import GraphStore, Row, StreamedResult
+from .base import GraphStore, Row, StreamedResult, Term
 
 _END = object()
 
@@ -104,7 +105,7 @@ class EmbeddedStore(GraphStore):
         query: str,
         default_graph_uris: Iterable[str] = (),
         named_graph_uris: Iterable[str] = (),
-    ):
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         # the same dataset as a public query's (query_dataset.py)
         dataset = query_dataset(query, default_graph_uris, named_graph_uris)
         try:
@@ -160,7 +161,7 @@ class EmbeddedStore(GraphStore):
         media_type = check_media_type(form, media_type)
         # pyoxigraph results may only be used by the thread that created them, so one
         # producer thread runs the query and serialises into a bounded queue.
-        chunks: queue.Queue = queue.Queue(maxsize=16)
+        chunks: queue.Queue[tuple[object, Any]] = queue.Queue(maxsize=16)
         cancelled = threading.Event()
         default_graph_uris, named_graph_uris = list(default_graph_uris), list(named_graph_uris)
 
@@ -169,10 +170,11 @@ class EmbeddedStore(GraphStore):
                 result = self._run(query, default_graph_uris, named_graph_uris)
                 chunks.put(("ok", None))
                 writer = _QueueWriter(chunks, cancelled)
+                sink = cast(IO[bytes], writer)  # pyoxigraph only calls its write()
                 if isinstance(result, ox.QueryTriples):
-                    result.serialize(writer, ox.RdfFormat.from_media_type(media_type))
+                    result.serialize(sink, ox.RdfFormat.from_media_type(media_type))
                 else:
-                    result.serialize(writer, ox.QueryResultsFormat.from_media_type(media_type))
+                    result.serialize(sink, ox.QueryResultsFormat.from_media_type(media_type))
                 writer.flush_buffer()
             except _Cancelled:
                 return
@@ -254,7 +256,7 @@ class EmbeddedStore(GraphStore):
                 yield staging
                 if not staging.committed:
                     return
-                staging.store = None  # RocksDB closes its files before the swap
+                staging.store = None  # type: ignore[assignment]  # RocksDB closes its files before the swap
                 gc.collect()
                 link = path.with_name(f"{path.name}.link-{secrets.token_hex(4)}")
                 os.symlink(version.name, link)
@@ -264,7 +266,7 @@ class EmbeddedStore(GraphStore):
                     self._reopen(path)
                 else:  # a plain folder: closed before its name changes (RocksDB keeps paths)
                     old = link
-                    self._store = None
+                    self._store = None  # type: ignore[assignment]  # closed: reopened just below
                     gc.collect()
                     _exchange(link, path)  # the one step: the folder now has the link's name
                     self._reopen(path)
@@ -277,7 +279,7 @@ class EmbeddedStore(GraphStore):
                 self._retired = [p for p in self._retired if p.exists()]
 
     def _reopen(self, path: Path) -> None:
-        old, self._store = self._store, None
+        old, self._store = self._store, None  # type: ignore[assignment]  # closed, then reopened
         del old
         gc.collect()
         self._store = self._open(path.resolve())
@@ -288,15 +290,28 @@ class EmbeddedStore(GraphStore):
             self.generation += 1
 
     # ------------------------------------------------------------------ whole dataset
-    def match(self, subject=None, predicate=None, obj=None, graph=None) -> Iterator[ox.Quad]:
+    def match(
+        self,
+        subject: ox.NamedNode | ox.BlankNode | None = None,
+        predicate: ox.NamedNode | None = None,
+        obj: Term | None = None,
+        graph: ox.NamedNode | None = None,
+    ) -> Iterator[ox.Quad]:
         for quad in self._store.quads_for_pattern(subject, predicate, obj, graph):
             if not isinstance(quad.graph_name, ox.DefaultGraph):
                 yield quad
 
-    def match_any(self, *, subjects=None, predicates=None, objects=None, graphs=None):
+    def match_any(
+        self,
+        *,
+        subjects: Iterable[ox.NamedNode] | None = None,
+        predicates: Iterable[ox.NamedNode] | None = None,
+        objects: Iterable[Term] | None = None,
+        graphs: Iterable[ox.NamedNode] | None = None,
+    ) -> Iterator[ox.Quad]:
         # index probes, one per combination: no query text to parse for each slice
-        axes = [None if v is None else list(v) for v in (subjects, predicates, objects, graphs)]
-        for s, p, o, g in itertools.product(*[[None] if v is None else v for v in axes]):
+        axes = (_axis(subjects), _axis(predicates), _axis(objects), _axis(graphs))
+        for s, p, o, g in itertools.product(*axes):
             yield from self.match(s, p, o, g)
 
     def quads(self) -> Iterator[ox.Quad]:
@@ -377,11 +392,13 @@ class _Cancelled(Exception):
 class _QueueWriter:
     """A binary file-like object that batches writes into ~64 KiB queue items."""
 
-    def __init__(self, chunks: queue.Queue, cancelled: threading.Event, size: int = 65536):
+    def __init__(
+        self, chunks: queue.Queue[tuple[object, Any]], cancelled: threading.Event, size: int = 65536
+    ):
         self.chunks, self.cancelled, self.size = chunks, cancelled, size
         self.buffer = bytearray()
 
-    def write(self, data) -> int:
+    def write(self, data: bytes) -> int:
         self.buffer += data
         if len(self.buffer) >= self.size:
             self.flush_buffer()
@@ -401,3 +418,11 @@ class _QueueWriter:
 
     def flush(self) -> None:
         pass
+
+
+_X = TypeVar("_X")
+
+
+def _axis(values: Iterable[_X] | None) -> list[_X | None]:
+    """The terms of one position of a pattern, [None] for any term."""
+    return [None] if values is None else list(values)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from typing import IO, cast
 
 import pyoxigraph as ox
 import requests
@@ -62,8 +63,14 @@ class RemoteStore(GraphStore):
 
     # ------------------------------------------------------------------ HTTP
     def _post(
-        self, url: str, *, data, headers: Mapping[str, str], stream: bool = False, what="request"
-    ):
+        self,
+        url: str,
+        *,
+        data: bytes | str | list[tuple[str, str]] | Mapping[str, str],
+        headers: Mapping[str, str],
+        stream: bool = False,
+        what: str = "request",
+    ) -> requests.Response:
         try:
             response = self.session.post(
                 url, data=data, headers=dict(headers), timeout=self.timeout, stream=stream
@@ -98,7 +105,7 @@ class RemoteStore(GraphStore):
         stream: bool = False,
         default_graph_uris: Iterable[str] = (),
         named_graph_uris: Iterable[str] = (),
-    ):
+    ) -> requests.Response:
         dataset = query_dataset(query, default_graph_uris, named_graph_uris)
         data = self.query_request(query, dataset)
         return self._post(self.query_url, data=data, headers={"Accept": accept}, stream=stream)
@@ -125,10 +132,10 @@ class RemoteStore(GraphStore):
         return fields
 
     @staticmethod
-    def incomplete(response) -> bool:
+    def incomplete(response: requests.Response) -> bool:
         """Whether Virtuoso says this 200 holds a partial answer (an "anytime" query
         stopped at its time limit; ``MaxQueryExecutionTime`` does the same)."""
-        return response.headers.get("X-SQL-State", "").upper() == "S1TAT"
+        return bool(response.headers.get("X-SQL-State", "").upper() == "S1TAT")
 
     def query_request(self, query: str, dataset: QueryDataset) -> list[tuple[str, str]]:
         """The form fields of a query reading ``dataset``.
@@ -212,7 +219,7 @@ class RemoteStore(GraphStore):
             what="update",
         ).close()
 
-    def _check_sizes(self, texts, max_bytes: int) -> None:
+    def _check_sizes(self, texts: Mapping[str, bytes], max_bytes: int) -> None:
         if not self.store_url:  # with a Graph Store endpoint any graph is one PUT
             super()._check_sizes(texts, max_bytes)
 
@@ -258,8 +265,11 @@ class RemoteStore(GraphStore):
         )
         # JSON, not TSV: Virtuoso 7 writes TSV headers as "s" instead of ?s.
         with response:
-            stream = _BnodeFixingReader(response.iter_content(65536))
-            for solution in _parse_results(stream, ox.QueryResultsFormat.JSON):
+            # pyoxigraph only calls read() / readinto() (a whole IO[bytes] is not needed)
+            stream = cast(IO[bytes], _BnodeFixingReader(response.iter_content(65536)))
+            solutions = _parse_results(stream, ox.QueryResultsFormat.JSON)
+            assert isinstance(solutions, ox.QuerySolutions)  # a SELECT's answer
+            for solution in solutions:
                 if self._visible(solution["g"].value):
                     yield ox.Quad(solution["s"], solution["p"], solution["o"], solution["g"])
 
@@ -288,7 +298,7 @@ class _BnodeFixingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]  # io passes a memoryview; the stub says any Buffer
         while not self.done and len(self.pending) < len(buffer) + self.KEEP:
             chunk = next(self.chunks, None)
             if chunk is None:
@@ -308,7 +318,9 @@ class _BnodeFixingReader(io.RawIOBase):
         return size
 
 
-def _parse_results(data: bytes | io.IOBase, fmt: ox.QueryResultsFormat):
+def _parse_results(
+    data: bytes | IO[bytes], fmt: ox.QueryResultsFormat
+) -> ox.QuerySolutions | ox.QueryBoolean:
     try:
         return ox.parse_query_results(data, format=fmt)
     except SyntaxError as exc:

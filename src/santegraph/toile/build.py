@@ -31,20 +31,22 @@ import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypedDict
 
 import pyoxigraph as ox
 
-from ..queries import QueryCatalogue
+from ..queries import BindingValue, QueryCatalogue
+from ..store.base import GraphStore, Row
 from ..vocab import SG
 from .model import AgurToile, Gap, Sector, Toile, ToileActor, ToileLink
 
 
-def _value(row: Mapping, key: str) -> str:
+def _value(row: Row, key: str) -> str:
     term = row.get(key)
     return term.value if term is not None else ""
 
 
-def _values(row: Mapping, keys: tuple[str, ...]) -> tuple[str, ...]:
+def _values(row: Row, keys: tuple[str, ...]) -> tuple[str, ...]:
     out = []
     for key in keys:  # a plain loop: the fastest form for the few columns of a row
         term = row.get(key)
@@ -101,7 +103,9 @@ class Hierarchy:
         return self.narrower_or_self(concept) | self.ancestors(concept)
 
 
-def _hierarchy(rows, concept_key: str, label_key: str, broader_key: str) -> Hierarchy:
+def _hierarchy(
+    rows: Iterable[Row], concept_key: str, label_key: str, broader_key: str
+) -> Hierarchy:
     broader: dict[str, set[str]] = defaultdict(set)
     labels: dict[str, str] = {}
     for row in rows:
@@ -122,7 +126,7 @@ class Vocabulary:
     roles: Hierarchy
 
 
-def load_vocabulary(store, catalogue: QueryCatalogue) -> Vocabulary:
+def load_vocabulary(store: GraphStore, catalogue: QueryCatalogue) -> Vocabulary:
     publics = _hierarchy(
         store.select(catalogue["publics-hierarchie"].text), "public", "nom", "plusLarge"
     )
@@ -147,21 +151,21 @@ def _kind_label(iri: str, label: str, acronyms: Mapping[str, str]) -> str:
     return iri.rsplit("#", 1)[-1]
 
 
-def load_sectors(store, catalogue: QueryCatalogue) -> list[Sector]:
+def load_sectors(store: GraphStore, catalogue: QueryCatalogue) -> list[Sector]:
     return [
         Sector(_value(r, "secteur"), _value(r, "nom"), _value(r, "couleur") or "#767676")
         for r in store.select(catalogue["secteurs"].text)
     ]
 
 
-def load_organisations(store, catalogue: QueryCatalogue) -> frozenset[str]:
+def load_organisations(store: GraphStore, catalogue: QueryCatalogue) -> frozenset[str]:
     """The entries that are organisations (``organisations``): drawn on a toile; the
     other entries serving a public are dispositifs or programmes, listed apart."""
     return frozenset(_value(r, "acteur") for r in store.select(catalogue["organisations"].text))
 
 
 def actor_cards(
-    store,
+    store: GraphStore,
     catalogue: QueryCatalogue,
     actors: list[str],
     *,
@@ -243,7 +247,7 @@ class KindFacts:
     roles: set[str]
 
 
-def kind_facts(store, catalogue: QueryCatalogue) -> dict[str, KindFacts]:
+def kind_facts(store: GraphStore, catalogue: QueryCatalogue) -> dict[str, KindFacts]:
     """What the graph states on the dispositif kinds themselves (publics, needs, roles)."""
     facts: dict[str, KindFacts] = defaultdict(lambda: KindFacts(set(), set(), set()))
     for row in store.select(catalogue["types-dispositif-attendus"].text):
@@ -283,8 +287,16 @@ def expected_kinds(
     return sorted(found)
 
 
+class MemberFilters(TypedDict):
+    """The filters of :func:`find_members` that a toile and its wider areas share."""
+
+    publics: set[str]
+    besoins: set[str] | None
+    role: str | None
+
+
 def find_members(
-    store,
+    store: GraphStore,
     catalogue: QueryCatalogue,
     *,
     publics: set[str],
@@ -298,7 +310,7 @@ def find_members(
     ``toile-role``, ``toile-lieu`` for one of ``places``; None: anywhere), intersected
     here (joined in one query, Virtuoso 7 lost actors); with ``without_territory``, only
     those whose territory is unknown."""
-    filters = []
+    filters: list[tuple[str, dict[str, BindingValue]]] = []
     if besoins is not None:
         filters.append(("toile-besoin", {"besoin": _nodes(sorted(besoins))}))
     if role:
@@ -311,14 +323,16 @@ def find_members(
         kept = found if kept is None else kept & found
         if not kept:
             return []
-    bindings: dict = {"public": _nodes(sorted(publics))}
+    bindings: dict[str, BindingValue] = {"public": _nodes(sorted(publics))}
     if without_territory:
         bindings["sansTerritoire"] = True
     serving = {_value(r, "acteur") for r in store.select(catalogue["toile-acteurs"].text, bindings)}
     return sorted(serving if kept is None else serving & kept)
 
 
-def load_freshness(store, catalogue: QueryCatalogue, entries: list[str]) -> dict[str, str]:
+def load_freshness(
+    store: GraphStore, catalogue: QueryCatalogue, entries: list[str]
+) -> dict[str, str]:
     """« mis à jour le … · source : … » of each entry that has a date."""
     if not entries:
         return {}
@@ -328,7 +342,7 @@ def load_freshness(store, catalogue: QueryCatalogue, entries: list[str]) -> dict
     return {iri: found.text for iri, found in freshness(rows).items()}
 
 
-def load_agur(store, catalogue: QueryCatalogue, publics: set[str]) -> list[AgurToile]:
+def load_agur(store: GraphStore, catalogue: QueryCatalogue, publics: set[str]) -> list[AgurToile]:
     """The Agur toiles (``toiles-agur``) covering one of ``publics`` or a narrower one."""
     rows = store.select(catalogue["toiles-agur"].text, {"public": _nodes(sorted(publics))})
     keys = ("toile", "nom", "angle", "publics", "besoins", "territoires", "statutNom")
@@ -355,7 +369,7 @@ _PATH = ("orienteur", "destinataire", "besoin", "publicNom", "besoinNom", "sourc
 
 
 def path_links(
-    store,
+    store: GraphStore,
     catalogue: QueryCatalogue,
     actors: list[str],
     *,
@@ -398,7 +412,7 @@ def path_links(
 
 
 def build_toile(
-    store,
+    store: GraphStore,
     catalogue: QueryCatalogue,
     *,
     public: str,
@@ -430,7 +444,7 @@ def build_toile(
     acronyms = acronyms or {}
     publics = vocabulary.publics.around(public)
     besoins = vocabulary.besoins.narrower_or_self(besoin) if besoin else None
-    filters = {"publics": publics, "besoins": besoins, "role": role}
+    filters: MemberFilters = {"publics": publics, "besoins": besoins, "role": role}
     members = find_members(store, catalogue, places=places, **filters)
     unplaced = find_members(store, catalogue, without_territory=True, **filters) if places else []
 
@@ -464,7 +478,7 @@ def build_toile(
     gaps = []
     wanted = expected_kinds(kinds, publics, besoins, role)
     if wanted:
-        check: dict = {"type": _nodes(wanted)}
+        check: dict[str, BindingValue] = {"type": _nodes(wanted)}
         if places:
             check["lieu"] = _nodes(places)
         present = {

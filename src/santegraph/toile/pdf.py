@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import io
 from dataclasses import dataclass
+from typing import Any, NoReturn
 
 from .model import Toile, ToileActor, count_text
 from .svg import FONTS, INK, OTHERS, _num, _text, render_svg, sector_color
@@ -52,7 +53,7 @@ def page_size_points(paper: str) -> tuple[float, float]:
     return width * 72 / 25.4, height * 72 / 25.4
 
 
-def _refuse_urls(url, resource_type):
+def _refuse_urls(url: str, resource_type: str) -> NoReturn:
     # the drawing is self-contained: never let a renderer fetch anything
     raise ValueError(f"external resource refused: {url}")
 
@@ -265,8 +266,8 @@ def list_blocks(toile: Toile, width: float) -> list[list[Line]]:
         ("Territoire non renseigné : ils peuvent intervenir ici, ou non", toile.unplaced),
     ):
         for k, actor in enumerate(entries):
-            heading = [Line(f"{title} ({len(entries)})", 15, True)] if k == 0 else []
-            blocks.append(heading + entry_lines(actor, width))
+            headings = [Line(f"{title} ({len(entries)})", 15, True)] if k == 0 else []
+            blocks.append(headings + entry_lines(actor, width))
     names = {a.iri: a.label for a in toile.actors}
     if toile.links:
         blocks.append([Line("Le parcours : qui oriente vers qui", 15, True)])
@@ -354,12 +355,12 @@ def render_pdf(toile: Toile, *, paper: str = "a4", footer: str = "") -> bytes:
     from cairosvg.surface import PDFSurface
 
     output = io.BytesIO()
-    shared: list = []
+    shared: list[Any] = []  # the cairocffi surface (cairocffi ships no types)
 
-    class Page(PDFSurface):
+    class Page(PDFSurface):  # type: ignore[misc]  # CairoSVG ships no types: Any
         """A CairoSVG surface drawing on one shared PDF, a page each."""
 
-        def _create_surface(self, width, height):
+        def _create_surface(self, width: float, height: float) -> tuple[Any, float, float]:
             if not shared:
                 shared.append(cairocffi.PDFSurface(output, width, height))
             else:
@@ -378,4 +379,5 @@ def render_png(toile: Toile, *, paper: str = "a4", footer: str = "", page: int =
     from cairosvg.surface import PNGSurface
 
     svg = pages_svg(toile, paper=paper, footer=footer)[page]
-    return PNGSurface.convert(bytestring=svg.encode("utf-8"), url_fetcher=_refuse_urls)
+    png: bytes = PNGSurface.convert(bytestring=svg.encode("utf-8"), url_fetcher=_refuse_urls)
+    return png

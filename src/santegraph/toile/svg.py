@@ -339,7 +339,14 @@ def layout(toile: Toile, title_id: str = "toile", labels: Labels | None = None) 
     return Layout(wedges, outer, 2 * (outer + margin), text_scale, spacing)
 
 
-def _node(node_id, radius, theta, r, sector, actors) -> Node:
+def _node(
+    node_id: str,
+    radius: float,
+    theta: float,
+    r: float,
+    sector: Sector,
+    actors: list[ToileActor],
+) -> Node:
     return Node(node_id, radius * math.sin(theta), -radius * math.cos(theta), r, sector, actors)
 
 
@@ -363,7 +370,7 @@ def _actor_title(actor: ToileActor, sector: Sector) -> str:
 
 
 def _arc_path(cx: float, r_in: float, r_out: float, a0: float, a1: float) -> str:
-    def pt(r, a):
+    def pt(r: float, a: float) -> str:
         return f"{_num(r * math.sin(a))},{_num(-r * math.cos(a))}"
 
     large = 1 if a1 - a0 > math.pi else 0

@@ -11,15 +11,23 @@ import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from ..config import Settings, load_settings
 from ..sandbox import QueryRunner, make_runner
 from ..sandbox.checks import CheckRunner, make_check_runner
 from ..store import GraphStore, open_store
+
+if TYPE_CHECKING:
+    from ..loading import Loader
+    from ..professional import ProfessionalService
+    from ..steward.access import SessionRegistry, SignInThrottle
+    from ..steward.workflow import Stewardship
+    from .throttle import RateLimit
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "santegraph"
@@ -36,28 +44,28 @@ class AppState:
     check_runner: CheckRunner | None = None
 
     @cached_property
-    def check_rate(self):
+    def check_rate(self) -> RateLimit:
         """Anonymous checks per client address and minute (setting public_check_rate)."""
         from .throttle import RateLimit
 
         return RateLimit(self.settings.public_check_rate)
 
     @cached_property
-    def loader(self):
+    def loader(self) -> Loader:
         """Validation for the steward pages: shapes and ontology parsed once per app."""
         from ..loading import Loader
 
         return Loader(self.store, self.settings, progress=False)
 
     @cached_property
-    def sessions(self):
+    def sessions(self) -> SessionRegistry:
         """The steward web sessions that are open (signing out closes one for good)."""
         from ..steward.access import SessionRegistry
 
         return SessionRegistry(SESSION_LIFETIME_S)
 
     @cached_property
-    def signins(self):
+    def signins(self) -> SignInThrottle:
         """Failed sign-ins per client address, and the lock beyond the limit."""
         from ..steward.access import SignInThrottle
 
@@ -66,7 +74,7 @@ class AppState:
         )
 
     @cached_property
-    def professional(self):
+    def professional(self) -> ProfessionalService:
         """The "qui fait quoi" pages' data (professional/service.py): named queries,
         values kept per store generation, search and place indexes, toiles."""
         from ..professional import ProfessionalService
@@ -74,7 +82,7 @@ class AppState:
         return ProfessionalService(self.store, self.settings)
 
     @cached_property
-    def stewardship(self):
+    def stewardship(self) -> Stewardship:
         """The write workflow (steward/workflow.py): one per app, so one commit lock."""
         from ..steward.workflow import Stewardship
 
@@ -89,7 +97,8 @@ class AppState:
 
 
 def state() -> AppState:
-    return current_app.extensions[EXTENSION_KEY]
+    app_state: AppState = current_app.extensions[EXTENSION_KEY]
+    return app_state
 
 
 # What a reader is told, in French, for each error; Werkzeug's default texts are English.
@@ -115,8 +124,9 @@ def french_error(code: int, description: str | None) -> tuple[str, str]:
     return title, description or default
 
 
-def error_response(exc: HTTPException):
+def error_response(exc: HTTPException) -> ResponseReturnValue:
     """An HTTP error as the client asked for it: the French error page, or JSON."""
+    assert exc.code is not None  # Flask hands no handler an exception without a code
     wants_html = request.accept_mimetypes.best_match(["application/json", "text/html"])
     if wants_html == "text/html":
         # a view's own description, never Werkzeug's English default
@@ -179,7 +189,7 @@ def create_app(
     app.register_error_handler(HTTPException, error_response)
 
     @app.errorhandler(Exception)
-    def unexpected_error(exc: Exception):
+    def unexpected_error(exc: Exception) -> ResponseReturnValue:
         # A bug: log it with its traceback, tell the client nothing internal.
         log.exception("unhandled error on %s %s", request.method, request.path)
         if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":

@@ -42,7 +42,7 @@ def _allowed_methods() -> str:
 
 def init_app(app: Flask) -> None:
     @app.before_request
-    def preflight():
+    def preflight() -> Response | None:
         if request.method != "OPTIONS" or request.url_rule is None:
             return None
         response = Response(status=204)

@@ -24,10 +24,12 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+from typing import Any
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
+from flask.typing import ResponseReturnValue
 
 from ..errors import InputError, LimitExceeded, QueryError, ValidationFailed
 from ..sandbox.checks import CheckError
@@ -45,7 +47,7 @@ BODY_FORMATS = {  # Content-Type of a PUT/POST body -> parser format
 }
 
 
-def _problem(status: int, message: str, **extra) -> Response:
+def _problem(status: int, message: str, **extra: Any) -> Response:
     body = json.dumps({"error": status, "message": message, **extra}, ensure_ascii=False)
     response = Response(body, status=status, mimetype="application/json")
     if status == 401:
@@ -155,7 +157,9 @@ def _outcome(proposal: Proposal, status: int) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), status, mimetype="application/json")
 
 
-def _apply(steward: Steward, contents: dict, channel: str, created: bool = False) -> Response:
+def _apply(
+    steward: Steward, contents: dict[str, list[ox.Triple]], channel: str, created: bool = False
+) -> Response:
     service = state().stewardship
     try:
         proposal = service.apply(steward, contents, channel=channel, source=request.path)
@@ -176,7 +180,7 @@ def _apply(steward: Steward, contents: dict, channel: str, created: bool = False
 
 # ---------------------------------------------------------------------- /store
 @bp.route("/store", methods=["GET", "HEAD"])
-def store_read():
+def store_read() -> ResponseReturnValue:
     graph = _graph_param()
     if isinstance(graph, Response):
         return graph
@@ -195,7 +199,7 @@ def store_read():
 
 
 @bp.route("/store", methods=["PUT", "POST", "DELETE"])
-def store_write():
+def store_write() -> ResponseReturnValue:
     steward = _steward()
     if isinstance(steward, Response):
         return steward
@@ -216,7 +220,9 @@ def store_write():
             415, f"unsupported body type {media_type!r} (known: {', '.join(BODY_FORMATS)})"
         )
     try:  # in a check worker: a parser crash stops that worker, not the server
-        quads = state().check_runner.parse_body(request.get_data(), media_type)
+        runner = state().check_runner
+        assert runner is not None  # create_app starts it
+        quads = runner.parse_body(request.get_data(), media_type)
     except InputError as exc:
         return _input_problem(exc)
     except CheckError as exc:
@@ -234,7 +240,7 @@ def store_write():
 
 # ---------------------------------------------------------------------- /update
 @bp.post("/update")
-def update():
+def update() -> ResponseReturnValue:
     steward = _steward()
     if isinstance(steward, Response):
         return steward
@@ -260,7 +266,9 @@ def update():
         except ValueError:
             return _problem(400, f"using-graph-uri / using-named-graph-uri: not an IRI {iri!r}")
     try:  # evaluated over a snapshot in a check worker (steward/update_gate.py)
-        contents = state().check_runner.update_contents(
+        runner = state().check_runner
+        assert runner is not None  # create_app starts it
+        contents = runner.update_contents(
             text, using["using-graph-uri"], using["using-named-graph-uri"]
         )
     except InputError as exc:

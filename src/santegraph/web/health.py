@@ -9,6 +9,7 @@ are in the dataset description at ``/.well-known/void``.
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, url_for
+from flask.typing import ResponseReturnValue
 
 from .. import __version__
 from ..errors import SantegraphError
@@ -19,7 +20,7 @@ bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> ResponseReturnValue:
     app_state = state()
     body = {
         "version": __version__,

@@ -29,24 +29,30 @@ from __future__ import annotations
 import json
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import pyoxigraph as ox
 import rdflib
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from ..errors import StoreError
 from ..formats import JSONLD_PROFILES, RDF_MEDIA_TYPE_ALIASES, RDF_SYNTAXES
 from ..iris import inferences_graph
-from ..queries import INTERNAL, catalogue
+from ..queries import INTERNAL, BindingValue, catalogue
+from ..store.base import Term
 from ..vocab import NAMESPACE as SG_NAMESPACE
 from . import state
-from .negotiation import accepts_anything, negotiate
+from .negotiation import Choice, accepts_anything, negotiate
 from .ontology import ONTOLOGY_GRAPH, PREFIXES, curie, safe_href, sort_key
 
 bp = Blueprint("linkeddata", __name__)
 
+_Subject = ox.NamedNode | ox.BlankNode
+# the statements of the blank nodes of a description, by blank node
+_Blanks = dict[_Subject, list[tuple[ox.NamedNode, Term]]]
 INCOMING_LIMIT = 1000  # incoming triples shown / serialised per resource
 DATASET = "dataset"  # <base>dataset: the IRI of the whole dataset in the VoID description
 
@@ -71,14 +77,14 @@ JSONLD_CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
 
 
 # --------------------------------------------------------------------- queries
-def _select(name: str, bindings: dict | None = None) -> list[dict]:
+def _select(name: str, bindings: Mapping[str, BindingValue] | None = None) -> list[dict[str, Any]]:
     try:
         return state().store.select(catalogue(INTERNAL)[name].text, bindings)
     except StoreError as exc:
         abort(503, description=f"Le graphe n'est pas joignable : {exc}")
 
 
-def _ask(name: str, bindings: dict) -> bool:
+def _ask(name: str, bindings: Mapping[str, BindingValue]) -> bool:
     try:
         return state().store.ask(catalogue(INTERNAL)[name].text, bindings)
     except StoreError as exc:
@@ -95,8 +101,8 @@ class Description:
     """What the store says about one IRI, as rows of the two description queries."""
 
     node: ox.NamedNode
-    outgoing: list[tuple[ox.NamedNode, object, ox.NamedNode, object]]  # g, s, p, o
-    incoming: list[tuple[ox.NamedNode, object, ox.NamedNode]]  # g, s, p
+    outgoing: list[tuple[ox.NamedNode, _Subject, ox.NamedNode, Term]]  # g, s, p, o
+    incoming: list[tuple[ox.NamedNode, _Subject, ox.NamedNode]]  # g, s, p
     truncated: bool
     graph_size: int  # > 0 when the IRI names a graph of the store
 
@@ -191,7 +197,7 @@ class Page:
     graph_size: int
 
 
-def _lang_rank(term) -> int:
+def _lang_rank(term: object) -> int:
     lang = (getattr(term, "language", None) or "").lower()
     return 0 if lang.startswith("fr") else 1 if not lang else 2
 
@@ -229,7 +235,12 @@ class PageBuilder:
             return url_for("ontology.page") + "#" + iri[len(SG_NAMESPACE) :]
         return safe_href(iri)
 
-    def value(self, term, blanks: dict | None = None, seen: frozenset = frozenset()) -> Value:
+    def value(
+        self,
+        term: Term,
+        blanks: _Blanks | None = None,
+        seen: frozenset[Term] = frozenset(),
+    ) -> Value:
         if isinstance(term, ox.NamedNode):
             label = self.labels.get(term.value)
             if label is not None:
@@ -251,8 +262,13 @@ class PageBuilder:
             value.statements = self.group(blanks.get(term, []), blanks, seen | {term})
         return value
 
-    def group(self, pairs, blanks=None, seen=frozenset()) -> list[tuple[Value, list[Value]]]:
-        by_predicate: dict[ox.NamedNode, list] = defaultdict(list)
+    def group(
+        self,
+        pairs: Iterable[tuple[ox.NamedNode, Term]],
+        blanks: _Blanks | None = None,
+        seen: frozenset[Term] = frozenset(),
+    ) -> list[tuple[Value, list[Value]]]:
+        by_predicate: dict[ox.NamedNode, list[Term]] = defaultdict(list)
         for p, o in pairs:
             if o not in by_predicate[p]:
                 by_predicate[p].append(o)
@@ -297,8 +313,8 @@ class PageBuilder:
 
     def build(self) -> Page:
         node = self.d.node
-        own: list[tuple] = []
-        blanks: dict[ox.BlankNode, list] = defaultdict(list)
+        own: list[tuple[ox.NamedNode, Term]] = []
+        blanks: _Blanks = defaultdict(list)
         graphs: dict[str, int] = defaultdict(int)
         types: list[Value] = []
         for g, s, p, o in self.d.outgoing:
@@ -359,7 +375,7 @@ REUSED_TERMS = {
 NATIVE_RANGES = {XSD + "integer", XSD + "decimal", XSD + "double", XSD + "boolean"}
 
 
-def build_context() -> dict:
+def build_context() -> dict[str, Any]:
     """The JSON-LD context: prefixes, reused terms, then every sg: term of the ontology."""
     graph = ox.NamedNode(_base() + ONTOLOGY_GRAPH)
     terms: dict[str, object] = {"@language": "fr"}
@@ -392,7 +408,7 @@ def build_context() -> dict:
     return {"@context": terms}
 
 
-def compact_jsonld(triples: list[ox.Triple], context: dict, context_url: str) -> bytes:
+def compact_jsonld(triples: list[ox.Triple], context: dict[str, Any], context_url: str) -> bytes:
     """JSON-LD compacted with the published context, which is referenced by URL."""
     graph = rdflib.Graph()
     if triples:
@@ -423,9 +439,12 @@ def jsonld_form(params: dict[str, str]) -> str:
 
 
 # --------------------------------------------------------------------- responses
-def _serialize(triples, media_type: str, jsonld: str = "compacted") -> bytes:
+def _serialize(
+    triples: list[ox.Triple] | list[ox.Quad], media_type: str, jsonld: str = "compacted"
+) -> bytes:
     """Triples (or quads, for N-Quads and TriG) in an RDF syntax of RDF_SYNTAXES."""
     if media_type == "application/ld+json":
+        triples = cast(list[ox.Triple], triples)  # JSON-LD is not a quad syntax
         if jsonld == "expanded":
             return expanded_jsonld(triples)
         context_url = url_for("linkeddata.context", _external=True)
@@ -433,7 +452,9 @@ def _serialize(triples, media_type: str, jsonld: str = "compacted") -> bytes:
     rdf_format = RDF_FORMATS[media_type][1]
     with_prefixes = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
     prefixes = PREFIXES if rdf_format in with_prefixes else None
-    return ox.serialize(triples, format=rdf_format, prefixes=prefixes)
+    data = ox.serialize(triples, format=rdf_format, prefixes=prefixes)
+    assert data is not None  # no output given: the bytes are returned
+    return data
 
 
 def not_acceptable(offered: Iterable[str]) -> Response:
@@ -449,7 +470,7 @@ def not_acceptable(offered: Iterable[str]) -> Response:
     return response
 
 
-def negotiate_rdf(extra: Iterable[str] = ()):
+def negotiate_rdf(extra: Iterable[str] = ()) -> Choice | None:
     """The negotiated RDF syntax (Choice) of a resource also offered as ``extra`` (HTML
     first); Turtle for */* or no Accept; None (a 406) when nothing fits."""
     offered = [*extra, *RDF_FORMATS]
@@ -473,7 +494,7 @@ def _node(rest: str) -> ox.NamedNode:
 
 
 @bp.get("/id/<path:rest>")
-def resource(rest: str):
+def resource(rest: str) -> ResponseReturnValue:
     stem, forced = _split_extension(rest)
     description = describe(_node(stem)) if forced else None
     if description is None:  # no extension, or an IRI that really ends in ".ttl"
@@ -498,7 +519,7 @@ def resource(rest: str):
         statements = description.quads() if media_type in QUAD_SYNTAXES else description.triples()
         body = _serialize(statements, media_type, jsonld)
         response = Response(body, mimetype=media_type)
-        response.charset = "utf-8"
+        response.mimetype_params["charset"] = "utf-8"  # response.charset: gone in Werkzeug 3
         if not forced and jsonld == "compacted":  # the extension URL serves the same bytes
             response.headers["Content-Location"] = url_for(
                 "linkeddata.resource", rest=f"{stem}.{RDF_FORMATS[media_type][0]}"
@@ -649,7 +670,7 @@ def _namespace(iri: str) -> str:
 
 
 @bp.get("/.well-known/void")
-def void():
+def void() -> ResponseReturnValue:
     choice = negotiate_rdf()
     if choice is None:
         return not_acceptable(RDF_FORMATS)
@@ -659,7 +680,7 @@ def void():
     else:
         body = _serialize(void_triples(), media_type)
     response = Response(body, mimetype=media_type)
-    response.charset = "utf-8"
+    response.mimetype_params["charset"] = "utf-8"  # response.charset: gone in Werkzeug 3
     response.headers["Vary"] = "Accept"
     return response
 
@@ -676,7 +697,7 @@ def gzip_stream(chunks: Iterable[bytes], level: int = 6) -> Iterator[bytes]:
 
 
 @bp.get("/dump.nq.gz")
-def dump():
+def dump() -> ResponseReturnValue:
     """The whole dataset, gzip N-Quads: a file download, so ``application/gzip``.
 
     Not ``Content-Encoding: gzip``: the resource *is* the compressed file (a client
@@ -693,8 +714,8 @@ def dump():
 
 # --------------------------------------------------------------------- context
 @bp.get("/context.jsonld")
-def context():
+def context() -> ResponseReturnValue:
     body = json.dumps(build_context(), ensure_ascii=False, indent=2)
     response = Response(body, mimetype="application/ld+json")
-    response.charset = "utf-8"
+    response.mimetype_params["charset"] = "utf-8"  # response.charset: gone in Werkzeug 3
     return response

@@ -11,7 +11,7 @@ a page of a few hundred links would otherwise call ``url_for`` a few hundred tim
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from flask import Flask, current_app, request, url_for
@@ -24,6 +24,7 @@ from . import state
 from .ontology import safe_href
 
 URLS_KEY = "santegraph.pages.urls"
+_T = TypeVar("_T")
 # Links remembered per app (fixed_url, cards' links) are forgotten beyond this: only a
 # toile of thousands of actors reaches it, and there the memo saves nothing anyway.
 MAX_URLS = 10_000
@@ -60,7 +61,7 @@ def resource_href(iri: str) -> str:
     return request.script_root + "/id/" + quote(path) if path else safe_href(iri)
 
 
-def fixed_url(endpoint: str, **values: str) -> str:
+def fixed_url(endpoint: str, **values: Any) -> str:
     """``url_for`` (relative URL) remembered per mount point, for links whose values come
     from the code or the graph: the navigation, static files, pages of graph resources.
 
@@ -72,17 +73,18 @@ def fixed_url(endpoint: str, **values: str) -> str:
     return remembered(url_memo(), key, lambda: url_for(endpoint, **values))
 
 
-def url_memo() -> dict:
+def url_memo() -> dict[Hashable, Any]:
     """The app's memo of URLs and fragments that depend on the mount point only."""
     memo = current_app.extensions.get(URLS_KEY)
     if memo is None:
         memo = current_app.extensions.setdefault(URLS_KEY, {})
-    return memo
+    memo_: dict[Hashable, Any] = memo
+    return memo_
 
 
-def remembered(memo: dict, key: Hashable, compute: Callable[[], Any]) -> Any:
+def remembered(memo: dict[Hashable, Any], key: Hashable, compute: Callable[[], _T]) -> _T:
     """``memo[key]``, computed once; the memo is emptied when it reaches ``MAX_URLS``."""
-    value = memo.get(key)
+    value: _T | None = memo.get(key)
     if value is None:
         value = compute()
         if len(memo) >= MAX_URLS:

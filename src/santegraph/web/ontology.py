@@ -21,9 +21,11 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from ..errors import StoreError
 from ..queries import INTERNAL, NamedQuery, bind, catalogue
@@ -33,6 +35,7 @@ from . import state
 
 bp = Blueprint("ontology", __name__)
 
+_T = TypeVar("_T")
 ONTOLOGY_GRAPH = "graph/ontology/santegraph"  # after the base IRI, as the loader names it
 
 # --------------------------------------------------------------------- vocabulary used here
@@ -235,7 +238,7 @@ def ontology_graph() -> str:
     return state().settings.base_iri + ONTOLOGY_GRAPH
 
 
-def _select(name: str) -> list[dict]:
+def _select(name: str) -> list[dict[str, Any]]:
     try:
         return state().store.select(_query(name).text, {"graph": ox.NamedNode(ontology_graph())})
     except StoreError as exc:
@@ -248,16 +251,16 @@ class Documentation:
 
     def __init__(
         self,
-        header_rows: Iterable[dict],
-        term_rows: Iterable[dict],
-        doc_rows: Iterable[dict],
+        header_rows: Iterable[dict[str, Any]],
+        term_rows: Iterable[dict[str, Any]],
+        doc_rows: Iterable[dict[str, Any]],
         *,
         graph: str = "",
     ):
         self.graph = graph
         self.docs = self._documents(doc_rows)
         self.terms: dict[str, TermDoc] = {}
-        statements: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        statements: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
         for row in term_rows:
             statements[row["term"].value][row["p"].value].append(row["o"])
         self.statements = {
@@ -277,7 +280,7 @@ class Documentation:
         return not self.terms and not self.header
 
     # ------------------------------------------------------------ values
-    def value(self, term) -> Value:
+    def value(self, term: object) -> Value:
         if isinstance(term, ox.NamedNode):
             iri = term.value
             target = self.terms.get(iri)
@@ -294,11 +297,11 @@ class Documentation:
             return Value(term.value, lang=_lang(term), datatype=curie(datatype) if datatype else "")
         return Value("(nœud anonyme)")
 
-    def values(self, objects: Iterable) -> list[Value]:
+    def values(self, objects: Iterable[object]) -> list[Value]:
         out = [self.value(o) for o in objects]
         return sorted(out, key=lambda v: (v.lang != "fr", sort_key(v.text), v.iri))
 
-    def _documents(self, rows: Iterable[dict]) -> dict[str, tuple[str, str]]:
+    def _documents(self, rows: Iterable[dict[str, Any]]) -> dict[str, tuple[str, str]]:
         docs: dict[str, tuple[str, str]] = {}
         for row in rows:
             doc = row["doc"].value
@@ -312,14 +315,15 @@ class Documentation:
         return docs
 
     # ------------------------------------------------------------ terms
-    def _term(self, iri: str, preds: dict[str, list]) -> TermDoc:
+    def _term(self, iri: str, preds: dict[str, list[Any]]) -> TermDoc:
         local = iri[len(SG_NAMESPACE) :]
         types = sorted(t.value for t in preds.get(RDF + "type", []))
         term = TermDoc(iri, local, curie(iri), types)
         labels = [t for t in preds.get(RDFS + "label", []) if isinstance(t, ox.Literal)]
         french = [t for t in labels if _lang(t).lower().startswith("fr")]
         plain = [t for t in labels if not _lang(t)]
-        chosen = (french or plain or [None])[0]
+        candidates = french or plain
+        chosen = candidates[0] if candidates else None
         term.label = chosen.value if chosen is not None else local
         term.label_lang = _lang(chosen) if chosen is not None else ""
         term.sort_key = sort_key(term.label) + " " + local
@@ -329,7 +333,7 @@ class Documentation:
                 break
         return term
 
-    def _fill(self, term: TermDoc, preds: dict[str, list]) -> None:
+    def _fill(self, term: TermDoc, preds: dict[str, list[Any]]) -> None:
         def get(predicate: str) -> list[Value]:
             return self.values(preds.get(predicate, []))
 
@@ -398,7 +402,7 @@ class Documentation:
         }
         depth: dict[str, int] = {}
 
-        def depth_of(iri: str, seen: frozenset = frozenset()) -> int:
+        def depth_of(iri: str, seen: frozenset[str] = frozenset()) -> int:
             if iri not in depth:
                 above = [p for p in parents[iri] if p not in seen and p != iri]
                 depth[iri] = 1 + max((depth_of(p, seen | {iri}) for p in above), default=-1)
@@ -451,8 +455,8 @@ class Documentation:
         return out
 
     # ------------------------------------------------------------ header
-    def _header(self, rows: Iterable[dict]) -> dict:
-        by_ontology: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    def _header(self, rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+        by_ontology: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
         for row in rows:
             by_ontology[row["ontology"].value][row["p"].value].append(row["o"])
         if not by_ontology:
@@ -517,7 +521,7 @@ class Documentation:
         }
 
 
-def _dedup(objects: list) -> list:
+def _dedup(objects: list[_T]) -> list[_T]:
     """Union default graphs and some servers repeat rows; a value is shown once."""
     seen, out = set(), []
     for o in objects:
@@ -550,7 +554,7 @@ def _rdf_response(media_type: str) -> Response:
     except StoreError as exc:
         abort(503, description=f"Le graphe n'est pas joignable : {exc}")
     response = Response(result.chunks, mimetype=media_type)
-    response.charset = "utf-8"
+    response.mimetype_params["charset"] = "utf-8"  # response.charset: gone in Werkzeug 3
     response.headers["Vary"] = "Accept"
     return response
 
@@ -568,7 +572,7 @@ def _negotiated() -> str:
 
 
 @bp.get("/ontology")
-def page():
+def page() -> ResponseReturnValue:
     media_type = _negotiated()
     if media_type in RDF_MEDIA_TYPES:
         response = _rdf_response(media_type)
@@ -589,12 +593,12 @@ def page():
 
 
 @bp.get("/ontology.<any(ttl, jsonld, nt, rdf):ext>")
-def download(ext: str):
+def download(ext: str) -> ResponseReturnValue:
     return _rdf_response(EXTENSIONS[ext])
 
 
 @bp.get("/def")
-def namespace():
+def namespace() -> ResponseReturnValue:
     """The vocabulary namespace: 303 to the documentation, or to the RDF for RDF clients."""
     media_type = _negotiated()
     if media_type in RDF_MEDIA_TYPES:

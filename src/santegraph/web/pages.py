@@ -9,7 +9,7 @@ ProfessionalService` (``state().professional``). Filters live in the URL
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from flask import (
     Blueprint,
@@ -21,10 +21,12 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from ..professional import ProfessionalService
 from ..professional.fiches import tel
+from ..toile.model import Toile, ToileActor
 from . import state
 from .links import page_href, remembered, url_memo
 from .ontology import safe_href
@@ -36,7 +38,7 @@ def service() -> ProfessionalService:
     return state().professional
 
 
-def fragment(key: Hashable, template: str, context: Callable[[], dict]) -> Markup:
+def fragment(key: Hashable, template: str, context: Callable[[], dict[str, Any]]) -> Markup:
     """A template rendered once per store generation and ``key``, as HTML to insert.
 
     Only for what depends on the store alone (labels, colours, known slugs): ``key`` must
@@ -82,7 +84,7 @@ def sector_legend() -> Markup:
 
 
 @bp.get("/")
-def home():
+def home() -> ResponseReturnValue:
     professional = service()
     return render_template(
         "index.html",
@@ -94,12 +96,14 @@ def home():
 
 
 @bp.get("/toile")
-def toile_form():
+def toile_form() -> ResponseReturnValue:
     """The home form's target: the toile page of the chosen public, filters kept."""
     slug = request.args.get("public", "").strip()
     if not slug:
         return redirect(url_for("pages.publics"))
-    args = {k: request.args[k] for k in ("besoin", "lieu", "role") if request.args.get(k)}
+    args: dict[str, Any] = {
+        k: request.args[k] for k in ("besoin", "lieu", "role") if request.args.get(k)
+    }
     return redirect(url_for("pages.toile", slug=slug, **args))
 
 
@@ -107,7 +111,7 @@ def toile_form():
 
 
 @bp.get("/lieux/suggestions")
-def lieux_suggestions():
+def lieux_suggestions() -> ResponseReturnValue:
     """Places for a partly typed "lieu" field, as JSON (``lieux.js`` shows them), from
     the in-memory place index (no query per keystroke)."""
     items = service().place_suggestions(request.args.get("q", "")[:100])
@@ -121,12 +125,12 @@ def lieux_suggestions():
 
 
 @bp.get("/publics")
-def publics():
+def publics() -> ResponseReturnValue:
     return render_template("pages/publics.html", items=service().publics())
 
 
 @bp.get("/publics/<slug>")
-def toile(slug: str):
+def toile(slug: str) -> ResponseReturnValue:
     professional = service()
     filters = {k: request.args.get(k, "").strip() for k in ("besoin", "lieu", "role")}
     asked = professional.toile_request(slug, **filters)
@@ -145,9 +149,10 @@ def toile(slug: str):
 
     active = {k: val for k, val in filters.items() if val}
 
-    def with_filters(**changes):
+    def with_filters(**changes: str | None) -> str:
         args = active | changes
-        return url_for("pages.toile", slug=slug, **{k: x for k, x in args.items() if x})
+        kept: dict[str, Any] = {k: x for k, x in args.items() if x}
+        return url_for("pages.toile", slug=slug, **kept)
 
     return render_template(
         "pages/toile.html",
@@ -223,7 +228,7 @@ class Card(NamedTuple):
     updated: str  # « Mis à jour le … · source : … », "" never dated
 
 
-def _cards(actors, slug: str) -> list[Card]:
+def _cards(actors: list[ToileActor], slug: str) -> list[Card]:
     # The links of graph resources, remembered like fixed_url's (same memo, same bound):
     # the memo and the mount point are looked up once for all the cards.
     memo, root = url_memo(), request.script_root
@@ -269,7 +274,7 @@ def _cards(actors, slug: str) -> list[Card]:
     return cards
 
 
-def _svg(toile, *, paper: bool = False) -> str:
+def _svg(toile: Toile, *, paper: bool = False) -> str:
     """The drawing of the toile, when the renderer exists (it escapes what it draws);
     ``paper``: with whole names, for print."""
     if not toile.actors:
@@ -291,7 +296,7 @@ def _svg(toile, *, paper: bool = False) -> str:
 
 
 @bp.get("/acteurs/<path:chemin>")
-def acteur(chemin: str):
+def acteur(chemin: str) -> ResponseReturnValue:
     """An actor as a directory entry; ``?public=`` (the toile the reader came from)
     puts its services for that public first."""
     page = service().fiche(chemin, request.args.get("public", "").strip())
@@ -304,7 +309,7 @@ def acteur(chemin: str):
 
 
 @bp.get("/territoires")
-def territoires():
+def territoires() -> ResponseReturnValue:
     q = request.args.get("q", "").strip()
     places = service().indexes().places
     found = places.search(q) if q else []
@@ -313,7 +318,7 @@ def territoires():
 
 
 @bp.get("/territoires/<kind>/<code>")
-def territoire(kind: str, code: str):
+def territoire(kind: str, code: str) -> ResponseReturnValue:
     page = service().territory(kind, code)
     if page is None:
         abort(404, description="Ce territoire n'existe pas dans le graphe.")
@@ -321,7 +326,7 @@ def territoire(kind: str, code: str):
 
 
 @bp.get("/territoires/<kind>/<code>/couverture")
-def couverture(kind: str, code: str):
+def couverture(kind: str, code: str) -> ResponseReturnValue:
     """The zones blanches of a territory (the regional view on a région's page): per kind
     expected everywhere, the communes and people no instance covers, table and picture."""
     page = service().territory_coverage(kind, code)
@@ -336,12 +341,12 @@ def couverture(kind: str, code: str):
 
 
 @bp.get("/dispositifs")
-def dispositifs():
+def dispositifs() -> ResponseReturnValue:
     return render_template("pages/dispositifs.html", tree=service().kind_tree())
 
 
 @bp.get("/dispositifs/<name>")
-def dispositif(name: str):
+def dispositif(name: str) -> ResponseReturnValue:
     page = service().kind(name)
     if page is None:
         abort(404, description="Ce type de dispositif n'existe pas dans l'ontologie.")
@@ -352,12 +357,12 @@ def dispositif(name: str):
 
 
 @bp.get("/defis")
-def defis():
+def defis() -> ResponseReturnValue:
     return render_template("pages/defis.html", **service().defis())
 
 
 @bp.get("/defis/<number>")
-def defi(number: str):
+def defi(number: str) -> ResponseReturnValue:
     if not number.isdigit():
         abort(404)
     page = service().defi(number)
@@ -367,13 +372,13 @@ def defi(number: str):
 
 
 @bp.get("/propositions")
-def propositions():
+def propositions() -> ResponseReturnValue:
     chosen = {k: request.args.get(k, "").strip() for k in ("concertation", "defi", "public")}
     return render_template("pages/propositions.html", **service().propositions(chosen))
 
 
 @bp.get("/actions")
-def actions():
+def actions() -> ResponseReturnValue:
     porteur = request.args.get("porteur", "").strip()
     return render_template("pages/actions.html", porteur=porteur, **service().actions(porteur))
 
@@ -382,7 +387,7 @@ def actions():
 
 
 @bp.get("/recherche")
-def recherche():
+def recherche() -> ResponseReturnValue:
     q = request.args.get("q", "").strip()[:200]
     groups = service().search(q) if q else []
     return render_template("pages/recherche.html", q=q, groups=groups)

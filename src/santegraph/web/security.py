@@ -69,7 +69,7 @@ def editor_style_hashes() -> tuple[str, ...]:
     )
 
 
-def neutralise_bidi(value):
+def neutralise_bidi(value: object) -> object:
     """``value`` with its bidi controls replaced by U+FFFD (Markup stays Markup)."""
     if isinstance(value, Markup):
         return Markup(str(value).translate(_NEUTRALISED))

@@ -15,6 +15,8 @@ import re
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
 
 from .. import bounds, sandbox
 from ..errors import QueryError, StoreError
@@ -44,7 +46,7 @@ def _refuse_update() -> None:
     abort(_error(403, "This endpoint is read-only: SPARQL Update is refused here."))
 
 
-def _single(params, name: str) -> str | None:
+def _single(params: MultiDict[str, str], name: str) -> str | None:
     values = params.getlist(name)
     if len(values) > 1:
         abort(_error(400, f"Give one `{name}` parameter, not {len(values)}."))
@@ -57,6 +59,7 @@ def _read_request() -> tuple[str | None, list[str], list[str]]:
     Aborts with 403 for an update, 415 for a body that is neither a form nor
     ``application/sparql-query`` in UTF-8, 400 for several ``query`` parameters.
     """
+    query: str | None
     if request.method == "POST":
         content_type = request.mimetype
         if content_type == "application/sparql-update":
@@ -155,6 +158,7 @@ def _negotiate(form: str) -> str | None:
 def _without_query() -> Response:
     """No query: the editor for browsers, the service description for RDF clients."""
     offered = ["text/html", *sparql_service.DESCRIPTION_MEDIA_TYPES]
+    wanted: str | None
     if "example" in request.args:  # a link of the example catalogue
         wanted = "text/html"
     elif accepts_anything():
@@ -176,7 +180,7 @@ def _without_query() -> Response:
     triples = sparql_service.service_description(request.base_url)
     response = Response(sparql_service.serialize_description(triples, wanted), mimetype=wanted)
     if wanted != "application/n-triples":
-        response.charset = "utf-8"
+        response.mimetype_params["charset"] = "utf-8"  # response.charset: gone in Werkzeug 3
     return response
 
 
@@ -211,7 +215,7 @@ def _editor_page() -> str:
 
 
 @bp.get("/sparql/examples")
-def example_catalogue():
+def example_catalogue() -> ResponseReturnValue:
     """The example catalogue as JSON: name, title, description, form, query, link."""
     return jsonify(
         [
@@ -251,7 +255,7 @@ def _head_has_no_body(response: Response) -> Response:
 
 
 @bp.route("/sparql", methods=["GET", "HEAD", "POST"])
-def endpoint():
+def endpoint() -> ResponseReturnValue:
     query, default_graphs, named_graphs = _read_request()
     if query is None:
         return _without_query()
@@ -279,7 +283,9 @@ def endpoint():
     # Untrusted: run to completion in the sandbox (time limit, result cap) before any byte
     # is sent, so that a stopped query gets a real error status (the sandbox package, ADR 0003).
     try:
-        result = state().query_runner.run(
+        runner = state().query_runner
+        assert runner is not None  # create_app starts it
+        result = runner.run(
             query,
             media_type,
             default_graph_uris=default_graphs,
@@ -303,6 +309,6 @@ def endpoint():
     response = Response(result, mimetype=media_type)
     response.content_length = result.size
     if media_type.startswith("text/") or media_type.endswith("json") or "xml" in media_type:
-        response.charset = "utf-8"
+        response.mimetype_params["charset"] = "utf-8"  # response.charset: gone in Werkzeug 3
     response.headers["Vary"] = "Accept"
     return response

@@ -134,8 +134,11 @@ def serialize_description(triples: list[ox.Triple], media_type: str) -> bytes:
     prefixes = {"sd": SD, "void": VOID, "dct": DCT, "formats": FORMATS}
     fmt = ox.RdfFormat.from_media_type(media_type)
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
-        return ox.serialize(triples, format=fmt, prefixes=prefixes)
-    return ox.serialize(triples, format=fmt)
+        data = ox.serialize(triples, format=fmt, prefixes=prefixes)
+    else:
+        data = ox.serialize(triples, format=fmt)
+    assert data is not None  # no output given: the bytes are returned
+    return data
 
 
 # --------------------------------------------------------------------- example catalogue

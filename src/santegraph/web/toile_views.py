@@ -20,11 +20,13 @@ import re
 from collections.abc import Callable, Mapping
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from ..errors import StoreError
+from ..store.base import GraphStore
 from ..toile import pdf
-from ..toile.model import Toile
+from ..toile.model import Toile, ToileActor
 from ..toile.svg import OTHERS, render_svg, sector_color
 from ..toile.table import to_csv
 from . import state
@@ -46,7 +48,7 @@ def _builder() -> Callable[..., Toile | None]:
 
 
 def toile_from_graph(
-    store, slug: str, *, besoin: str | None, lieu: str | None, role: str | None
+    store: GraphStore, slug: str, *, besoin: str | None, lieu: str | None, role: str | None
 ) -> Toile | None:
     """The toile the page ``/publics/<slug>`` shows for the same filters (None: no such public).
 
@@ -103,7 +105,7 @@ def _file_name(slug: str, args: dict[str, str], ext: str) -> str:
     return "toile-" + "-".join(p for p in parts if p)[:120] + "." + ext
 
 
-def _download(body, mimetype: str, name: str, disposition: str = "inline") -> Response:
+def _download(body: str | bytes, mimetype: str, name: str, disposition: str = "inline") -> Response:
     """A toile file: its name (filters included), never sniffed as another type."""
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'{disposition}; filename="{name}"'
@@ -111,10 +113,10 @@ def _download(body, mimetype: str, name: str, disposition: str = "inline") -> Re
     return response
 
 
-def sector_groups(toile: Toile) -> list[tuple[str, str, list]]:
+def sector_groups(toile: Toile) -> list[tuple[str, str, list[ToileActor]]]:
     """(sector label, colour, actors) in the drawing's order, "Autres" last."""
     known = {s.iri: s for s in toile.sectors}
-    groups: dict[str, list] = {}
+    groups: dict[str, list[ToileActor]] = {}
     for actor in toile.actors:
         key = actor.sector.iri if actor.sector and actor.sector.iri in known else ""
         groups.setdefault(key, []).append(actor)
@@ -125,7 +127,7 @@ def sector_groups(toile: Toile) -> list[tuple[str, str, list]]:
 
 
 @bp.get("/publics/<slug>/toile.svg")
-def svg(slug: str):
+def svg(slug: str) -> ResponseReturnValue:
     toile = load_toile(slug)
     response = _download(
         render_svg(toile, title_id="toile"), "image/svg+xml", _file_name(slug, filters(), "svg")
@@ -174,7 +176,7 @@ def toile_pdf_available() -> bool:
 
 
 @bp.get("/publics/<slug>/toile.pdf")
-def pdf_download(slug: str):
+def pdf_download(slug: str) -> ResponseReturnValue:
     reason = pdf.unavailable_reason()
     if reason:
         abort(
@@ -195,7 +197,7 @@ def pdf_download(slug: str):
 
 
 @bp.get("/publics/<slug>/toile.csv")
-def csv(slug: str):
+def csv(slug: str) -> ResponseReturnValue:
     toile = load_toile(slug)
     body = to_csv(toile).encode("utf-8")
     name = _file_name(slug, filters(), "csv")
@@ -203,7 +205,7 @@ def csv(slug: str):
 
 
 @bp.get("/publics/<slug>/embed")
-def embed(slug: str):
+def embed(slug: str) -> ResponseReturnValue:
     toile = load_toile(slug)
     paper = "a3" if request.args.get("papier") == "a3" else "a4"
     html = render_template(

@@ -20,10 +20,16 @@ on POST the session's CSRF token.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Blueprint, render_template, request, session
+from flask.typing import ResponseReturnValue
 
 from ...steward.credentials import csrf_matches
 from .. import state
+
+if TYPE_CHECKING:
+    from ...steward.workflow import Stewardship
 
 bp = Blueprint("steward", __name__, url_prefix="/steward")
 KIND_LABELS = {"Depot": "Dépôt", "Correction": "Correction", "Retrait": "Retrait"}
@@ -42,13 +48,14 @@ PUBLIC_ENDPOINTS = frozenset(
 )
 
 
-def workflow():
+def workflow() -> Stewardship:
     """The write workflow of this app (``santegraph.steward.workflow.Stewardship``)."""
-    return state().stewardship
+    stewardship: Stewardship = state().stewardship
+    return stewardship
 
 
 @bp.before_request
-def _guard():
+def _guard() -> ResponseReturnValue | None:
     settings = state().settings
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
@@ -74,7 +81,7 @@ def _guard():
     return None
 
 
-def refuse(status: int, message: str):
+def refuse(status: int, message: str) -> ResponseReturnValue:
     if request.accept_mimetypes.best == "application/json":
         return {"error": status, "message": message}, status
     return render_template("steward/message.html", message=message, status=status), status

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 from flask import Response, abort, render_template, request
+from flask.typing import ResponseReturnValue
 
 from ...steward.workflow import NotFound
 from .. import state
@@ -14,14 +15,14 @@ from . import KIND_LABELS, bp, workflow
 
 
 @bp.get("/journal")
-def journal():
+def journal() -> ResponseReturnValue:
     graph = request.args.get("graphe") or None
     events = workflow().history(graph=graph) if _graph_ok(graph) else []
     return render_template("steward/journal.html", events=events, graph=graph, kinds=KIND_LABELS)
 
 
 @bp.get("/journal/<event_id>")
-def event(event_id: str):
+def event(event_id: str) -> ResponseReturnValue:
     iri = state().settings.base_iri + "journal/" + event_id
     events = workflow().history(event=iri)
     if not events:
@@ -30,7 +31,7 @@ def event(event_id: str):
 
 
 @bp.get("/journal/<event_id>/avant.nt")
-def previous(event_id: str):
+def previous(event_id: str) -> ResponseReturnValue:
     iri = state().settings.base_iri + "journal/" + event_id
     try:
         text = workflow().previous_content(iri)

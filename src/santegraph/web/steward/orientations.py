@@ -8,13 +8,14 @@ import re
 from urllib.parse import unquote
 
 from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from ...errors import InputError
 from ...steward.orientations import Orientation, OrientationError, orientation_turtle
 from .. import state
 from ..ontology import PREFIXES
 from . import bp, workflow
-from .sessions import current_steward, login_required
+from .sessions import login_required, signed_in_steward
 from .validation import describe_error
 
 MAX_SUGGESTED = 3000  # names offered in the form's list; beyond, the fiche's address works
@@ -61,7 +62,7 @@ def resolve_actor(text: str, role: str) -> tuple[str, str]:
     )
 
 
-def _form(fields: dict, error: str = "", status: int = 200):
+def _form(fields: dict[str, str], error: str = "", status: int = 200) -> ResponseReturnValue:
     professional = state().professional
     page = render_template(
         "steward/orientation.html",
@@ -75,7 +76,7 @@ def _form(fields: dict, error: str = "", status: int = 200):
 
 @bp.get("/orientation")
 @login_required
-def orientation_form():
+def orientation_form() -> ResponseReturnValue:
     """The empty form, or pre-filled from a fiche (``?orienteur=IRI&public=slug``)."""
     fields = {k: request.args.get(k, "").strip() for k in ("orienteur", "public", "besoin")}
     if fields["orienteur"]:
@@ -86,7 +87,7 @@ def orientation_form():
 
 @bp.post("/orientation")
 @login_required
-def orientation_submit():
+def orientation_submit() -> ResponseReturnValue:
     names = ("orienteur", "destinataire", "public", "besoin", "source", "commentaire")
     fields = {k: request.form.get(k, "").strip() for k in names}
     professional = state().professional
@@ -116,7 +117,7 @@ def orientation_submit():
         service = workflow()
         payload = service.loader.read_bytes(turtle.encode("utf-8"), "orientation.ttl", "turtle")
         proposal = service.propose_deposit(
-            current_steward(),
+            signed_in_steward(),
             payload,
             channel="web",
             source="orientation.ttl",

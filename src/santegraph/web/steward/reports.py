@@ -5,6 +5,7 @@ to the usual deposit or correction, previewed before anything is written."""
 from __future__ import annotations
 
 from flask import render_template, request
+from flask.typing import ResponseReturnValue
 
 from ...steward.reports import report_for
 from ..ontology import PREFIXES
@@ -15,7 +16,7 @@ from .validation import FORMATS
 
 @bp.get("/signaler")
 @login_required
-def report_form():
+def report_form() -> ResponseReturnValue:
     entry = request.args.get("entree", "").strip()
     report = report_for(workflow(), entry, PREFIXES) if entry else None
     if report is None:

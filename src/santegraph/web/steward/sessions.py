@@ -16,12 +16,17 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+from collections.abc import Callable
+from typing import ParamSpec
 
 from flask import make_response, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 
 from ...steward.credentials import Steward, new_csrf_token, steward_named, verify_token
 from .. import state
 from . import bp, refuse
+
+_P = ParamSpec("_P")
 
 
 def _fingerprint(name: str) -> str | None:
@@ -47,20 +52,30 @@ def current_steward() -> Steward | None:
     return steward_named(state().settings, name)
 
 
+def signed_in_steward() -> Steward:
+    """The steward of a view behind :func:`login_required`, where one is signed in."""
+    steward = current_steward()
+    assert steward is not None  # login_required let the request through
+    return steward
+
+
 def _csrf_token() -> str:
     if "csrf" not in session:
         session["csrf"] = new_csrf_token()
-    return session["csrf"]
+    token: str = session["csrf"]
+    return token
 
 
 @bp.app_context_processor
-def _template_globals():
+def _template_globals() -> dict[str, Callable[[], object]]:
     return {"csrf_token": _csrf_token, "current_steward": current_steward}
 
 
-def login_required(view):
+def login_required(
+    view: Callable[_P, ResponseReturnValue],
+) -> Callable[_P, ResponseReturnValue]:
     @functools.wraps(view)
-    def wrapped(*args, **kwargs):
+    def wrapped(*args: _P.args, **kwargs: _P.kwargs) -> ResponseReturnValue:
         if current_steward() is None:
             if request.method == "GET":
                 return redirect(url_for("steward.login", suivant=request.full_path))
@@ -71,16 +86,16 @@ def login_required(view):
 
 
 @bp.get("/connexion")
-def login():
+def login() -> ResponseReturnValue:
     return render_template("steward/connexion.html", suivant=request.args.get("suivant", ""))
 
 
 @bp.post("/connexion")
-def login_submit():
+def login_submit() -> ResponseReturnValue:
     name = request.form.get("nom", "").strip()
     signins, client = state().signins, request.remote_addr or "?"
 
-    def again(error: str, status: int):
+    def again(error: str, status: int) -> tuple[str, int]:
         page = render_template(
             "steward/connexion.html", error=error, nom=name, suivant=request.form.get("suivant", "")
         )
@@ -116,7 +131,7 @@ def login_submit():
 
 
 @bp.post("/deconnexion")
-def logout():
+def logout() -> ResponseReturnValue:
     state().sessions.close(session.get("sid"))  # the cookie's copies end with it
     session.clear()
     return redirect(url_for("steward.login"))

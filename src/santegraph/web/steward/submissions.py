@@ -9,9 +9,12 @@ steward (``sessions.py``).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
+from typing import Any
 
 import pyoxigraph as ox
 from flask import abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from ...errors import InputError, ValidationFailed
 from ...sandbox.checks import CheckError
@@ -20,11 +23,13 @@ from ...steward.workflow import (
     DuplicatesNotAcknowledged,
     Forbidden,
     NotFound,
+    Proposal,
     WarningsNotAcknowledged,
 )
+from ...validation import ValidationReport
 from .. import state
 from . import KIND_LABELS, bp, refuse, workflow
-from .sessions import current_steward, login_required
+from .sessions import login_required, signed_in_steward
 from .validation import FORMATS, FormProblem, describe_error, input_status, read_submission_form
 
 
@@ -42,7 +47,7 @@ def _sid_filter(graph: str) -> str:
 
 
 @bp.app_template_filter("term")
-def _term_filter(term) -> str:
+def _term_filter(term: object) -> str:
     """A term as a steward reads it: ``acteur/x`` for minted IRIs, ``sg:localisation``
     for vocabulary terms, ``"texte"@fr`` for literals (escaped by Jinja like any text)."""
     from ..ontology import curie
@@ -61,7 +66,7 @@ def _term_filter(term) -> str:
 
 @bp.get("/")
 @login_required
-def home():
+def home() -> ResponseReturnValue:
     return render_template(
         "steward/accueil.html", submissions=workflow().submissions(), kinds=KIND_LABELS
     )
@@ -69,19 +74,19 @@ def home():
 
 @bp.get("/soumettre")
 @login_required
-def submit_form():
+def submit_form() -> ResponseReturnValue:
     return render_template("steward/soumettre.html", formats=FORMATS, fmt="auto")
 
 
 @bp.post("/soumettre")
 @login_required
-def submit():
+def submit() -> ResponseReturnValue:
     return _propose_from_form(None, "steward/soumettre.html")
 
 
 @bp.get("/soumissions/<path:sid>")
 @login_required
-def submission(sid: str):
+def submission(sid: str) -> ResponseReturnValue:
     graph = _graph_iri(sid)
     service = workflow()
     triples = [
@@ -97,7 +102,7 @@ def submission(sid: str):
         triples=sorted(triples, key=lambda t: (str(t[0]), str(t[1]), str(t[2]))),
         entries=_entries(triples),
         owner=service.owners([graph]).get(graph, ("", ""))[1],
-        rights=service.rights(current_steward(), graph),
+        rights=service.rights(signed_in_steward(), graph),
         history=history,
         kinds=KIND_LABELS,
         formats=FORMATS,
@@ -105,30 +110,32 @@ def submission(sid: str):
     )
 
 
-def _entries(triples) -> list[tuple[ox.NamedNode, str]]:
+def _entries(
+    triples: Iterable[tuple[object, ox.NamedNode, object]],
+) -> list[tuple[ox.NamedNode, str]]:
     """(IRI, French name or "") of each entry (IRI subject) of a submission."""
     label = "http://www.w3.org/2004/02/skos/core#prefLabel"
     names: dict[str, str] = {}
     for s, p, o in triples:
         if isinstance(s, ox.NamedNode):
             names.setdefault(s.value, "")
-            if p.value == label and getattr(o, "language", None) == "fr":
+            if p.value == label and isinstance(o, ox.Literal) and o.language == "fr":
                 names[s.value] = o.value
     return [(ox.NamedNode(iri), name) for iri, name in sorted(names.items())]
 
 
 @bp.post("/soumissions/<path:sid>/corriger")
 @login_required
-def correct(sid: str):
+def correct(sid: str) -> ResponseReturnValue:
     return _propose_from_form(_graph_iri(sid), "steward/soumission.html", sid=sid)
 
 
 @bp.post("/soumissions/<path:sid>/retirer")
 @login_required
-def withdraw(sid: str):
+def withdraw(sid: str) -> ResponseReturnValue:
     try:
         proposal = workflow().propose_withdrawal(
-            current_steward(),
+            signed_in_steward(),
             _graph_iri(sid),
             channel="web",
             comment=request.form.get("commentaire", "").strip(),
@@ -141,11 +148,11 @@ def withdraw(sid: str):
 
 @bp.post("/soumissions/<path:sid>/retirer-entree")
 @login_required
-def withdraw_entry(sid: str):
+def withdraw_entry(sid: str) -> ResponseReturnValue:
     entry = request.form.get("entree", "")
     try:
         proposal = workflow().propose_entry_withdrawal(
-            current_steward(),
+            signed_in_steward(),
             _graph_iri(sid),
             entry,
             channel="web",
@@ -159,12 +166,12 @@ def withdraw_entry(sid: str):
     return redirect(url_for("steward.preview", proposal_id=proposal.id))
 
 
-def _propose_from_form(graph: str | None, template: str, **context):
-    service, steward = workflow(), current_steward()
+def _propose_from_form(graph: str | None, template: str, **context: Any) -> ResponseReturnValue:
+    service, steward = workflow(), signed_in_steward()
     comment = request.form.get("commentaire", "").strip()
     text = request.form.get("texte", "")
 
-    def again(error: str, status: int):
+    def again(error: str, status: int) -> tuple[str, int]:
         page = render_template(
             template,
             error=error,
@@ -180,9 +187,9 @@ def _propose_from_form(graph: str | None, template: str, **context):
         data, name, fmt = read_submission_form()
         # parsed and checked in a check worker (sandbox/checks.py): a parser crash or a
         # check past check_timeout stops that worker, not the server
-        proposal = state().check_runner.propose_submission(
-            steward, data, name, fmt, graph, comment, "web"
-        )
+        runner = state().check_runner
+        assert runner is not None  # create_app starts it
+        proposal = runner.propose_submission(steward, data, name, fmt, graph, comment, "web")
     except FormProblem as exc:
         return again(str(exc), 400)
     except InputError as exc:
@@ -197,10 +204,10 @@ def _propose_from_form(graph: str | None, template: str, **context):
     return redirect(url_for("steward.preview", proposal_id=proposal.id))
 
 
-def _preview_page(proposal, status: int = 200, **context):
+def _preview_page(proposal: Proposal, status: int = 200, **context: Any) -> tuple[str, int]:
     """The preview, with what the steward may do about each duplicate: correct the
     submission that has the entry (their own, or any for a reviewer) or ask its owner."""
-    service, steward = workflow(), current_steward()
+    service, steward = workflow(), signed_in_steward()
     graphs = sorted({d.graph for d in proposal.duplicates if d.in_submission})
     owners = service.owners(graphs)
     offers = {
@@ -218,9 +225,9 @@ def _preview_page(proposal, status: int = 200, **context):
 
 @bp.get("/apercu/<proposal_id>")
 @login_required
-def preview(proposal_id: str):
+def preview(proposal_id: str) -> ResponseReturnValue:
     try:
-        proposal = workflow().pending(proposal_id, current_steward())
+        proposal = workflow().pending(proposal_id, signed_in_steward())
     except NotFound as exc:
         return refuse(404, str(exc))
     return _preview_page(proposal)
@@ -228,9 +235,9 @@ def preview(proposal_id: str):
 
 @bp.post("/apercu/<proposal_id>/corriger")
 @login_required
-def correct_instead(proposal_id: str):
+def correct_instead(proposal_id: str) -> ResponseReturnValue:
     """A deposit that duplicates entries of a submission becomes a correction of it."""
-    service, steward = workflow(), current_steward()
+    service, steward = workflow(), signed_in_steward()
     try:
         proposal = service.pending(proposal_id, steward)
     except NotFound as exc:
@@ -255,14 +262,14 @@ def correct_instead(proposal_id: str):
 
 @bp.post("/apercu/<proposal_id>")
 @login_required
-def confirm(proposal_id: str):
+def confirm(proposal_id: str) -> ResponseReturnValue:
     service = workflow()
     try:
-        proposal = service.pending(proposal_id, current_steward())
+        proposal = service.pending(proposal_id, signed_in_steward())
     except NotFound as exc:
         return refuse(404, str(exc))
 
-    def again(error: str, status: int, report=None):
+    def again(error: str, status: int, report: ValidationReport | None = None) -> tuple[str, int]:
         return _preview_page(proposal, status, error=error, fresh_report=report)
 
     try:

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 from flask import Response, abort, make_response, render_template, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ...errors import InputError, LimitExceeded
@@ -42,7 +44,7 @@ HTTP_NAMES = {
 BY_SUFFIX = {"csv": "csv", "ttl": "turtle", "nt": "ntriples", "jsonld": "jsonld", "json": "jsonld"}
 
 
-def _form(**context):
+def _form(**context: Any) -> str:
     return render_template(
         "steward/validate.html",
         formats=FORMATS,
@@ -53,7 +55,7 @@ def _form(**context):
 
 
 @bp.errorhandler(RequestEntityTooLarge)
-def too_large(exc):
+def too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
     if request.endpoint not in ("steward.validate_form", "steward.validate_submit"):
         return error_response(exc)  # the other steward pages: the app's error page
     limit = state().settings.max_upload_bytes
@@ -67,7 +69,7 @@ def too_large(exc):
 
 
 @bp.get("/validate")
-def validate_form():
+def validate_form() -> ResponseReturnValue:
     return _form(fmt="auto")
 
 
@@ -98,7 +100,7 @@ def read_submission_form() -> tuple[bytes, str, str]:
 
 
 @bp.post("/validate")
-def validate_submit():
+def validate_submit() -> ResponseReturnValue:
     output = request.form.get("sortie", "html")
     text = request.form.get("texte", "")
     if output not in ("html", "json", "turtle"):
@@ -108,7 +110,8 @@ def validate_submit():
     except FormProblem as exc:
         return _form(error=str(exc), fmt=request.form.get("format", "auto"), texte=text), 400
 
-    def refuse(error: str, status: int, retry_after: float = 0):
+    def refuse(error: str, status: int, retry_after: float = 0) -> Response:
+        body: dict[str, str] | str
         if output == "json":
             body, code = {"error": HTTP_NAMES.get(status, str(status)), "message": error}, status
         else:
@@ -137,7 +140,9 @@ def validate_submit():
             wait,
         )
     try:
-        report = state().check_runner.check_submission(data, name, fmt)
+        runner = state().check_runner
+        assert runner is not None  # create_app starts it
+        report = runner.check_submission(data, name, fmt)
     except InputError as exc:
         return refuse(describe_error(exc), input_status(exc))
     except CheckError as exc:
@@ -157,7 +162,7 @@ def validate_submit():
 
 
 @bp.get("/templates/<name>.csv")
-def template(name: str):
+def template(name: str) -> ResponseReturnValue:
     if name not in TEMPLATES:
         abort(404, description="modèle inconnu")
     # UTF-8 with a BOM so that spreadsheet programs open the accents correctly
