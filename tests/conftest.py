@@ -252,7 +252,9 @@ def virtuoso_store(virtuoso_server):
         user="dba",
         password="dba",
         auth="digest",
-        timeout=30,
+        # a bound, not a speed claim: dropping the content with its inferences took over
+        # 30 s on a loaded machine (three test suites on two cores)
+        timeout=120,
         hidden_graphs=VIRTUOSO_SYSTEM_GRAPHS,
         engine="virtuoso",
     )
