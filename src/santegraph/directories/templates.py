@@ -36,7 +36,7 @@ def dataset_description(context: Context) -> list[ox.Triple]:
 def read(files: Iterable[SourceFile], context: Context, classes: set[str]) -> Iterator[Record]:
     for source in files:
         with source.open() as stream:
-            data = stream.read(MAX_TEMPLATE_BYTES + 1)
+            data = stream.read(MAX_TEMPLATE_BYTES + 1) or b""  # None: only if non-blocking
             while stream.read(1 << 16):  # to the end, for the checksum
                 pass
         if len(data) > MAX_TEMPLATE_BYTES:
