@@ -533,7 +533,8 @@ class Loader:
                 staging.flush()
                 return self._validate_staging(staging, focus=True)
             finally:
-                staging.store = None
+                # closed before the staging copy is dropped
+                staging.store = None  # type: ignore[assignment]
 
     def write_staged(
         self,
@@ -572,7 +573,8 @@ class Loader:
                 staging.store.flush()
                 staged.commit()
             finally:
-                staging.store = None
+                # closed before the staging copy is dropped
+                staging.store = None  # type: ignore[assignment]
         return True
 
     @contextlib.contextmanager

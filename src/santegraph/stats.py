@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeGuard
 
 import pyoxigraph as ox
 
 from .queries import INTERNAL, BindingValue, catalogue
 from .store.base import GraphStore, Row
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .directories.freshness import Freshness
 
 
 @dataclass
@@ -19,7 +24,7 @@ class Stats:
     sources: list[tuple[str, int]] = field(default_factory=list)
     territories: list[tuple[str, str, int]] = field(default_factory=list)
     notes: list[dict[str, str]] = field(default_factory=list)
-    stale: list = field(default_factory=list)  # entries to verify (directories.freshness)
+    stale: list[Freshness] = field(default_factory=list)  # entries to verify (freshness.py)
     stale_after_days: int = 0
 
 
@@ -28,7 +33,7 @@ def _value(row: Row, name: str) -> str:
     return "" if term is None else term.value
 
 
-def collect_stats(store: GraphStore, settings=None) -> Stats:
+def collect_stats(store: GraphStore, settings: Settings | None = None) -> Stats:
     """What the store holds; with ``settings``, also the entries to verify (freshness)."""
     queries = catalogue(INTERNAL)
 
@@ -61,13 +66,13 @@ def collect_stats(store: GraphStore, settings=None) -> Stats:
     )
 
 
-def _has_freshness(settings) -> bool:
+def _has_freshness(settings: Settings | None) -> TypeGuard[Settings]:
     from .directories.freshness import available
 
     return settings is not None and available(settings)
 
 
-def _stale(store: GraphStore, settings) -> list:
+def _stale(store: GraphStore, settings: Settings | None) -> list[Freshness]:
     from .directories.freshness import available, stale_entries
 
     if settings is None or not available(settings):

@@ -13,10 +13,12 @@ or wants ``--yes`` when run from a script.
 
 from __future__ import annotations
 
+import argparse
 import getpass
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from ..config import Settings
@@ -26,14 +28,14 @@ from ..steward.credentials import Steward, verify_token
 from ..steward.workflow import Stewardship
 from ..store.base import GraphStore
 from . import report
-from .importer import FORMATS, DirectoryImporter
+from .importer import FORMATS, DirectoryImporter, Preview
 from .sources import SourceFile
 from .sync import CHANGED, REMOVED
 
 TOKEN_VARIABLE = "SANTEGRAPH_STEWARD_TOKEN"
 
 
-def add_commands(command) -> None:
+def add_commands(command: Callable[[str, str, str], argparse.ArgumentParser]) -> None:
     p = command(
         "import-directory",
         "Import a directory (data·inclusion, FINESS, santegraph CSV template) through the "
@@ -86,7 +88,7 @@ def add_commands(command) -> None:
     p.add_argument("--format", choices=["text", "json"], default="text")
 
 
-def _steward(args, settings: Settings) -> Steward:
+def _steward(args: argparse.Namespace, settings: Settings) -> Steward:
     if not args.steward:
         return Steward(f"opérateur {getpass.getuser()}")
     steward = verify_token(settings, os.environ.get(TOKEN_VARIABLE, ""), args.steward)
@@ -98,8 +100,9 @@ def _steward(args, settings: Settings) -> Steward:
     return steward
 
 
-def _confirmed(args, preview) -> bool:
+def _confirmed(args: argparse.Namespace, preview: Preview) -> bool:
     counts = preview.counts()
+    assert preview.plan is not None  # prepare() plans at least one round
     touches = counts.get(CHANGED, 0) + counts.get(REMOVED, 0) + len(preview.plan.conflicts)
     if not touches or args.yes:
         return True
@@ -117,10 +120,11 @@ def _confirmed(args, preview) -> bool:
     return False
 
 
-def cmd_import_directory(args, settings: Settings, store: GraphStore) -> int:
+def cmd_import_directory(args: argparse.Namespace, settings: Settings, store: GraphStore) -> int:
     steward = _steward(args, settings)
     files = [SourceFile.from_path(path) for path in args.files]
     for source in files:
+        assert source.path is not None  # from_path
         if source.path.stat().st_size == 0:
             raise InputError("le fichier est vide", source=source.name)
     loader = Loader(store, settings, progress=args.progress)
@@ -156,7 +160,7 @@ def cmd_import_directory(args, settings: Settings, store: GraphStore) -> int:
     return 0
 
 
-def cmd_export_directory(args, settings: Settings, store: GraphStore) -> int:
+def cmd_export_directory(args: argparse.Namespace, settings: Settings, store: GraphStore) -> int:
     from .export import export_data_inclusion
 
     result = export_data_inclusion(store, settings)
@@ -170,7 +174,7 @@ def cmd_export_directory(args, settings: Settings, store: GraphStore) -> int:
     return 0
 
 
-def cmd_stale(args, settings: Settings, store: GraphStore) -> int:
+def cmd_stale(args: argparse.Namespace, settings: Settings, store: GraphStore) -> int:
     from .freshness import stale_entries
 
     days = args.days if args.days is not None else settings.stale_after_days

@@ -25,7 +25,9 @@ class Context:
     def dataset_node(self) -> ox.NamedNode:
         return rdf.dataset_iri(self.base, self.dataset)
 
-    def new_record(self, kind: str, ident: str, label: str, file: str, where: str, entry: str):
+    def new_record(
+        self, kind: str, ident: str, label: str, file: str, where: str, entry: str
+    ) -> Record:
         """A record whose entry is ``<entry>/<dataset>/<ident>`` (acteur, service)."""
         return Record(
             key=f"{kind}:{ident}",
@@ -58,7 +60,9 @@ class Context:
         types = {
             t.object.value
             for t in record.triples
-            if t.subject == record.subject and t.predicate == rdf.TYPE
+            if t.subject == record.subject
+            and t.predicate == rdf.TYPE
+            and isinstance(t.object, ox.NamedNode)
         }
         if not types & self.actor_classes:
             record.triples.append(ox.Triple(record.subject, rdf.TYPE, rdf.sg("Acteur")))

@@ -21,6 +21,7 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from ..errors import ConfigError
 from ..vocab import SG
@@ -112,6 +113,6 @@ class Correspondances:
 
     def __getattr__(self, name: str) -> Table:
         try:
-            return self.__dict__["tables"][name]
+            return cast(Table, self.__dict__["tables"][name])
         except KeyError:
             raise AttributeError(name) from None

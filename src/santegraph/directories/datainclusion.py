@@ -21,6 +21,7 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pydantic
 import pyoxigraph as ox
@@ -32,6 +33,10 @@ from .context import Context
 from .model import VIOLATION, WARNING, MatchKeys, Record
 from .sources import SourceFile, csv_rows, json_records
 
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
+
+Model = TypeVar("Model", bound=pydantic.BaseModel)
 DATASET_TITLE = "data·inclusion : structures et services d'insertion"
 LANDING_PAGE = (
     "https://www.data.gouv.fr/fr/datasets/"
@@ -105,7 +110,7 @@ def read(files: Iterable[SourceFile], context: Context) -> Iterator[Record]:
                 yield map_structure(raw, source.name, where, context)
 
 
-def _raw_records(source: SourceFile, context: Context) -> Iterator[tuple[str, dict]]:
+def _raw_records(source: SourceFile, context: Context) -> Iterator[tuple[str, dict[str, Any]]]:
     head = source.head(64).lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith((b"[", b"{")):
         yield from json_records(source, context.max_depth)
@@ -129,9 +134,9 @@ def _raw_records(source: SourceFile, context: Context) -> Iterator[tuple[str, di
         yield f"ligne {line}", _from_csv(raw)
 
 
-def _from_csv(raw: dict[str, str]) -> dict:
+def _from_csv(raw: dict[str, str]) -> dict[str, Any]:
     """CSV cells as the JSON the schema reads: empty -> absent, lists split."""
-    out: dict = {}
+    out: dict[str, Any] = {}
     for name, value in raw.items():
         value = value.strip()
         if not value:
@@ -158,7 +163,7 @@ def _split_list(value: str) -> list[str]:
 
 
 # ---------------------------------------------------------------- validation
-def _set_aside_unknown_codes(raw: dict, record: Record) -> dict[str, list[str]]:
+def _set_aside_unknown_codes(raw: dict[str, Any], record: Record) -> dict[str, list[str]]:
     """Take codes outside the v1 referentials out of the record (the package would refuse
     the whole record); they are kept and reported by the caller."""
     unknown: dict[str, list[str]] = {}
@@ -191,7 +196,7 @@ def _set_aside_unknown_codes(raw: dict, record: Record) -> dict[str, list[str]]:
     return {k: v for k, v in unknown.items() if v}
 
 
-def validate(model: type[pydantic.BaseModel], raw: dict, record: Record):
+def validate(model: type[Model], raw: dict[str, Any], record: Record) -> Model | None:
     """The v1 model of the record, or None with the reasons as French problems.
 
     The package's own warnings (a name ending with a period…) are reported as warnings
@@ -213,7 +218,7 @@ def validate(model: type[pydantic.BaseModel], raw: dict, record: Record):
     return model.model_validate(raw)  # warnings only: the record itself is valid
 
 
-def french(error: dict) -> str:
+def french(error: ErrorDetails) -> str:
     """A pydantic error of data-inclusion-schema, said in French to a steward."""
     kind, ctx = error["type"], error.get("ctx") or {}
     field = str(error["loc"][0]) if error["loc"] else ""
@@ -257,7 +262,7 @@ def french(error: dict) -> str:
 
 
 # ---------------------------------------------------------------- structures
-def map_structure(raw: dict, file: str, where: str, context: Context) -> Record:
+def map_structure(raw: dict[str, Any], file: str, where: str, context: Context) -> Record:
     ident = str(raw.get("id") or "").strip()
     record = context.new_record(
         "structure", ident or f"sans-id-{where}", str(raw.get("nom") or ""), file, where, "acteur"
@@ -305,7 +310,12 @@ def map_structure(raw: dict, file: str, where: str, context: Context) -> Record:
     return record
 
 
-def _contacts(record: Record, model, subject: ox.NamedNode, postcode: bool = False) -> None:
+def _contacts(
+    record: Record,
+    model: v1.Structure | v1.Service,
+    subject: ox.NamedNode,
+    postcode: bool = False,
+) -> None:
     """Address, phone, e-mail, web site, coordinates (sg:codePostal: organisations only)."""
     add = record.triples.append
     address = ", ".join(p for p in (model.adresse, model.complement_adresse) if p)
@@ -348,7 +358,7 @@ def _contacts(record: Record, model, subject: ox.NamedNode, postcode: bool = Fal
 
 
 # ---------------------------------------------------------------- services
-def map_service(raw: dict, file: str, where: str, context: Context) -> Record:
+def map_service(raw: dict[str, Any], file: str, where: str, context: Context) -> Record:
     ident = str(raw.get("id") or "").strip()
     record = context.new_record(
         "service", ident or f"sans-id-{where}", str(raw.get("nom") or ""), file, where, "service"

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -29,7 +30,11 @@ from ..queries import INTERNAL, catalogue
 from . import rdf
 from .model import INFO, Record
 
+if TYPE_CHECKING:
+    from ..store.base import GraphStore, Row, Term
+
 BATCH = 500
+Subject = ox.NamedNode | ox.BlankNode | ox.Triple  # a triple's subject
 
 
 @dataclass
@@ -51,43 +56,45 @@ class Merge:
 
 
 class Deduplicator:
-    def __init__(self, store, base: str, own_graphs_prefix: str):
+    def __init__(self, store: GraphStore, base: str, own_graphs_prefix: str):
         self.store = store
         self.base = base
         self.own = own_graphs_prefix
         self.queries = catalogue(INTERNAL)
 
-    def _candidates(self, query: str, name: str, values: Sequence[ox.Term]) -> list[dict]:
+    def _candidates(self, query: str, name: str, values: Sequence[Term]) -> list[Row]:
         rows = []
         for start in range(0, len(values), BATCH):
             for row in self.store.select(
                 self.queries[query].text, {name: values[start : start + BATCH]}
             ):
-                if not row["g"].value.startswith(self.own):
+                if not _value(row, "g").startswith(self.own):
                     rows.append(row)
         return rows
 
     def run(self, records: Sequence[Record], dataset: str) -> list[Merge]:
         """Point the matching records at existing actors, add notes; return the merges."""
         organisations = [r for r in records if r.match is not None and r.valid]
-        sirets = sorted({r.match.siret for r in organisations if r.match.siret})
-        communes = sorted({r.match.commune for r in organisations if r.match.commune})
+        sirets = sorted({r.match.siret for r in organisations if r.match and r.match.siret})
+        communes = sorted({r.match.commune for r in organisations if r.match and r.match.commune})
         by_siret: dict[str, list[Candidate]] = defaultdict(list)
         for row in self._candidates(
             "directory_candidates_siret", "siret", [ox.Literal(s) for s in sirets]
         ):
-            by_siret[row["key"].value].append(_candidate(row, siret=row["key"].value))
+            by_siret[_value(row, "key")].append(_candidate(row, siret=_value(row, "key")))
         by_place: dict[tuple[str, str], list[Candidate]] = defaultdict(list)
         for row in self._candidates(
             "directory_candidates_commune", "commune", [rdf.node(c) for c in communes]
         ):
-            candidate = _candidate(row, commune=row["key"].value)
+            candidate = _candidate(row, commune=_value(row, "key"))
             by_place[(candidate.commune, candidate.name_key)].append(candidate)
         noted = self._noted_pairs()
         merges: list[Merge] = []
-        renamed: dict[ox.NamedNode, ox.NamedNode] = {}
+        renamed: dict[Subject, ox.NamedNode] = {}
         for record in organisations:
             keys = record.match
+            if keys is None:  # not an organisation (filtered out above)
+                continue
             own = record.subject.value
             found = [c for c in by_siret.get(keys.siret, ()) if c.iri != own] if keys.siret else []
             why = "même SIRET"
@@ -127,9 +134,9 @@ class Deduplicator:
         query = self.queries["directory_duplicate_notes"].text
         kind = rdf.node(f"{self.base}type-probleme/doublon-possible")
         return {
-            frozenset((row["a"].value, row["b"].value))
+            frozenset((_value(row, "a"), _value(row, "b")))
             for row in self.store.select(query, {"type": kind})
-            if not row["g"].value.startswith(self.own)
+            if not _value(row, "g").startswith(self.own)
         }
 
     def _note(self, record: Record, other: Candidate, dataset: str) -> None:
@@ -167,13 +174,13 @@ class Deduplicator:
         )
 
 
-def _candidate(row, *, siret: str = "", commune: str = "") -> Candidate:
+def _candidate(row: Row, *, siret: str = "", commune: str = "") -> Candidate:
     def value(name: str) -> str:
         term = row.get(name)
         return term.value if term is not None else ""
 
     return Candidate(
-        iri=row["acteur"].value,
+        iri=value("acteur"),
         name=value("nom"),
         name_key=rdf.name_key(value("nom")),
         siret=siret or value("siret"),
@@ -189,17 +196,22 @@ def _rename_label(record: Record, target: Candidate) -> None:
     renamed = []
     for t in record.triples:
         if t.subject == record.subject and t.predicate == rdf.LABEL:
-            if t.object.value == target.name:
+            if isinstance(t.object, ox.Literal) and t.object.value == target.name:
                 continue  # the same name: the other source states it
             t = ox.Triple(t.subject, rdf.ALT_LABEL, t.object)
         renamed.append(t)
     record.triples = renamed
 
 
-def _rename(triple: ox.Triple, renamed: dict[ox.NamedNode, ox.NamedNode]) -> ox.Triple:
+def _rename(triple: ox.Triple, renamed: dict[Subject, ox.NamedNode]) -> ox.Triple:
     s, o = renamed.get(triple.subject, triple.subject), triple.object
     if isinstance(o, ox.NamedNode):
         o = renamed.get(o, o)
     if s is triple.subject and o is triple.object:
         return triple
     return ox.Triple(s, triple.predicate, o)
+
+
+def _value(row: Row, name: str) -> str:
+    term = row.get(name)
+    return "" if term is None else term.value

@@ -17,17 +17,28 @@ update or check (``freshness``); an entry never dated is left out (the schema ne
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import pydantic
+import pyoxigraph as ox
 from data_inclusion.schema import v1
 
 from ..iris import slugify
-from ..queries import INTERNAL, catalogue
+from ..queries import INTERNAL, QueryCatalogue, catalogue
 from ..vocab import SG
 from .datainclusion import french
-from .freshness import freshness
+from .freshness import Freshness, freshness
 
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..store.base import GraphStore, Row
+
+# an entry's export fields: field -> (value, datatype or other extra)
+Fields = Mapping[str, list[tuple[str, str]]]
+# concept -> (broader concepts, {datatype: codes})
+ConceptCodes = dict[str, tuple[set[str], dict[str, set[str]]]]
 PUBLIC_CODE = str(SG.CodeDataInclusionPublic)
 THEME_CODE = str(SG.CodeDataInclusionThematique)
 KEPT = {
@@ -57,8 +68,8 @@ OPTIONAL_SERVICE = set(v1.Service.model_fields) - {
 
 @dataclass
 class ExportResult:
-    structures: list[dict] = field(default_factory=list)
-    services: list[dict] = field(default_factory=list)
+    structures: list[dict[str, Any]] = field(default_factory=list)
+    services: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -66,20 +77,20 @@ def record_id(iri: str, base: str) -> str:
     return "santegraph--" + slugify(iri.removeprefix(base))
 
 
-def export_data_inclusion(store, settings) -> ExportResult:
+def export_data_inclusion(store: GraphStore, settings: Settings) -> ExportResult:
     base = settings.base_iri
     queries = catalogue(INTERNAL)
     facts: dict[str, dict[str, list[tuple[str, str]]]] = defaultdict(lambda: defaultdict(list))
     kinds: dict[str, str] = {}
     for row in store.select(queries["directory_export"].text):
-        entry = row["entree"].value
-        kinds[entry] = row["genre"].value
-        extra = row["extra"].value if row.get("extra") is not None else ""
-        facts[entry][row["champ"].value].append((row["valeur"].value, extra))
+        entry = _value(row, "entree")
+        kinds[entry] = _value(row, "genre")
+        extra = _value(row, "extra")
+        facts[entry][_value(row, "champ")].append((_value(row, "valeur"), extra))
     codes = _concept_codes(store, queries)
     dates = freshness(store, settings)
     result = ExportResult()
-    structure_ids = {}
+    structure_ids: dict[str, str] = {}
     for entry in sorted(e for e, k in kinds.items() if k == "structure"):
         record = _structure(entry, facts[entry], dates.get(entry), base, result)
         if record is not None:
@@ -92,17 +103,24 @@ def export_data_inclusion(store, settings) -> ExportResult:
     return result
 
 
-def _first(fields, name: str) -> str:
+def _first(fields: Fields, name: str) -> str:
     values = sorted(v for v, _ in fields.get(name, ()))
     return values[0] if values else ""
 
 
-def _common(entry, fields, dated, base, result, kind) -> dict | None:
+def _common(
+    entry: str,
+    fields: Fields,
+    dated: Freshness | None,
+    base: str,
+    result: ExportResult,
+    kind: str,
+) -> dict[str, Any] | None:
     name = _first(fields, "nom")
     if not dated or not dated.checked:
         result.problems.append(f"{kind} {entry} « {name} » : jamais datée (date_maj requise)")
         return None
-    record = {
+    record: dict[str, Any] = {
         "source": "santegraph",
         "id": record_id(entry, base),
         "nom": name,
@@ -126,13 +144,15 @@ def _common(entry, fields, dated, base, result, kind) -> dict | None:
     return record
 
 
-def _kept(fields, name: str) -> list[str]:
+def _kept(fields: Fields, name: str) -> list[str]:
     return sorted(
         {v for v, datatype in fields.get("code", ()) if KEPT.get(datatype) == name} & VALID[name]
     )
 
 
-def _structure(entry, fields, dated, base, result) -> dict | None:
+def _structure(
+    entry: str, fields: Fields, dated: Freshness | None, base: str, result: ExportResult
+) -> dict[str, Any] | None:
     record = _common(entry, fields, dated, base, result, "structure")
     if record is None:
         return None
@@ -145,7 +165,15 @@ def _structure(entry, fields, dated, base, result) -> dict | None:
     return _validated(v1.Structure, record, OPTIONAL_STRUCTURE, result, entry)
 
 
-def _service(entry, fields, dated, base, codes, structure_ids, result) -> dict | None:
+def _service(
+    entry: str,
+    fields: Fields,
+    dated: Freshness | None,
+    base: str,
+    codes: ConceptCodes,
+    structure_ids: dict[str, str],
+    result: ExportResult,
+) -> dict[str, Any] | None:
     provider = _first(fields, "structure")
     if provider not in structure_ids:
         result.problems.append(f"service {entry} : son prestataire n'est pas exporté")
@@ -186,7 +214,13 @@ def _service(entry, fields, dated, base, codes, structure_ids, result) -> dict |
     return _validated(v1.Service, record, OPTIONAL_SERVICE, result, entry)
 
 
-def _validated(model, record: dict, optional: set[str], result, entry) -> dict | None:
+def _validated(
+    model: type[pydantic.BaseModel],
+    record: dict[str, Any],
+    optional: set[str],
+    result: ExportResult,
+    entry: str,
+) -> dict[str, Any] | None:
     """The record if the schema accepts it; an optional field it refuses is left out."""
     for _ in range(3):
         try:
@@ -204,26 +238,26 @@ def _validated(model, record: dict, optional: set[str], result, entry) -> dict |
     return None
 
 
-def _concept_codes(store, queries) -> dict[str, tuple[set[str], dict[str, set[str]]]]:
+def _concept_codes(store: GraphStore, queries: QueryCatalogue) -> ConceptCodes:
     """concept -> (broader concepts, {datatype: codes})."""
     broader: dict[str, set[str]] = defaultdict(set)
     codes: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for row in store.select(queries["directory_concept_codes"].text):
-        concept = row["concept"].value
+        concept = _value(row, "concept")
         broader[concept]
         if row.get("broader") is not None:
-            broader[concept].add(row["broader"].value)
-        if row.get("code") is not None:
-            code = row["code"]
+            broader[concept].add(_value(row, "broader"))
+        code = row.get("code")
+        if isinstance(code, ox.Literal):  # the code's datatype names its scheme
             codes[concept][code.datatype.value].add(code.value)
     return {c: (broader[c], codes[c]) for c in broader}
 
 
-def _code_of(concept: str, codes, datatype: str) -> set[str]:
+def _code_of(concept: str, codes: ConceptCodes, datatype: str) -> set[str]:
     """The concept's own codes, else the nearest broader concepts' (breadth first)."""
-    level, seen = [concept], set()
+    level, seen = [concept], set[str]()
     while level:
-        found = set()
+        found: set[str] = set()
         for c in level:
             found |= codes.get(c, (set(), {}))[1].get(datatype, set())
         if found:
@@ -231,3 +265,8 @@ def _code_of(concept: str, codes, datatype: str) -> set[str]:
         seen |= set(level)
         level = sorted({b for c in level for b in codes.get(c, (set(), {}))[0]} - seen)
     return set()
+
+
+def _value(row: Row, name: str) -> str:
+    term = row.get(name)
+    return "" if term is None else term.value

@@ -129,7 +129,9 @@ def _date(value: str) -> str:
     return f"{found.group(3)}-{found.group(2)}-{found.group(1)}" if found else ""
 
 
-def _establishments(source, positions, context: Context) -> Iterator[Record]:
+def _establishments(
+    source: SourceFile, positions: dict[str, Position], context: Context
+) -> Iterator[Record]:
     for line, cells in _lines(source):
         if cells[0] != "structureet":
             if cells[0] != "geolocalisation":
@@ -138,7 +140,7 @@ def _establishments(source, positions, context: Context) -> Iterator[Record]:
         yield map_establishment(cells, source.name, line, positions, context)
 
 
-def _unknown_row(source, line, cells, context: Context) -> Record:
+def _unknown_row(source: SourceFile, line: int, cells: list[str], context: Context) -> Record:
     record = context.new_record(
         "etablissement", f"ligne-{line}", "", source.name, f"ligne {line}", "acteur"
     )

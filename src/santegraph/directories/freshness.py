@@ -12,10 +12,15 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from ..queries import PUBLIC, catalogue
+from ..queries import PUBLIC, BindingValue, catalogue
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..store.base import GraphStore, Row
 
 
 @dataclass
@@ -33,14 +38,16 @@ class Freshness:
 QUERY = "mises-a-jour-des-entrees"  # in the content's queries/: integrators run it too
 
 
-def available(settings) -> bool:
+def available(settings: Settings) -> bool:
     """Whether the query ships (the public catalogue, whatever the content)."""
     return any(q.name == QUERY for q in catalogue(PUBLIC))
 
 
-def freshness(store, settings, entries: Iterable[str] | None = None) -> dict[str, Freshness]:
+def freshness(
+    store: GraphStore, settings: Settings, entries: Iterable[str] | None = None
+) -> dict[str, Freshness]:
     query = catalogue(PUBLIC)[QUERY].text
-    bindings = None
+    bindings: dict[str, BindingValue] | None = None
     if entries is not None:
         nodes = [ox.NamedNode(e) for e in entries]
         if not nodes:
@@ -48,7 +55,7 @@ def freshness(store, settings, entries: Iterable[str] | None = None) -> dict[str
         bindings = {"entree": nodes}
     found: dict[str, Freshness] = {}
     for row in store.select(query, bindings):
-        entry = row["entree"].value
+        entry = _value(row, "entree")
         item = found.setdefault(entry, Freshness(entry, _value(row, "nom")))
         date = _value(row, "date")[:10]
         if date and date >= item.checked:
@@ -61,7 +68,7 @@ def freshness(store, settings, entries: Iterable[str] | None = None) -> dict[str
 
 
 def stale_entries(
-    store, settings, days: int, today: datetime.date | None = None
+    store: GraphStore, settings: Settings, days: int, today: datetime.date | None = None
 ) -> list[Freshness]:
     """Every actor, dispositif and service not dated within ``days`` days, oldest first."""
     limit = (today or datetime.date.today()) - datetime.timedelta(days=days)
@@ -69,6 +76,6 @@ def stale_entries(
     return sorted(stale, key=lambda f: (f.checked, f.label))
 
 
-def _value(row, name: str) -> str:
+def _value(row: Row, name: str) -> str:
     term = row.get(name)
     return term.value if term is not None else ""

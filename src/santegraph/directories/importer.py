@@ -28,6 +28,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph as ox
 from tqdm import tqdm
@@ -90,10 +91,10 @@ class Preview:
     def nothing_to_do(self) -> bool:
         return self.plan is not None and self.plan.empty
 
-    def counts(self) -> Counter:
+    def counts(self) -> Counter[str]:
         return Counter(c.status for c in (self.plan.changes if self.plan else []))
 
-    def read_counts(self) -> Counter:
+    def read_counts(self) -> Counter[str]:
         return Counter(r.kind for r in self.records + self.rejected)
 
 
@@ -269,7 +270,9 @@ class DirectoryImporter:
                 value=ident,
             )
 
-    def _current(self, dataset: str):
+    def _current(
+        self, dataset: str
+    ) -> tuple[dict[str, list[ox.Triple]], dict[str, list[ox.Triple]]]:
         """The dataset's graphs as the store holds them, and as the last import left the
         ones a steward edited since (read back from the journal)."""
         prefix = rdf.dataset_graphs_prefix(self.base, dataset)
@@ -283,7 +286,7 @@ class DirectoryImporter:
         }
         bases: dict[str, list[ox.Triple]] = {}
         events = [e for e in self.stewardship.history() if e["graph"].startswith(prefix)]
-        by_graph: dict[str, list[dict]] = {}
+        by_graph: dict[str, list[dict[str, Any]]] = {}
         for event in events:
             by_graph.setdefault(event["graph"], []).append(event)
         for graph, history in by_graph.items():
@@ -312,9 +315,11 @@ class DirectoryImporter:
                 "event": ox.NamedNode(event),
             },
         )
-        return rows[0]["content"].value if rows else None
+        return rows[0]["content"].value if rows and rows[0]["content"] is not None else None
 
-    def _run_triples(self, preview: Preview, stamp, origin: str) -> list[ox.Triple]:
+    def _run_triples(
+        self, preview: Preview, stamp: datetime.datetime, origin: str
+    ) -> list[ox.Triple]:
         run = ox.NamedNode(preview.run)
         started = stamp.isoformat(timespec="microseconds").replace("+00:00", "Z")
         label = f"import-directory {preview.format} ({preview.dataset}, {origin})"
@@ -336,14 +341,17 @@ class DirectoryImporter:
     def _locate(self, preview: Preview) -> set[str]:
         """SHACL results as problems of their records; the keys of refused records."""
         owners: dict[str, Record] = {}
+        record: Record | None
         for record in preview.records:  # each record's own entry and directory record first
             owners.setdefault(record.fiche.value, record)
             owners.setdefault(record.subject.value, record)
         for record in preview.records:  # then the other nodes it describes (notes)
             for t in record.triples:
-                owners.setdefault(t.subject.value, record)
+                if not isinstance(t.subject, ox.Triple):
+                    owners.setdefault(t.subject.value, record)
         refused: set[str] = set()
         preview.unplaced_results = []
+        assert preview.proposal is not None  # the round that calls this has one
         for result in preview.proposal.report.results:
             record = owners.get(result.focus_node)
             if record is None:

@@ -66,14 +66,16 @@ class Record:
     shard: str = "hors-cog"  # département code of the entry's commune, names its graph
     parent: str = ""  # a service: the key of its structure
     match: MatchKeys | None = None  # organisations only
-    fields: dict[str, str] = field(default_factory=dict)  # property IRI -> source field
+    fields: dict[ox.NamedNode, str] = field(default_factory=dict)  # property -> source field
     problems: list[Problem] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
         return not any(p.severity == VIOLATION for p in self.problems)
 
-    def problem(self, severity: str, message: str, *, field: str = "", value: str = "", topic=""):
+    def problem(
+        self, severity: str, message: str, *, field: str = "", value: str = "", topic: str = ""
+    ) -> None:
         self.problems.append(
             Problem(
                 severity, message, self.file, self.where, field, value, self.key, topic or "schéma"

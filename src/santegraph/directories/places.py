@@ -19,10 +19,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..iris import slugify
 from ..queries import INTERNAL, catalogue
 from .model import INFO, WARNING
+
+if TYPE_CHECKING:
+    from ..store.base import GraphStore, Row
 
 
 @dataclass
@@ -45,22 +49,22 @@ class Places:
     epcis: dict[str, str] = field(default_factory=dict)  # SIREN -> IRI
 
     @classmethod
-    def load(cls, store, base_iri: str) -> Places:
+    def load(cls, store: GraphStore, base_iri: str) -> Places:
         places = cls(base_iri)
         prefix = f"{base_iri}territoire/"
         query = catalogue(INTERNAL)["directory_places"].text
         former: dict[str, str] = {}
         for row in store.select(query):
-            iri = row["t"].value
+            iri = _value(row, "t")
             if not iri.startswith(prefix) or iri.startswith(prefix + "cog-"):
                 continue  # another vintage's IRI space
-            kind = row["kind"].value
+            kind = _value(row, "kind")
             if kind == "ancien":
-                target = row["replacedBy"].value
+                target = _value(row, "replacedBy")
                 if iri.startswith(prefix + "commune/") and target.startswith(prefix + "commune/"):
                     former[iri.rsplit("/", 1)[1]] = target
                 continue
-            code = row["code"].value
+            code = _value(row, "code")
             if kind == "departement":
                 places.departements[code] = iri
             elif kind == "epci":
@@ -68,11 +72,11 @@ class Places:
             else:
                 places.communes[code] = iri
                 if row.get("name") is not None:
-                    places.names[iri] = row["name"].value
+                    places.names[iri] = _value(row, "name")
                 if row.get("postcode") is not None:
-                    places.by_postcode[row["postcode"].value].add(iri)
+                    places.by_postcode[_value(row, "postcode")].add(iri)
                 if row.get("parent") is not None:
-                    places.departement_of[iri] = row["parent"].value.rsplit("/", 1)[1]
+                    places.departement_of[iri] = _value(row, "parent").rsplit("/", 1)[1]
         # a former code that is also a current one is not "replaced" (60054, see the README)
         places.replaced = {
             old: new
@@ -145,3 +149,8 @@ def _name_key(name: str) -> str:
     """Commune names compared without case, accents, articles or ``Saint``/``St``."""
     words = slugify(name).replace("saint", "st").split("-")
     return "-".join(w for w in words if w not in _ARTICLES)
+
+
+def _value(row: Row, name: str) -> str:
+    term = row.get(name)
+    return "" if term is None else term.value

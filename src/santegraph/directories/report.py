@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from .importer import FORMATS, Preview
-from .model import INFO, VIOLATION, WARNING
+from .model import INFO, VIOLATION, WARNING, Problem
 from .sync import ADDED, CHANGED, KEPT, REMOVED, UNCHANGED
 
 KINDS = {
@@ -17,7 +18,7 @@ KINDS = {
 SEVERITIES = {VIOLATION: "refus", WARNING: "attention", INFO: "info"}
 
 
-def summary(preview: Preview) -> dict:
+def summary(preview: Preview) -> dict[str, Any]:
     """The preview as plain data (JSON output, web page)."""
     counts = preview.counts()
     plan = preview.plan
@@ -108,7 +109,7 @@ def text(preview: Preview, *, verbose: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _order(problem) -> tuple:
+def _order(problem: Problem) -> tuple[int, str, int, str]:
     rank = {VIOLATION: 0, WARNING: 1, INFO: 2}.get(problem.severity, 3)
     return (rank, problem.file, _row(problem.where), problem.field)
 

@@ -16,10 +16,13 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..bounds import check_document_depth
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 MAX_RECORD_BYTES = 1 << 20  # one record (a JSON object, a CSV row) of at most 1 MiB
 CHUNK = 1 << 16
@@ -42,7 +45,7 @@ class SourceFile:
             raise InputError("fichier introuvable", source=str(path))
         return cls(path.name, path=path)
 
-    def open(self) -> BinaryIO:
+    def open(self) -> io.RawIOBase:
         """A binary stream that hashes what is read through it."""
         raw: BinaryIO
         if self.data is not None:
@@ -52,7 +55,7 @@ class SourceFile:
                 raw = self.path.open("rb")  # type: ignore[union-attr]
             except OSError as exc:
                 raise InputError(exc.strerror or "fichier illisible", source=self.name) from exc
-        return _Hashing(raw, self)  # type: ignore[return-value]
+        return _Hashing(raw, self)
 
     def checksum(self) -> str:
         """The SHA-256 of the whole file (read to the end once if a reader stopped early)."""
@@ -78,11 +81,12 @@ class _Hashing(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
-        data = self.raw.read(len(buffer))
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer)
+        data = self.raw.read(len(view))
         self.digest.update(data)
         self.count += len(data)
-        buffer[: len(data)] = data
+        view[: len(data)] = data
         if not data:  # end of file: the checksum is known
             self.source.sha256 = self.digest.hexdigest()
             self.source.size = self.count
@@ -93,7 +97,7 @@ class _Hashing(io.RawIOBase):
         super().close()
 
 
-def text_stream(source: SourceFile, encodings=("utf-8-sig",)) -> io.TextIOBase:
+def text_stream(source: SourceFile, encodings: tuple[str, ...] = ("utf-8-sig",)) -> io.TextIOBase:
     """The file as text: UTF-8 (with or without BOM), else the fallback encodings given."""
     head = source.head(CHUNK)
     for encoding in encodings:
@@ -123,7 +127,7 @@ def _undecodable(source: SourceFile) -> Callable[[UnicodeDecodeError], InputErro
 
 
 # ---------------------------------------------------------------- JSON (list or lines)
-def json_records(source: SourceFile, max_depth: int) -> Iterator[tuple[str, dict]]:
+def json_records(source: SourceFile, max_depth: int) -> Iterator[tuple[str, dict[str, Any]]]:
     """(where, record) for a JSON list of objects or JSON Lines, whichever the file is."""
     start = source.head(64).lstrip(b"\xef\xbb\xbf \t\r\n")
     if not start:
@@ -140,7 +144,7 @@ def json_records(source: SourceFile, max_depth: int) -> Iterator[tuple[str, dict
         stream.close()
 
 
-def _parse_object(text: str, source: SourceFile, where: str, max_depth: int) -> dict:
+def _parse_object(text: str, source: SourceFile, where: str, max_depth: int) -> dict[str, Any]:
     if len(text) > MAX_RECORD_BYTES:
         raise InputError(f"{where} : enregistrement de plus de 1 Mio", source=source.name)
     check_document_depth(text, "json", max_depth, source=f"{source.name}, {where}")
@@ -153,14 +157,18 @@ def _parse_object(text: str, source: SourceFile, where: str, max_depth: int) -> 
     return value
 
 
-def _json_lines(stream, source: SourceFile, max_depth: int):
+def _json_lines(
+    stream: io.TextIOBase, source: SourceFile, max_depth: int
+) -> Iterator[tuple[str, dict[str, Any]]]:
     for number, line in enumerate(stream, start=1):
         if line.strip():
             where = f"ligne {number}"
             yield where, _parse_object(line, source, where, max_depth)
 
 
-def _json_list(stream, source: SourceFile, max_depth: int):
+def _json_list(
+    stream: io.TextIOBase, source: SourceFile, max_depth: int
+) -> Iterator[tuple[str, dict[str, Any]]]:
     """The elements of a top-level JSON array, one at a time (bounded buffer)."""
     decoder = json.JSONDecoder()
     buffer, position, index, eof = "", 0, 0, False

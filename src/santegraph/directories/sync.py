@@ -24,7 +24,7 @@ service's record, so adding a service does not "change" its structure.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -35,6 +35,9 @@ from .model import Record
 
 ADDED, CHANGED, REMOVED, UNCHANGED, KEPT = "ajouté", "modifié", "retiré", "inchangé", "conservé"
 DATASET_SHARD = "jeu"
+
+Node = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple  # a triple's subject or object
+Field = tuple[ox.NamedNode | ox.BlankNode | ox.Triple, ox.NamedNode]  # (subject, property)
 
 
 @dataclass
@@ -86,7 +89,7 @@ def group_by_record(triples: Iterable[ox.Triple], base: str) -> dict[str, list[o
     triples = list(triples)
     fiche_type = rdf.sg("FicheAnnuaire")
     fiches = {t.subject for t in triples if t.predicate == rdf.TYPE and t.object == fiche_type}
-    owner = {f: f for f in fiches}
+    owner: dict[Node, Node] = {f: f for f in fiches}
     for t in triples:
         if t.predicate == rdf.DERIVED_FROM and t.object in fiches:
             owner.setdefault(t.subject, t.object)
@@ -95,12 +98,12 @@ def group_by_record(triples: Iterable[ox.Triple], base: str) -> dict[str, list[o
     for t in triples:
         anchor = t.object if t.predicate == offre else t.subject
         fiche = owner.get(anchor)
-        key = record_key(fiche.value, base) if fiche is not None else f"autre:{_text(anchor)}"
+        key = record_key(_text(fiche), base) if fiche is not None else f"autre:{_text(anchor)}"
         groups[key].append(t)
     return groups
 
 
-def _text(term) -> str:
+def _text(term: object) -> str:
     return term.value if hasattr(term, "value") else str(term)
 
 
@@ -109,23 +112,25 @@ def _without_run(triples: Iterable[ox.Triple]) -> set[ox.Triple]:
 
 
 def _label(triples: Iterable[ox.Triple]) -> str:
-    labels = sorted(t.object.value for t in triples if t.predicate == rdf.LABEL)
-    alt = sorted(t.object.value for t in triples if t.predicate == rdf.ALT_LABEL)
+    labels = sorted(_text(t.object) for t in triples if t.predicate == rdf.LABEL)
+    alt = sorted(_text(t.object) for t in triples if t.predicate == rdf.ALT_LABEL)
     return (labels or alt or [""])[0]
 
 
-def merge_fields(current: set, base: set, new: set):
+def merge_fields(
+    current: set[ox.Triple], base: set[ox.Triple], new: set[ox.Triple]
+) -> tuple[set[ox.Triple], list[tuple[Field, set[ox.Triple], set[ox.Triple]]]]:
     """Three-way merge by field (subject, property): (merged triples, conflicting fields)."""
 
-    def by_field(triples):
-        fields: dict[tuple, set] = defaultdict(set)
+    def by_field(triples: set[ox.Triple]) -> dict[Field, set[ox.Triple]]:
+        fields: dict[Field, set[ox.Triple]] = defaultdict(set)
         for t in triples:
             fields[(t.subject, t.predicate)].add(t)
         return fields
 
     cur, old, fresh = by_field(current), by_field(base), by_field(new)
     merged: set[ox.Triple] = set()
-    conflicts = []
+    conflicts: list[tuple[Field, set[ox.Triple], set[ox.Triple]]] = []
     for key in set(cur) | set(old) | set(fresh):
         c, b, n = cur.get(key, set()), old.get(key, set()), fresh.get(key, set())
         if c == b or n == c:
@@ -145,7 +150,7 @@ def plan(
     bases: dict[str, list[ox.Triple]],
     *,
     base: str,
-    graph_of,  # shard -> graph IRI
+    graph_of: Callable[[str], str],  # shard -> graph IRI
     run: ox.NamedNode,
 ) -> SyncPlan:
     """What the import changes: the new content of every graph it touches, by record."""

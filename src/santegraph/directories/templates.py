@@ -16,6 +16,7 @@ import pyoxigraph as ox
 
 from ..errors import InputError
 from ..steward.csv_templates import ACTEURS, parse_csv
+from ..validation import ValidationResult
 from . import rdf
 from .context import Context
 from .model import INFO, VIOLATION, WARNING, MatchKeys, Record
@@ -35,7 +36,7 @@ def dataset_description(context: Context) -> list[ox.Triple]:
 def read(files: Iterable[SourceFile], context: Context, classes: set[str]) -> Iterator[Record]:
     for source in files:
         with source.open() as stream:
-            data = stream.read(MAX_TEMPLATE_BYTES + 1)
+            data = stream.read(MAX_TEMPLATE_BYTES + 1) or b""  # None: only if non-blocking
             while stream.read(1 << 16):  # to the end, for the checksum
                 pass
         if len(data) > MAX_TEMPLATE_BYTES:
@@ -49,6 +50,8 @@ def read(files: Iterable[SourceFile], context: Context, classes: set[str]) -> It
         )
         by_subject: dict[str, list[ox.Triple]] = defaultdict(list)
         for quad in mapping.quads:
+            if isinstance(quad.subject, ox.Triple):
+                continue  # a template's rows have IRIs as subjects
             by_subject[quad.subject.value].append(
                 ox.Triple(quad.subject, quad.predicate, quad.object)
             )
@@ -65,8 +68,16 @@ def read(files: Iterable[SourceFile], context: Context, classes: set[str]) -> It
             yield _record(iri, row, by_subject[iri], mapping.problems, source.name, context)
 
 
-def _record(iri, row, triples, problems, file, context: Context) -> Record:
-    label = next((t.object.value for t in triples if t.predicate == rdf.LABEL), "")
+def _record(
+    iri: str,
+    row: int,
+    triples: list[ox.Triple],
+    problems: list[ValidationResult],
+    file: str,
+    context: Context,
+) -> Record:
+    labels = (t.object for t in triples if t.predicate == rdf.LABEL)
+    label = next((o.value for o in labels if isinstance(o, ox.Literal)), "")
     slug = iri.rsplit("/", 1)[1]
     record = context.new_record("acteur", slug, label, file, f"ligne {row}", "acteur")
     record.subject = rdf.node(iri)
@@ -78,7 +89,7 @@ def _record(iri, row, triples, problems, file, context: Context) -> Record:
             )
     commune = ""
     for triple in triples:
-        if triple.predicate == rdf.sg("localisation"):
+        if triple.predicate == rdf.sg("localisation") and isinstance(triple.object, ox.NamedNode):
             code = triple.object.value.rsplit("/", 1)[1]
             placed = context.places.resolve(code)
             if placed.commune:

@@ -23,6 +23,7 @@ from ..sandbox.checks import CheckRunner, make_check_runner
 from ..store import GraphStore, open_store
 
 if TYPE_CHECKING:
+    from ..directories.importer import DirectoryImporter
     from ..loading import Loader
     from ..professional import ProfessionalService
     from ..steward.access import SessionRegistry, SignInThrottle
@@ -89,7 +90,7 @@ class AppState:
         return Stewardship(self.store, self.settings, self.loader)
 
     @cached_property
-    def importer(self):
+    def importer(self) -> DirectoryImporter:
         """Directory imports from the steward pages (directories/), through the workflow."""
         from ..directories.importer import DirectoryImporter
 

@@ -31,7 +31,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pyoxigraph as ox
 import rdflib
@@ -47,6 +47,9 @@ from ..vocab import NAMESPACE as SG_NAMESPACE
 from . import state
 from .negotiation import Choice, accepts_anything, negotiate
 from .ontology import ONTOLOGY_GRAPH, PREFIXES, curie, safe_href, sort_key
+
+if TYPE_CHECKING:
+    from ..directories.freshness import Freshness
 
 bp = Blueprint("linkeddata", __name__)
 
@@ -545,7 +548,7 @@ def resource(rest: str) -> ResponseReturnValue:
     return response
 
 
-def _freshness(description: Description):
+def _freshness(description: Description) -> tuple[Freshness | None, bool]:
     """When an actor, dispositif or service was last updated or checked, and whether that
     is older than ``stale_after_days`` (directories/freshness.py); (None, False) for any
     other resource."""

@@ -13,26 +13,29 @@ checked within ``stale_after_days``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from ...directories.freshness import available, stale_entries
-from ...directories.importer import FORMATS
+from ...directories.importer import FORMATS, DirectoryImporter, Preview
 from ...directories.sources import SourceFile
 from ...directories.sync import ADDED, CHANGED, KEPT, REMOVED, UNCHANGED
 from ...errors import InputError, ValidationFailed
 from ...steward.workflow import Conflict, NotFound
 from .. import state
 from . import bp, refuse
-from .sessions import current_steward, login_required
+from .sessions import login_required, signed_in_steward
 
 STATUS_ORDER = {REMOVED: 0, CHANGED: 1, KEPT: 2, ADDED: 3, UNCHANGED: 4}
 
 
-def _importer():
+def _importer() -> DirectoryImporter:
     return state().importer
 
 
-def _form(status: int = 200, **context):
+def _form(status: int = 200, **context: Any) -> ResponseReturnValue:
     page = render_template(
         "steward/annuaire.html",
         formats=FORMATS,
@@ -44,13 +47,13 @@ def _form(status: int = 200, **context):
 
 @bp.get("/annuaires")
 @login_required
-def directory_form():
+def directory_form() -> ResponseReturnValue:
     return _form(fmt="data-inclusion")
 
 
 @bp.post("/annuaires")
 @login_required
-def directory_upload():
+def directory_upload() -> ResponseReturnValue:
     fmt = request.form.get("format", "")
     source = request.form.get("source", "").strip()[:80]
     skip = request.form.get("ecarter") == "oui"
@@ -60,10 +63,10 @@ def directory_upload():
         return _form(400, error="Choisissez le format de l'annuaire.", **again)
     if not uploads:
         return _form(400, error="Joignez au moins un fichier.", **again)
-    files = [SourceFile(u.filename, data=u.read()) for u in uploads]
+    files = [SourceFile(u.filename or "", data=u.read()) for u in uploads]
     try:
         preview = _importer().prepare(
-            fmt, files, current_steward(), source=source, skip_invalid=skip, origin="web"
+            fmt, files, signed_in_steward(), source=source, skip_invalid=skip, origin="web"
         )
     except InputError as exc:
         return _form(400, error=f"Fichier illisible : {exc}", **again)
@@ -73,7 +76,7 @@ def directory_upload():
     return _preview_page(preview, 422 if preview.refused else 200)
 
 
-def _preview_page(preview, status: int = 200, error: str = ""):
+def _preview_page(preview: Preview, status: int = 200, error: str = "") -> ResponseReturnValue:
     changes = sorted(
         preview.plan.changes if preview.plan else [],
         key=lambda c: (STATUS_ORDER.get(c.status, 9), c.key),
@@ -96,9 +99,9 @@ def _preview_page(preview, status: int = 200, error: str = ""):
 
 @bp.get("/annuaires/apercu/<preview_id>")
 @login_required
-def directory_preview(preview_id: str):
+def directory_preview(preview_id: str) -> ResponseReturnValue:
     try:
-        preview = _importer().pending(preview_id, current_steward())
+        preview = _importer().pending(preview_id, signed_in_steward())
     except NotFound as exc:
         return refuse(404, str(exc))
     return _preview_page(preview)
@@ -106,10 +109,10 @@ def directory_preview(preview_id: str):
 
 @bp.post("/annuaires/apercu/<preview_id>")
 @login_required
-def directory_confirm(preview_id: str):
+def directory_confirm(preview_id: str) -> ResponseReturnValue:
     importer = _importer()
     try:
-        preview = importer.pending(preview_id, current_steward())
+        preview = importer.pending(preview_id, signed_in_steward())
     except NotFound as exc:
         return refuse(404, str(exc))
     try:
@@ -133,7 +136,7 @@ def directory_confirm(preview_id: str):
 
 
 @bp.get("/a-verifier")
-def stale():
+def stale() -> ResponseReturnValue:
     settings = state().settings
     days = settings.stale_after_days
     entries = stale_entries(state().store, settings, days) if available(settings) else []
