@@ -428,36 +428,26 @@ def _reach(
 ) -> set[ox.NamedNode]:
     """``nodes`` and every node that depends on them (``backward``) or that they depend
     on, through the store's triples and ``new``."""
-    joins, reversed_joins = deps.joins, deps.reversed_joins
     found, frontier = set(nodes), set(nodes)
     while frontier:
-        # m depends on n through "m join n" and "n reversed_join m"
-        edges: list[tuple[ox.Quad | Triple, Value]]
-        if backward:  # the nodes m that depend on a frontier node n
-            edges = [(q, q.subject) for q in store.match_any(predicates=joins, objects=frontier)]
-            edges += [
-                (q, q.object) for q in store.match_any(subjects=frontier, predicates=reversed_joins)
+        step: set[object] = set()
+        # "m join n" and "n reversed_join m" both say that m depends on n; the frontier
+        # is the side that depends (forward) or the side depended on (backward)
+        for predicates, dependant_is_subject in ((deps.joins, True), (deps.reversed_joins, False)):
+            at_subject = dependant_is_subject != backward
+            pattern = {"subjects": frontier} if at_subject else {"objects": frontier}
+            triples: list[Triple | ox.Quad] = [
+                *store.match_any(predicates=predicates, **pattern),
+                *(
+                    t
+                    for t in new
+                    if t.predicate in predicates
+                    and (t.subject if at_subject else t.object) in frontier
+                ),
             ]
-            edges += [(t, t.subject) for t in new if t.predicate in joins and t.object in frontier]
-            edges += [
-                (t, t.object)
-                for t in new
-                if t.predicate in reversed_joins and t.subject in frontier
-            ]
-        else:  # the nodes n a frontier node m depends on
-            edges = [(q, q.object) for q in store.match_any(subjects=frontier, predicates=joins)]
-            edges += [
-                (q, q.subject) for q in store.match_any(predicates=reversed_joins, objects=frontier)
-            ]
-            edges += [(t, t.object) for t in new if t.predicate in joins and t.subject in frontier]
-            edges += [
-                (t, t.subject)
-                for t in new
-                if t.predicate in reversed_joins and t.object in frontier
-            ]
+            step |= {t.object if at_subject else t.subject for t in triples}
         # the closure reads no triple with a blank node: nothing depends through one
-        step = {node for _, node in edges if isinstance(node, ox.NamedNode)}
-        frontier = step - found
+        frontier = {node for node in step if isinstance(node, ox.NamedNode)} - found
         found |= frontier
     return found
 
