@@ -91,12 +91,8 @@ SERVICE_FIELDS = {
 
 
 def dataset_description(context: Context) -> list[ox.Triple]:
-    d = context.dataset_node
-    return [
-        ox.Triple(d, rdf.TYPE, rdf.DATASET),
-        ox.Triple(d, rdf.TITLE, rdf.fr(f"{DATASET_TITLE} ({context.dataset})")),
-        ox.Triple(d, rdf.LANDING_PAGE, rdf.node(LANDING_PAGE)),
-    ]
+    title = f"{DATASET_TITLE} ({context.dataset})"
+    return rdf.dataset_triples(context.dataset_node, title, LANDING_PAGE)
 
 
 def read(files: Iterable[SourceFile], context: Context) -> Iterator[Record]:

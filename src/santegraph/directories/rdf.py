@@ -67,6 +67,17 @@ XSD_DECIMAL = node(XSD.decimal)
 XSD_STRING = node(XSD.string)
 
 
+def dataset_triples(
+    dataset: ox.NamedNode, title: str, landing_page: str | None = None
+) -> list[ox.Triple]:
+    """A source dataset's description: its type, its title and, when it is published, its
+    landing page (the same for every reader)."""
+    triples = [ox.Triple(dataset, TYPE, DATASET), ox.Triple(dataset, TITLE, fr(title))]
+    if landing_page:
+        triples.append(ox.Triple(dataset, LANDING_PAGE, node(landing_page)))
+    return triples
+
+
 def fr(text: str) -> ox.Literal:
     return ox.Literal(text, language="fr")
 

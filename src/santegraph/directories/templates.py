@@ -26,11 +26,8 @@ MAX_TEMPLATE_BYTES = 64 * MAX_RECORD_BYTES  # a steward's table, read whole by p
 
 
 def dataset_description(context: Context) -> list[ox.Triple]:
-    d = context.dataset_node
-    return [
-        ox.Triple(d, rdf.TYPE, rdf.DATASET),
-        ox.Triple(d, rdf.TITLE, rdf.fr(f"Saisies de référents ({context.dataset})")),
-    ]
+    title = f"Saisies de référents ({context.dataset})"
+    return rdf.dataset_triples(context.dataset_node, title)
 
 
 def read(files: Iterable[SourceFile], context: Context, classes: set[str]) -> Iterator[Record]:
